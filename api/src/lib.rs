@@ -1,1 +1,25 @@
-//! Hoofbeat API.
+//! Hoofbeat API: the mobile-facing HTTP service.
+//!
+//! - [`app`]: `Application::build(config)` / `run_until_stopped(shutdown)`, the router and its middleware.
+//! - [`config`]: settings from environment variables.
+//! - [`routes`]: one module per resource (auth, horses, sessions, jobs, trends, admin, ops).
+//! - [`auth`]: password hashing, bearer tokens, the `AuthUser`/`AdminUser` extractors.
+//! - [`upload`]: decoding, validating and storing uploaded samples.
+//! - [`outbox`]: the relay that publishes committed jobs to RabbitMQ.
+//! - [`error`]: the `ApiError` type and its problem+json rendering.
+//! - [`metrics`], [`openapi`], [`extract`], [`state`]: supporting pieces.
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod openapi;
+pub mod outbox;
+pub mod routes;
+pub mod state;
+pub mod upload;
+
+pub use app::Application;
+pub use config::ApiConfig;

@@ -1,1 +1,82 @@
-fn main() {}
+//! `hoofbeat-api [serve|migrate]`: runs the API (default) or only applies migrations.
+
+use std::process::ExitCode;
+
+use api::{ApiConfig, Application};
+use shared::config::Env;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let _telemetry = match shared::telemetry::init("hoofbeat-api") {
+        Ok(guard) => guard,
+        Err(e) => {
+            eprintln!("hoofbeat-api: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let config = match ApiConfig::from_env(&Env::process()) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("hoofbeat-api: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let command = std::env::args().nth(1).unwrap_or_else(|| "serve".into());
+    let result = match command.as_str() {
+        "serve" => serve(config).await,
+        "migrate" => migrate(config).await,
+        other => Err(format!(
+            "unknown command {other:?}; use `serve` (default) or `migrate`"
+        )),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("hoofbeat-api: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: ApiConfig) -> Result<(), String> {
+    let app = Application::build(config)
+        .await
+        .map_err(|e| e.to_string())?;
+    app.run_until_stopped(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn migrate(config: ApiConfig) -> Result<(), String> {
+    let pool = shared::db::lazy_pool(&config.common).map_err(|e| e.to_string())?;
+    api::app::migrate(&pool, &config)
+        .await
+        .map_err(|e| e.to_string())?;
+    tracing::info!("migrations applied");
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM (Kubernetes' stop signal).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown signal received");
+}

@@ -2,4 +2,20 @@
 //! offline CLI.
 //!
 //! - [`sensor`]: decoded IMU recordings and the upload formats with their parsers.
+//! - [`config`]: settings from environment variables, with errors naming the variable.
+//! - `db` (feature `db`): the Postgres pool with bounded waits and the embedded migrations.
+//! - `outbox` (feature `db`): enqueueing jobs through the transactional outbox.
+//! - [`jobs`]: the job contract (job kinds and the JSON envelope of every AMQP message).
+//! - `amqp` (feature `amqp`): RabbitMQ topology, connection and confirmed publishing.
+//! - `telemetry` (feature `telemetry`): tracing subscriber, OTLP span export, W3C context in job messages.
+#[cfg(feature = "amqp")]
+pub mod amqp;
+pub mod config;
+#[cfg(feature = "db")]
+pub mod db;
+pub mod jobs;
+#[cfg(feature = "db")]
+pub mod outbox;
 pub mod sensor;
+#[cfg(feature = "telemetry")]
+pub mod telemetry;

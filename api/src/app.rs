@@ -1,0 +1,223 @@
+//! Building the application: pool, migrations, router, listener, relay.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderName, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use shared::amqp::Topology;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::ApiConfig;
+use crate::error::{ApiError, ErrorCode};
+use crate::metrics::{self, Metrics};
+use crate::openapi::ApiDoc;
+use crate::state::AppState;
+use crate::{outbox, routes};
+
+/// Why the API could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The database URL does not parse.
+    #[error("DATABASE_URL is not a valid Postgres URL: {0}")]
+    DatabaseUrl(sqlx::Error),
+    /// Postgres did not answer.
+    #[error(
+        "Postgres is not reachable at {url} ({cause}).\n  Start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n  and create the database with: createdb -h 127.0.0.1 -U postgres {db}"
+    )]
+    DatabaseUnreachable {
+        /// Redacted URL.
+        url: String,
+        /// Database name.
+        db: String,
+        /// What failed.
+        cause: String,
+    },
+    /// A migration failed.
+    #[error("applying migrations failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The AMQP prefix makes invalid names.
+    #[error("invalid broker topology: {0}")]
+    Topology(shared::amqp::AmqpError),
+    /// The listen address is taken or not allowed.
+    #[error("cannot listen on {addr}: {cause}")]
+    Bind {
+        /// Address.
+        addr: SocketAddr,
+        /// What failed.
+        cause: std::io::Error,
+    },
+}
+
+/// A bound, ready-to-run API.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    topology: Topology,
+}
+
+impl Application {
+    /// Connects (lazily), applies migrations if configured, binds the listen
+    /// address (port 0 picks a free port, for tests).
+    pub async fn build(config: ApiConfig) -> Result<Self, StartupError> {
+        let pool = shared::db::lazy_pool(&config.common).map_err(StartupError::DatabaseUrl)?;
+        if config.migrate_on_start {
+            migrate(&pool, &config).await?;
+        }
+        let listener = TcpListener::bind(config.listen_addr)
+            .await
+            .map_err(|cause| StartupError::Bind {
+                addr: config.listen_addr,
+                cause,
+            })?;
+        let topology = Topology::new(&config.common.amqp_prefix).map_err(StartupError::Topology)?;
+        let state = AppState::new(pool, config, Metrics::default());
+        Ok(Self {
+            listener,
+            state,
+            topology,
+        })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| self.state.config.listen_addr)
+    }
+
+    /// The shared state (tests use its pool).
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    /// Serves until `shutdown` completes, then drains in-flight requests and
+    /// stops the outbox relay.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let stop = CancellationToken::new();
+        let relay = tokio::spawn(outbox::run(
+            self.state.clone(),
+            self.topology.clone(),
+            stop.clone(),
+        ));
+        let app = router(self.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        tracing::info!(addr = %self.local_addr(), "hoofbeat-api listening");
+        let on_stop = stop.clone();
+        let served = axum::serve(self.listener, app)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                on_stop.cancel();
+            })
+            .await;
+        stop.cancel();
+        if let Err(e) = relay.await {
+            tracing::error!(error = %e, "outbox relay ended abnormally");
+        }
+        served
+    }
+}
+
+/// Applies the migrations, turning "cannot connect" into advice.
+pub async fn migrate(pool: &sqlx::PgPool, config: &ApiConfig) -> Result<(), StartupError> {
+    let unreachable = |cause: String| StartupError::DatabaseUnreachable {
+        url: shared::config::redact_url(&config.common.database_url),
+        db: config
+            .common
+            .database_url
+            .rsplit('/')
+            .next()
+            .unwrap_or("hoofbeat")
+            .split('?')
+            .next()
+            .unwrap_or("hoofbeat")
+            .to_owned(),
+        cause,
+    };
+    match shared::db::MIGRATOR.run(pool).await {
+        Ok(()) => Ok(()),
+        Err(sqlx::migrate::MigrateError::Execute(e)) if shared::db::is_unavailable(&e) => {
+            Err(unreachable(e.to_string()))
+        }
+        Err(sqlx::migrate::MigrateError::Execute(sqlx::Error::Database(e)))
+            if e.code().as_deref() == Some("3D000") =>
+        {
+            Err(unreachable(e.to_string()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The full router with its middleware (also used by `oneshot` tests).
+pub fn router(state: AppState) -> Router {
+    let config = &state.config;
+    let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(routes::router(config.max_upload_bytes))
+        .split_for_parts();
+    let request_id = HeaderName::from_static("x-request-id");
+    api.merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
+        .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such route") })
+        .method_not_allowed_fallback(|| async { ApiError::new(ErrorCode::MethodNotAllowed, "method not allowed on this route") })
+        .layer(middleware::from_fn_with_state(state.clone(), timeout))
+        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(CatchPanicLayer::custom(|_panic| {
+            tracing::error!("handler panicked");
+            ApiError::new(ErrorCode::Internal, "an internal error occurred; it has been logged").into_response()
+        }))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let route = req.extensions().get::<MatchedPath>().map_or(req.uri().path(), |p| p.as_str());
+            let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+            let span = tracing::info_span!("http", method = %req.method(), route, request_id, user_id = tracing::field::Empty);
+            let carrier = req
+                .headers()
+                .iter()
+                .filter(|(k, _)| *k == "traceparent" || *k == "tracestate")
+                .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+                .collect();
+            shared::telemetry::set_parent_from(&span, &carrier);
+            span
+        }))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION]))
+        .with_state(state)
+}
+
+/// Answers 503 problem+json when a request overruns its budget, so that a
+/// stuck dependency never hangs the caller. Uploads get a longer budget.
+async fn timeout(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let is_upload = request.method() == axum::http::Method::POST
+        && request
+            .extensions()
+            .get::<MatchedPath>()
+            .is_some_and(|p| p.as_str() == "/v1/horses/{horse_id}/sessions");
+    let budget: Duration = if is_upload {
+        state.config.upload_timeout
+    } else {
+        state.config.request_timeout
+    };
+    match tokio::time::timeout(budget, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            ErrorCode::Timeout,
+            "the request did not complete in time; try again",
+        )
+        .with_retry_after(5)
+        .into_response(),
+    }
+}

@@ -1,0 +1,178 @@
+//! Passwords, bearer tokens and the extractors that authenticate a request.
+//!
+//! Passwords are hashed with Argon2id (OWASP parameters, the crate's default)
+//! on a blocking thread, since hashing is slow by design. Bearer tokens are
+//! 32 random bytes; only their SHA-256 is stored, so a stolen database holds no
+//! usable token, and a token lookup is one indexed equality query.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+/// Prefix of every token, so that leaked tokens are easy to grep for.
+const TOKEN_PREFIX: &str = "hb_";
+
+/// A user's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+pub enum Role {
+    /// Owns horses and sessions.
+    Rider,
+    /// May also inspect and replay anyone's jobs.
+    Admin,
+}
+
+/// Hashes a password (Argon2id, random salt) off the async executor.
+pub async fn hash_password(password: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(ApiError::internal)
+    })
+    .await
+    .map_err(ApiError::internal)?
+}
+
+/// Checks a password against a stored hash off the async executor.
+pub async fn verify_password(password: String, stored: String) -> Result<bool, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        let parsed = PasswordHash::new(&stored).map_err(ApiError::internal)?;
+        Ok(Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok())
+    })
+    .await
+    .map_err(ApiError::internal)?
+}
+
+/// A fresh random token (what the client keeps) and its hash (what we store).
+pub fn new_token() -> Result<(String, Vec<u8>), ApiError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(ApiError::internal)?;
+    let token = format!("{TOKEN_PREFIX}{}", hex(&bytes));
+    let hash = token_hash(&token);
+    Ok((token, hash))
+}
+
+/// SHA-256 of a token as stored in `api_tokens.token_hash`.
+pub fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// Lower-case hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    /// The user's id.
+    pub id: Uuid,
+    /// The user's role.
+    pub role: Role,
+    /// The token used, so that logout can revoke exactly it.
+    pub token_id: Uuid,
+}
+
+/// The bearer token of a request, if any.
+fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let unauthorized =
+            || ApiError::new(ErrorCode::Unauthorized, "a valid bearer token is required");
+        let token = bearer(parts).ok_or_else(unauthorized)?;
+        if !token.starts_with(TOKEN_PREFIX) || token.len() > 128 {
+            return Err(unauthorized());
+        }
+        let row: Option<(Uuid, Uuid, Role)> = sqlx::query_as(
+            "SELECT t.id, u.id, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now()",
+        )
+        .bind(token_hash(token))
+        .fetch_optional(&state.db)
+        .await?;
+        let (token_id, id, role) = row.ok_or_else(unauthorized)?;
+        tracing::Span::current().record("user_id", tracing::field::display(id));
+        Ok(AuthUser { id, role, token_id })
+    }
+}
+
+/// An authenticated caller with the admin role (403 otherwise).
+#[derive(Debug, Clone)]
+pub struct AdminUser(pub AuthUser);
+
+impl FromRequestParts<AppState> for AdminUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        if user.role != Role::Admin {
+            return Err(ApiError::new(
+                ErrorCode::Forbidden,
+                "this route needs the admin role",
+            ));
+        }
+        Ok(AdminUser(user))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_and_hashed() {
+        let (a, ha) = new_token().unwrap();
+        let (b, hb) = new_token().unwrap();
+        assert_ne!(a, b);
+        assert_ne!(ha, hb);
+        assert_eq!(token_hash(&a), ha);
+        assert_eq!(a.len(), 3 + 64);
+    }
+
+    #[tokio::test]
+    async fn password_round_trip() {
+        let h = hash_password("correct horse".into()).await.unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(
+            verify_password("correct horse".into(), h.clone())
+                .await
+                .unwrap()
+        );
+        assert!(!verify_password("wrong".into(), h).await.unwrap());
+    }
+}

@@ -1,0 +1,90 @@
+//! API settings, read once at start-up from environment variables.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use shared::config::{CommonConfig, ConfigError, Env};
+
+/// Everything the API needs to run.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// Database and broker settings shared with the worker.
+    pub common: CommonConfig,
+    /// `HOOFBEAT_LISTEN_ADDR` (default `127.0.0.1:8080`; port 0 picks one).
+    pub listen_addr: SocketAddr,
+    /// `HOOFBEAT_MIGRATE_ON_START` (default true): apply migrations before serving.
+    pub migrate_on_start: bool,
+    /// `HOOFBEAT_REQUEST_TIMEOUT_MS` (default 30 s): answer 503 rather than hang.
+    pub request_timeout: Duration,
+    /// `HOOFBEAT_UPLOAD_TIMEOUT_MS` (default 300 s): uploads from phones on
+    /// slow networks get longer to send their body.
+    pub upload_timeout: Duration,
+    /// `HOOFBEAT_MAX_BODY_BYTES` (default 64 KiB): limit for JSON requests.
+    pub max_body_bytes: usize,
+    /// `HOOFBEAT_MAX_UPLOAD_BYTES` (default 64 MiB): limit of an upload as sent.
+    pub max_upload_bytes: usize,
+    /// `HOOFBEAT_MAX_DECOMPRESSED_BYTES` (default 128 MiB): limit of an upload
+    /// after gzip decoding, so that a gzip bomb is refused with 413.
+    pub max_decompressed_bytes: usize,
+    /// `HOOFBEAT_TOKEN_TTL_HOURS` (default 720 = 30 days).
+    pub token_ttl: Duration,
+    /// `HOOFBEAT_LOGIN_PER_MINUTE` (default 10): login attempts per email and per client address.
+    pub login_per_minute: u32,
+    /// `HOOFBEAT_OUTBOX_POLL_MS` (default 5000): the relay's polling fallback when no NOTIFY arrives.
+    pub outbox_poll: Duration,
+}
+
+impl ApiConfig {
+    /// Reads and validates the settings.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        const MIB: u64 = 1024 * 1024;
+        Ok(Self {
+            common: CommonConfig::from_env(env)?,
+            listen_addr: env.parse(
+                "HOOFBEAT_LISTEN_ADDR",
+                SocketAddr::from(([127, 0, 0, 1], 8080)),
+            )?,
+            migrate_on_start: env.flag("HOOFBEAT_MIGRATE_ON_START", true)?,
+            request_timeout: env.millis("HOOFBEAT_REQUEST_TIMEOUT_MS", 30_000, 100, 3_600_000)?,
+            upload_timeout: env.millis("HOOFBEAT_UPLOAD_TIMEOUT_MS", 300_000, 100, 3_600_000)?,
+            max_body_bytes: env.bounded("HOOFBEAT_MAX_BODY_BYTES", 64 * 1024, 1024, 16 * MIB)?
+                as usize,
+            max_upload_bytes: env.bounded(
+                "HOOFBEAT_MAX_UPLOAD_BYTES",
+                64 * MIB,
+                1024,
+                2048 * MIB,
+            )? as usize,
+            max_decompressed_bytes: env.bounded(
+                "HOOFBEAT_MAX_DECOMPRESSED_BYTES",
+                128 * MIB,
+                1024,
+                4096 * MIB,
+            )? as usize,
+            token_ttl: Duration::from_secs(
+                3600 * env.bounded("HOOFBEAT_TOKEN_TTL_HOURS", 720, 1, 24 * 365)?,
+            ),
+            login_per_minute: env.bounded("HOOFBEAT_LOGIN_PER_MINUTE", 10, 1, 100_000)? as u32,
+            outbox_poll: env.millis("HOOFBEAT_OUTBOX_POLL_MS", 5_000, 10, 600_000)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults() {
+        let c = ApiConfig::from_env(&Env::from_pairs::<_, String, String>([])).unwrap();
+        assert_eq!(c.listen_addr.port(), 8080);
+        assert!(c.migrate_on_start);
+    }
+
+    #[test]
+    fn bad_listen_addr_names_the_variable() {
+        let e = ApiConfig::from_env(&Env::from_pairs([("HOOFBEAT_LISTEN_ADDR", "localhost")]))
+            .unwrap_err();
+        assert_eq!(e.name, "HOOFBEAT_LISTEN_ADDR");
+    }
+}

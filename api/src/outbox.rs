@@ -1,0 +1,255 @@
+//! The outbox relay: publishes committed outbox rows to RabbitMQ with
+//! publisher confirms and marks them published only after the broker's ack.
+//!
+//! It wakes on `NOTIFY hoofbeat_outbox` (sent by a trigger on insert) and
+//! polls as a fallback, so a lost notification only delays a job. While the
+//! broker is unreachable it backs off and retries; rows stay in the outbox,
+//! so nothing is lost. Rows are claimed with `FOR UPDATE SKIP LOCKED`, so
+//! several API replicas can relay side by side. A crash between the broker's
+//! ack and the commit republishes the same message (same `message_id` = job
+//! id): delivery is at-least-once and the worker's effects are idempotent.
+
+use sqlx::AssertSqlSafe;
+use std::time::Duration;
+
+use lapin::{Channel, Connection};
+use shared::amqp::{self, Topology};
+use shared::jobs::JobMessage;
+use sqlx::postgres::PgListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::state::AppState;
+
+/// Rows claimed per transaction.
+const BATCH: i64 = 100;
+/// Published rows are kept this long for inspection, then deleted.
+const KEEP_PUBLISHED: &str = "7 days";
+
+/// Exponential backoff with a cap.
+#[derive(Debug)]
+struct Backoff {
+    next: Duration,
+    min: Duration,
+    max: Duration,
+}
+
+impl Backoff {
+    fn new(min: Duration, max: Duration) -> Self {
+        Self {
+            next: min,
+            min,
+            max,
+        }
+    }
+    fn step(&mut self) -> Duration {
+        let now = self.next;
+        self.next = (self.next * 2).min(self.max);
+        now
+    }
+    fn reset(&mut self) {
+        self.next = self.min;
+    }
+}
+
+enum DrainError {
+    Broker(amqp::AmqpError),
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for DrainError {
+    fn from(e: sqlx::Error) -> Self {
+        DrainError::Database(e)
+    }
+}
+
+struct Broker {
+    connection: Connection,
+    channel: Channel,
+}
+
+async fn open_broker(state: &AppState, topology: &Topology) -> Result<Broker, amqp::AmqpError> {
+    let common = &state.config.common;
+    let connection = amqp::connect(&common.amqp_url, common.amqp_timeout).await?;
+    let channel = amqp::confirm_channel(&connection).await?;
+    amqp::declare(&channel, topology).await?;
+    Ok(Broker {
+        connection,
+        channel,
+    })
+}
+
+/// Publishes every pending row; returns how many were published.
+async fn drain(state: &AppState, broker: &Broker, topology: &Topology) -> Result<u64, DrainError> {
+    let timeout = state.config.common.amqp_timeout;
+    let mut total = 0;
+    loop {
+        let mut tx = state.db.begin().await?;
+        let rows: Vec<(i64, serde_json::Value)> = sqlx::query_as(
+            "SELECT id, message FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+        )
+        .bind(BATCH)
+        .fetch_all(&mut *tx)
+        .await?;
+        if rows.is_empty() {
+            tx.commit().await?;
+            return Ok(total);
+        }
+        let mut published = Vec::with_capacity(rows.len());
+        let mut failure = None;
+        for (id, body) in rows {
+            let message: JobMessage = match serde_json::from_value(body) {
+                Ok(m) => m,
+                Err(e) => {
+                    // Cannot happen for rows this code wrote; keep the row
+                    // for inspection and do not let it block the others.
+                    tracing::error!(outbox_id = id, error = %e, "undecodable outbox row set aside");
+                    sqlx::query(
+                        "UPDATE outbox SET published_at = now(), last_error = $2 WHERE id = $1",
+                    )
+                    .bind(id)
+                    .bind(format!("undecodable: {e}"))
+                    .execute(&mut *tx)
+                    .await?;
+                    continue;
+                }
+            };
+            match amqp::publish_job(&broker.channel, topology, &message, timeout).await {
+                Ok(()) => published.push(id),
+                Err(e) => {
+                    sqlx::query(
+                        "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1",
+                    )
+                    .bind(id)
+                    .bind(e.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        sqlx::query("UPDATE outbox SET published_at = now() WHERE id = ANY($1)")
+            .bind(&published)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let n = published.len() as u64;
+        state.metrics.outbox_published.inc_by(n);
+        total += n;
+        if let Some(e) = failure {
+            return Err(DrainError::Broker(e));
+        }
+    }
+}
+
+async fn listen(state: &AppState) -> Option<PgListener> {
+    let mut listener = PgListener::connect_with(&state.db).await.ok()?;
+    listener.listen("hoofbeat_outbox").await.ok()?;
+    Some(listener)
+}
+
+/// Sleeps unless cancelled first; false when cancelled.
+async fn pause(stop: &CancellationToken, d: Duration) -> bool {
+    tokio::select! {
+        () = stop.cancelled() => false,
+        () = tokio::time::sleep(d) => true,
+    }
+}
+
+/// Runs the relay until `stop` is cancelled.
+pub async fn run(state: AppState, topology: Topology, stop: CancellationToken) {
+    let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(30));
+    let mut broker: Option<Broker> = None;
+    let mut listener: Option<PgListener> = None;
+    let mut last_cleanup = tokio::time::Instant::now();
+    tracing::info!(exchange = %topology.work_exchange(), "outbox relay started");
+    while !stop.is_cancelled() {
+        if listener.is_none() {
+            listener = listen(&state).await;
+        }
+        if broker
+            .as_ref()
+            .is_some_and(|b| !b.connection.status().connected())
+        {
+            broker = None;
+        }
+        let current = match broker.take() {
+            Some(b) => b,
+            None => match open_broker(&state, &topology).await {
+                Ok(b) => {
+                    tracing::info!("outbox relay connected to the broker");
+                    backoff.reset();
+                    b
+                }
+                Err(e) => {
+                    state.broker.set_connected(false);
+                    let wait = backoff.step();
+                    tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "broker unreachable; uploads are kept in the outbox");
+                    if !pause(&stop, wait).await {
+                        break;
+                    }
+                    continue;
+                }
+            },
+        };
+        state.broker.set_connected(true);
+        match drain(&state, &current, &topology).await {
+            Ok(n) => {
+                if n > 0 {
+                    tracing::debug!(published = n, "outbox drained");
+                }
+                broker = Some(current);
+                backoff.reset();
+            }
+            Err(DrainError::Broker(e)) => {
+                state.broker.set_connected(false);
+                let wait = backoff.step();
+                tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "publish failed; reconnecting");
+                let _ = current.connection.close(0, "publish failed".into()).await;
+                if !pause(&stop, wait).await {
+                    break;
+                }
+                continue;
+            }
+            Err(DrainError::Database(e)) => {
+                broker = Some(current);
+                let wait = backoff.step();
+                tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "outbox unreadable; database unavailable?");
+                listener = None;
+                if !pause(&stop, wait).await {
+                    break;
+                }
+                continue;
+            }
+        }
+        if last_cleanup.elapsed() > Duration::from_secs(3600) {
+            last_cleanup = tokio::time::Instant::now();
+            let _ = sqlx::query(AssertSqlSafe(format!(
+                "DELETE FROM outbox WHERE published_at < now() - interval '{KEEP_PUBLISHED}'"
+            )))
+            .execute(&state.db)
+            .await;
+            state.login_limiter.shrink();
+        }
+        let poll = state.config.outbox_poll;
+        tokio::select! {
+            () = stop.cancelled() => break,
+            () = tokio::time::sleep(poll) => {}
+            received = async {
+                match listener.as_mut() {
+                    Some(l) => l.recv().await.map(|_| ()),
+                    None => std::future::pending().await,
+                }
+            } => {
+                if received.is_err() {
+                    listener = None;
+                }
+            }
+        }
+    }
+    if let Some(b) = broker {
+        let _ = b.connection.close(0, "shutting down".into()).await;
+    }
+    state.broker.set_connected(false);
+    tracing::info!("outbox relay stopped");
+}

@@ -1,0 +1,723 @@
+//! Riding sessions: upload to a horse, list, get, raw download, analysis,
+//! delete. Every query is scoped to the caller (another user's session is 404).
+
+use sqlx::AssertSqlSafe;
+use std::collections::BTreeMap;
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
+use shared::jobs::AnalyzeSession;
+use shared::outbox::{self, JobRefs};
+use shared::sensor::Format;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use crate::auth::{AuthUser, hex};
+use crate::error::{ApiError, ApiResult, ErrorCode, Problem};
+use crate::extract::{Json, Path, Query};
+use crate::routes::jobs::{JOB_COLUMNS, JobView};
+use crate::state::AppState;
+use crate::upload::{self, Encoding, Prepared};
+
+/// Routes of this module; the upload route gets its own body limit.
+pub fn router(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
+    // The upload shares its path with the listing (which reads no body), so
+    // the larger body limit is set on that path's method router.
+    let (schemas, paths, methods) = routes!(upload_session, list_sessions);
+    let methods = methods.layer(axum::extract::DefaultBodyLimit::max(max_upload_bytes));
+    OpenApiRouter::new()
+        .routes((schemas, paths, methods))
+        .routes(routes!(get_session, delete_session))
+        .routes(routes!(get_raw))
+        .routes(routes!(get_analysis))
+}
+
+/// Riding discipline of a session.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type, Default,
+)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+pub enum Discipline {
+    /// Flatwork / dressage.
+    #[default]
+    Flat,
+    /// Show jumping.
+    Jumping,
+    /// Cross-country.
+    CrossCountry,
+}
+
+/// Metadata of an upload, as query parameters (the body is the samples).
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UploadParams {
+    /// Session start (RFC 3339). Required unless the binary header carries it; wins over the header.
+    pub started_at: Option<DateTime<Utc>>,
+    /// `flat` (default), `jumping` or `cross_country`.
+    pub discipline: Option<Discipline>,
+    /// Sensor device id (≤ 200 characters).
+    pub device_id: Option<String>,
+    /// Rider's notes (≤ 2000 characters).
+    pub notes: Option<String>,
+}
+
+/// How the samples are stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RawInfo {
+    /// `csv`, `json` or `binary`.
+    pub format: String,
+    /// Size of the samples as uploaded (after transport decoding).
+    pub byte_len: i64,
+    /// SHA-256 (hex) of the samples as uploaded.
+    pub sha256: String,
+}
+
+/// A session with its analysis status.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Session {
+    /// Id.
+    pub id: Uuid,
+    /// The horse ridden.
+    pub horse_id: Uuid,
+    /// Start time.
+    pub started_at: DateTime<Utc>,
+    /// Nominal sample rate (Hz).
+    pub sample_rate_hz: f64,
+    /// Number of samples.
+    pub sample_count: i32,
+    /// Seconds from first to last sample.
+    pub duration_s: f64,
+    /// Sensor device id.
+    pub device_id: Option<String>,
+    /// Discipline.
+    pub discipline: Discipline,
+    /// Notes.
+    pub notes: Option<String>,
+    /// Upload time.
+    pub created_at: DateTime<Utc>,
+    /// The stored samples.
+    pub raw: RawInfo,
+    /// The latest analysis job.
+    pub analysis_job: Option<JobView>,
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id: Uuid,
+    horse_id: Uuid,
+    started_at: DateTime<Utc>,
+    sample_rate_hz: f64,
+    sample_count: i32,
+    duration_s: f64,
+    device_id: Option<String>,
+    discipline: Discipline,
+    notes: Option<String>,
+    created_at: DateTime<Utc>,
+    format: String,
+    byte_len: i64,
+    sha256: Vec<u8>,
+    job_id: Option<Uuid>,
+}
+
+const SESSION_SELECT: &str = "SELECT s.id, s.horse_id, s.started_at, s.sample_rate_hz, s.sample_count, s.duration_s,
+        s.device_id, s.discipline, s.notes, s.created_at, d.format, d.byte_len, d.sha256, j.id AS job_id
+    FROM sessions s JOIN session_data d ON d.session_id = s.id
+    LEFT JOIN LATERAL (SELECT id FROM jobs WHERE session_id = s.id AND kind = 'analyze_session'
+                       ORDER BY created_at DESC LIMIT 1) j ON true";
+
+async fn load_jobs(state: &AppState, ids: Vec<Uuid>) -> ApiResult<BTreeMap<Uuid, JobView>> {
+    if ids.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let jobs: Vec<JobView> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {JOB_COLUMNS} FROM jobs WHERE id = ANY($1)"
+    )))
+    .bind(ids)
+    .fetch_all(&state.db)
+    .await?;
+    Ok(jobs.into_iter().map(|j| (j.id, j)).collect())
+}
+
+async fn to_sessions(state: &AppState, rows: Vec<SessionRow>) -> ApiResult<Vec<Session>> {
+    let mut jobs = load_jobs(state, rows.iter().filter_map(|r| r.job_id).collect()).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Session {
+            analysis_job: r.job_id.and_then(|id| jobs.remove(&id)),
+            id: r.id,
+            horse_id: r.horse_id,
+            started_at: r.started_at,
+            sample_rate_hz: r.sample_rate_hz,
+            sample_count: r.sample_count,
+            duration_s: r.duration_s,
+            device_id: r.device_id,
+            discipline: r.discipline,
+            notes: r.notes,
+            created_at: r.created_at,
+            raw: RawInfo {
+                format: r.format,
+                byte_len: r.byte_len,
+                sha256: hex(&r.sha256),
+            },
+        })
+        .collect())
+}
+
+async fn load_session(state: &AppState, user: &AuthUser, session_id: Uuid) -> ApiResult<Session> {
+    let row: Option<SessionRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "{SESSION_SELECT} WHERE s.id = $1 AND s.owner_id = $2"
+    )))
+    .bind(session_id)
+    .bind(user.id)
+    .fetch_optional(&state.db)
+    .await?;
+    let row = row.ok_or_else(|| ApiError::not_found("session"))?;
+    to_sessions(state, vec![row])
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::not_found("session"))
+}
+
+async fn check_horse(state: &AppState, user: &AuthUser, horse_id: Uuid) -> ApiResult<()> {
+    let found: Option<(i32,)> =
+        sqlx::query_as("SELECT 1 FROM horses WHERE id = $1 AND owner_id = $2")
+            .bind(horse_id)
+            .bind(user.id)
+            .fetch_optional(&state.db)
+            .await?;
+    found
+        .map(|_| ())
+        .ok_or_else(|| ApiError::not_found("horse"))
+}
+
+/// Where to poll after an upload.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Links {
+    /// The session.
+    pub session: String,
+    /// Its analysis (202 while pending).
+    pub analysis: String,
+    /// Its analysis job.
+    pub job: String,
+    /// The samples as uploaded.
+    pub raw: String,
+}
+
+/// Answer to an accepted upload.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UploadAccepted {
+    /// The new session.
+    pub session: Session,
+    /// Its analysis job.
+    pub job: JobView,
+    /// Where to poll.
+    pub links: Links,
+}
+
+fn upload_format(headers: &HeaderMap) -> ApiResult<Format> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let media = ct.split(';').next().unwrap_or("").trim();
+    Format::from_media_type(media).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            "Content-Type must be text/csv, application/json or application/vnd.hoofbeat.imu",
+        )
+    })
+}
+
+fn upload_encoding(headers: &HeaderMap) -> ApiResult<Encoding> {
+    match headers
+        .get(header::CONTENT_ENCODING)
+        .map(|v| v.to_str().map(str::trim))
+    {
+        None => Ok(Encoding::Identity),
+        Some(Ok(v)) if v.eq_ignore_ascii_case("identity") || v.is_empty() => Ok(Encoding::Identity),
+        Some(Ok(v)) if v.eq_ignore_ascii_case("gzip") => Ok(Encoding::Gzip),
+        _ => Err(ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            "Content-Encoding must be gzip or identity",
+        )),
+    }
+}
+
+fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    match v.to_str() {
+        Ok(k) if !k.trim().is_empty() && k.len() <= 200 => Ok(Some(k.trim().to_owned())),
+        _ => Err(ApiError::invalid_field(
+            "Idempotency-Key",
+            "must be 1 to 200 visible ASCII characters",
+        )),
+    }
+}
+
+fn check_text(field: &str, value: Option<&str>, max: usize) -> ApiResult<()> {
+    match value {
+        Some(v) if v.chars().count() > max => Err(ApiError::invalid_field(
+            field,
+            format!("must be at most {max} characters"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Fingerprint of an upload, to tell a retry from a different request under the same key.
+fn request_hash(horse_id: Uuid, params: &UploadParams, p: &Prepared) -> Vec<u8> {
+    let mut h = Sha256::new();
+    h.update(horse_id.as_bytes());
+    h.update(p.format.as_str().as_bytes());
+    h.update(
+        format!(
+            "{:?}|{:?}|{:?}|{:?}",
+            params.started_at, params.discipline, params.device_id, params.notes
+        )
+        .as_bytes(),
+    );
+    h.update(&p.sha256);
+    h.finalize().to_vec()
+}
+
+fn accepted(body: serde_json::Value, session_id: Uuid) -> Response {
+    let location = format!("/v1/sessions/{session_id}/analysis");
+    (
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, location)],
+        axum::Json(body),
+    )
+        .into_response()
+}
+
+/// Upload a riding session's samples to a horse. The body is the samples
+/// (CSV, JSON or binary, optionally `Content-Encoding: gzip`); metadata goes in
+/// the query. Answers 202 with the session, its analysis job and where to poll.
+/// With an `Idempotency-Key`, a retry of the same upload gets the same answer
+/// and creates nothing; the same key with another body is refused (422).
+#[utoipa::path(post, path = "/v1/horses/{horse_id}/sessions", tag = "sessions", security(("bearer" = [])),
+    params(("horse_id" = Uuid, Path), UploadParams,
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    request_body(description = "IMU samples; see the sensor data contract", content(
+        (String = "text/csv", example = "t,ax,ay,az,gx,gy,gz\n0.00,0.12,-0.05,9.79,0.4,-0.2,0.1\n0.01,0.15,-0.02,9.83,0.5,-0.1,0.0\n"),
+        (String = "application/json", example = json!({"started_at": "2026-11-26T09:00:00Z", "samples": [{"t": 0.0, "ax": 0.12, "ay": -0.05, "az": 9.79, "gx": 0.4, "gy": -0.2, "gz": 0.1}]})),
+        (Vec<u8> = "application/vnd.hoofbeat.imu"))),
+    responses((status = 202, body = UploadAccepted), (status = 404, body = Problem), (status = 413, body = Problem),
+              (status = 415, body = Problem), (status = 422, body = Problem, description = "invalid_sensor_data, validation_failed or idempotency_key_reused")))]
+async fn upload_session(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(horse_id): Path<Uuid>,
+    Query(params): Query<UploadParams>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    let body = body?;
+    let format = upload_format(&headers)?;
+    let encoding = upload_encoding(&headers)?;
+    let key = idempotency_key(&headers)?;
+    check_text("device_id", params.device_id.as_deref(), 200)?;
+    check_text("notes", params.notes.as_deref(), 2000)?;
+    check_horse(&state, &user, horse_id).await?;
+
+    let max = state.config.max_decompressed_bytes;
+    let span = tracing::Span::current();
+    let prepared = tokio::task::spawn_blocking(move || {
+        span.in_scope(|| upload::prepare(format, encoding, body, max))
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    let started_at = match (params.started_at, prepared.started_at_unix_ms) {
+        (Some(t), _) => t,
+        (None, Some(ms)) => Utc.timestamp_millis_opt(ms).single().ok_or_else(|| {
+            ApiError::invalid_field(
+                "started_at",
+                "the binary header's start time is out of range",
+            )
+        })?,
+        (None, None) => {
+            return Err(ApiError::invalid_field(
+                "started_at",
+                "required (RFC 3339) for CSV and JSON uploads",
+            ));
+        }
+    };
+
+    let mut tx = state.db.begin().await?;
+    let fingerprint = request_hash(horse_id, &params, &prepared);
+    if let Some(key) = &key {
+        let inserted = sqlx::query(
+            "INSERT INTO idempotency_keys (user_id, key, request_hash, response_body) VALUES ($1, $2, $3, 'null')
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(user.id)
+        .bind(key)
+        .bind(&fingerprint)
+        .execute(&mut *tx)
+        .await?;
+        if inserted.rows_affected() == 0 {
+            // A previous request with this key committed (a concurrent one
+            // waited on the row lock above until it did).
+            let (hash, response, session_id): (Vec<u8>, serde_json::Value, Option<Uuid>) = sqlx::query_as(
+                "SELECT request_hash, response_body, session_id FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+            )
+            .bind(user.id)
+            .bind(key)
+            .fetch_one(&mut *tx)
+            .await?;
+            return match session_id {
+                Some(sid) if hash == fingerprint => Ok(accepted(response, sid)),
+                _ => Err(ApiError::new(
+                    ErrorCode::IdempotencyKeyReused,
+                    "this Idempotency-Key was used for a different upload",
+                )),
+            };
+        }
+    }
+
+    let session_id = Uuid::now_v7();
+    let job_id = Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO sessions (id, horse_id, owner_id, started_at, sample_rate_hz, sample_count, duration_s, device_id, discipline, notes)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(session_id)
+    .bind(horse_id)
+    .bind(user.id)
+    .bind(started_at)
+    .bind(prepared.sample_rate_hz)
+    .bind(prepared.sample_count)
+    .bind(prepared.duration_s)
+    .bind(&params.device_id)
+    .bind(params.discipline.unwrap_or_default())
+    .bind(&params.notes)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("INSERT INTO session_data (session_id, format, encoding, byte_len, sha256, data) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(session_id)
+        .bind(prepared.format.as_str())
+        .bind(prepared.stored_encoding.as_str())
+        .bind(prepared.byte_len)
+        .bind(&prepared.sha256)
+        .bind(prepared.stored.as_ref())
+        .execute(&mut *tx)
+        .await?;
+    let refs = JobRefs {
+        owner_id: Some(user.id),
+        horse_id: Some(horse_id),
+        session_id: Some(session_id),
+    };
+    let trace = shared::telemetry::inject_context(&tracing::Span::current());
+    outbox::enqueue(&mut tx, job_id, &AnalyzeSession { session_id }, refs, trace).await?;
+
+    // Read back through the same queries as GET, inside the transaction.
+    let row: SessionRow =
+        sqlx::query_as(AssertSqlSafe(format!("{SESSION_SELECT} WHERE s.id = $1")))
+            .bind(session_id)
+            .fetch_one(&mut *tx)
+            .await?;
+    let job: JobView = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"
+    )))
+    .bind(job_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let session = Session {
+        analysis_job: Some(job.clone()),
+        id: row.id,
+        horse_id: row.horse_id,
+        started_at: row.started_at,
+        sample_rate_hz: row.sample_rate_hz,
+        sample_count: row.sample_count,
+        duration_s: row.duration_s,
+        device_id: row.device_id,
+        discipline: row.discipline,
+        notes: row.notes,
+        created_at: row.created_at,
+        raw: RawInfo {
+            format: row.format,
+            byte_len: row.byte_len,
+            sha256: hex(&row.sha256),
+        },
+    };
+    let links = Links {
+        session: format!("/v1/sessions/{session_id}"),
+        analysis: format!("/v1/sessions/{session_id}/analysis"),
+        job: format!("/v1/jobs/{job_id}"),
+        raw: format!("/v1/sessions/{session_id}/raw"),
+    };
+    let response = serde_json::to_value(UploadAccepted {
+        session,
+        job,
+        links,
+    })
+    .map_err(ApiError::internal)?;
+    if let Some(key) = &key {
+        sqlx::query("UPDATE idempotency_keys SET response_body = $3, session_id = $4 WHERE user_id = $1 AND key = $2")
+            .bind(user.id)
+            .bind(key)
+            .bind(&response)
+            .bind(session_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    tracing::info!(%session_id, %job_id, samples = prepared.sample_count, "session uploaded");
+    Ok(accepted(response, session_id))
+}
+
+/// Cursor pagination of a horse's sessions, newest first.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// One page of sessions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionPage {
+    /// Sessions, newest first.
+    pub items: Vec<Session>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+fn parse_cursor(cursor: &str) -> ApiResult<(DateTime<Utc>, Uuid)> {
+    let bad = || ApiError::invalid_field("cursor", "not a cursor returned by this API");
+    let (micros, id) = cursor.split_once('_').ok_or_else(bad)?;
+    let micros: i64 = micros.parse().map_err(|_| bad())?;
+    let at = Utc.timestamp_micros(micros).single().ok_or_else(bad)?;
+    Ok((at, id.parse().map_err(|_| bad())?))
+}
+
+/// A horse's sessions, newest first, with cursor pagination.
+#[utoipa::path(get, path = "/v1/horses/{horse_id}/sessions", tag = "sessions", security(("bearer" = [])),
+    params(("horse_id" = Uuid, Path), ListParams),
+    responses((status = 200, body = SessionPage), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn list_sessions(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(horse_id): Path<Uuid>,
+    Query(params): Query<ListParams>,
+) -> ApiResult<Json<SessionPage>> {
+    let limit = params.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::invalid_field(
+            "limit",
+            "must be between 1 and 200",
+        ));
+    }
+    let cursor = params.cursor.as_deref().map(parse_cursor).transpose()?;
+    check_horse(&state, &user, horse_id).await?;
+    let mut rows: Vec<SessionRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "{SESSION_SELECT} WHERE s.horse_id = $1 AND s.owner_id = $2
+           AND ($3::timestamptz IS NULL OR (s.started_at, s.id) < ($3, $4))
+         ORDER BY s.started_at DESC, s.id DESC LIMIT $5"
+    )))
+    .bind(horse_id)
+    .bind(user.id)
+    .bind(cursor.map(|c| c.0))
+    .bind(cursor.map(|c| c.1))
+    .bind(limit + 1)
+    .fetch_all(&state.db)
+    .await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = match rows.last() {
+        Some(last) if more => Some(format!(
+            "{}_{}",
+            last.started_at.timestamp_micros(),
+            last.id
+        )),
+        _ => None,
+    };
+    Ok(Json(SessionPage {
+        items: to_sessions(&state, rows).await?,
+        next_cursor,
+    }))
+}
+
+/// A session's metadata and analysis status.
+#[utoipa::path(get, path = "/v1/sessions/{session_id}", tag = "sessions", security(("bearer" = [])),
+    params(("session_id" = Uuid, Path)), responses((status = 200, body = Session), (status = 404, body = Problem)))]
+async fn get_session(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(session_id): Path<Uuid>,
+) -> ApiResult<Json<Session>> {
+    load_session(&state, &user, session_id).await.map(Json)
+}
+
+/// Delete a session with its samples, jobs and results.
+#[utoipa::path(delete, path = "/v1/sessions/{session_id}", tag = "sessions", security(("bearer" = [])),
+    params(("session_id" = Uuid, Path)), responses((status = 204), (status = 404, body = Problem)))]
+async fn delete_session(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(session_id): Path<Uuid>,
+) -> ApiResult<StatusCode> {
+    let done = sqlx::query("DELETE FROM sessions WHERE id = $1 AND owner_id = $2")
+        .bind(session_id)
+        .bind(user.id)
+        .execute(&state.db)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::not_found("session"));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// format, encoding, byte_len, sha256, data.
+type RawRow = (String, String, i64, Vec<u8>, Vec<u8>);
+
+/// The samples exactly as uploaded (after transport decoding), with their
+/// media type. Sent gzip-encoded when stored so and the client accepts gzip.
+#[utoipa::path(get, path = "/v1/sessions/{session_id}/raw", tag = "sessions", security(("bearer" = [])),
+    params(("session_id" = Uuid, Path)),
+    responses((status = 200, description = "The samples", content(
+        (String = "text/csv"), (String = "application/json"), (Vec<u8> = "application/vnd.hoofbeat.imu"))),
+        (status = 404, body = Problem)))]
+async fn get_raw(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(session_id): Path<Uuid>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let row: Option<RawRow> = sqlx::query_as(
+        "SELECT d.format, d.encoding, d.byte_len, d.sha256, d.data FROM session_data d
+         JOIN sessions s ON s.id = d.session_id WHERE s.id = $1 AND s.owner_id = $2",
+    )
+    .bind(session_id)
+    .bind(user.id)
+    .fetch_optional(&state.db)
+    .await?;
+    let (format, encoding, byte_len, sha, data) =
+        row.ok_or_else(|| ApiError::not_found("session"))?;
+    let format: Format = format.parse().map_err(ApiError::internal)?;
+    let accepts_gzip = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|e| e.trim().split(';').next() == Some("gzip"))
+        });
+    let mut response = if encoding == "gzip" && accepts_gzip {
+        let mut r = Response::new(Body::from(data));
+        r.headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        r
+    } else {
+        let len = usize::try_from(byte_len).map_err(ApiError::internal)?;
+        let bytes = tokio::task::spawn_blocking(move || upload::restore(&data, &encoding, len))
+            .await
+            .map_err(ApiError::internal)??;
+        Response::new(Body::from(bytes))
+    };
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.media_type()),
+    );
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", hex(&sha))) {
+        h.insert(header::ETAG, etag);
+    }
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    Ok(response)
+}
+
+/// The stored analysis of a session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AnalysisReady {
+    /// `ready`.
+    pub status: &'static str,
+    /// The session.
+    pub session_id: Uuid,
+    /// Version of the algorithms that produced `result`.
+    pub algorithm_version: String,
+    /// When it was computed.
+    pub computed_at: DateTime<Utc>,
+    /// The analysis document, exactly as the worker stored it.
+    #[schema(value_type = Object)]
+    pub result: Box<RawValue>,
+}
+
+/// An analysis that is not (yet) available.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AnalysisPending {
+    /// `pending` (queued, running or retrying) or `failed` (gave up; an admin can replay it).
+    pub status: &'static str,
+    /// The session.
+    pub session_id: Uuid,
+    /// The analysis job.
+    pub job: Option<JobView>,
+}
+
+/// A session's analysis: 200 with the result when ready, 202 while pending,
+/// 200 with `status: failed` when the job gave up.
+#[utoipa::path(get, path = "/v1/sessions/{session_id}/analysis", tag = "sessions", security(("bearer" = [])),
+    params(("session_id" = Uuid, Path)),
+    responses((status = 200, body = AnalysisReady, description = "ready (or `failed`, see AnalysisPending)"),
+              (status = 202, body = AnalysisPending, description = "pending; poll again after Retry-After"),
+              (status = 404, body = Problem)))]
+async fn get_analysis(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(session_id): Path<Uuid>,
+) -> ApiResult<Response> {
+    let ready: Option<(String, DateTime<Utc>, String)> = sqlx::query_as(
+        "SELECT r.algorithm_version, r.created_at, r.result::text FROM analysis_results r
+         JOIN sessions s ON s.id = r.session_id
+         WHERE r.session_id = $1 AND s.owner_id = $2 ORDER BY r.created_at DESC LIMIT 1",
+    )
+    .bind(session_id)
+    .bind(user.id)
+    .fetch_optional(&state.db)
+    .await?;
+    if let Some((algorithm_version, computed_at, result)) = ready {
+        let result = RawValue::from_string(result).map_err(ApiError::internal)?;
+        let body = AnalysisReady {
+            status: "ready",
+            session_id,
+            algorithm_version,
+            computed_at,
+            result,
+        };
+        return Ok(axum::Json(body).into_response());
+    }
+    let session = load_session(&state, &user, session_id).await?;
+    let job = session.analysis_job;
+    if job.as_ref().is_some_and(|j| j.status == "dead") {
+        return Ok(axum::Json(AnalysisPending {
+            status: "failed",
+            session_id,
+            job,
+        })
+        .into_response());
+    }
+    Ok((
+        StatusCode::ACCEPTED,
+        [(header::RETRY_AFTER, "2")],
+        axum::Json(AnalysisPending {
+            status: "pending",
+            session_id,
+            job,
+        }),
+    )
+        .into_response())
+}

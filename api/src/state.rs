@@ -1,0 +1,99 @@
+//! The state every handler shares: the pool, settings, metrics, the broker's
+//! health as seen by the outbox relay, and the login rate limiter.
+
+use std::num::NonZeroU32;
+use std::ops::Deref;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use sqlx::PgPool;
+
+use crate::config::ApiConfig;
+use crate::metrics::Metrics;
+
+/// Cheap to clone: one `Arc`.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// What [`AppState`] holds.
+pub struct Inner {
+    /// The Postgres pool (lazy, bounded waits).
+    pub db: PgPool,
+    /// Settings.
+    pub config: ApiConfig,
+    /// Prometheus registry and instruments.
+    pub metrics: Metrics,
+    /// Whether the relay currently holds a working broker connection.
+    pub broker: BrokerStatus,
+    /// Login attempts per email and per client address.
+    pub login_limiter: LoginLimiter,
+}
+
+impl AppState {
+    /// Wraps the parts.
+    pub fn new(db: PgPool, config: ApiConfig, metrics: Metrics) -> Self {
+        let login_limiter = LoginLimiter::new(config.login_per_minute);
+        Self(Arc::new(Inner {
+            db,
+            config,
+            metrics,
+            broker: BrokerStatus::default(),
+            login_limiter,
+        }))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+/// The broker's state, written by the outbox relay, read by `/readyz`.
+#[derive(Debug, Default)]
+pub struct BrokerStatus {
+    connected: AtomicBool,
+}
+
+impl BrokerStatus {
+    /// Records whether the relay is connected.
+    pub fn set_connected(&self, up: bool) {
+        self.connected.store(up, Ordering::Relaxed);
+    }
+
+    /// True while the relay holds a working connection.
+    pub fn is_connected(&self) -> bool {
+        self.connected.load(Ordering::Relaxed)
+    }
+}
+
+/// Keyed rate limiter for login attempts: a key is an email or a client address.
+pub struct LoginLimiter {
+    limiter: DefaultKeyedRateLimiter<String>,
+}
+
+impl LoginLimiter {
+    fn new(per_minute: u32) -> Self {
+        let per_minute = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
+        Self {
+            limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
+        }
+    }
+
+    /// `Err(wait)` when the key has no attempt left.
+    pub fn check(&self, key: &str) -> Result<(), Duration> {
+        self.limiter
+            .check_key(&key.to_owned())
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+
+    /// Forgets keys whose quota is full again, so memory stays bounded.
+    pub fn shrink(&self) {
+        self.limiter.retain_recent();
+        self.limiter.shrink_to_fit();
+    }
+}

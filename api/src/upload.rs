@@ -1,0 +1,136 @@
+//! Turning an upload body into what is stored: transport decoding with a cap
+//! on the decompressed size, validation through the shared sensor parsers,
+//! and the compact lossless form kept in `session_data`.
+//!
+//! This is CPU work (gunzip, parsing a 20 MB CSV, hashing): callers run it on
+//! a blocking thread, never on the async executor.
+
+use std::io::Write;
+
+use axum::body::Bytes;
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use sha2::{Digest, Sha256};
+use shared::sensor::{self, DecodeError, DecodeErrorKind, Format};
+
+use crate::error::{ApiError, ErrorCode, FieldError};
+
+/// Content-Encoding of an upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// As is.
+    Identity,
+    /// gzip.
+    Gzip,
+}
+
+impl Encoding {
+    /// The value stored in `session_data.encoding`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Encoding::Identity => "identity",
+            Encoding::Gzip => "gzip",
+        }
+    }
+}
+
+/// What an accepted upload turns into.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The format of the samples.
+    pub format: Format,
+    /// Nominal sample rate (Hz).
+    pub sample_rate_hz: f64,
+    /// Number of samples.
+    pub sample_count: i32,
+    /// Seconds from the first to the last sample.
+    pub duration_s: f64,
+    /// Start time carried by the data itself (binary header), if any.
+    pub started_at_unix_ms: Option<i64>,
+    /// SHA-256 of the samples as uploaded (after transport decoding).
+    pub sha256: Vec<u8>,
+    /// Length of the samples as uploaded (after transport decoding).
+    pub byte_len: i64,
+    /// The bytes to store and how they are encoded.
+    pub stored: Bytes,
+    /// Encoding of `stored`.
+    pub stored_encoding: Encoding,
+}
+
+/// Decodes, validates and prepares an upload for storage.
+pub fn prepare(
+    format: Format,
+    encoding: Encoding,
+    wire: Bytes,
+    max_decompressed: usize,
+) -> Result<Prepared, ApiError> {
+    let raw: Bytes = match encoding {
+        Encoding::Identity if wire.len() > max_decompressed => {
+            return Err(ApiError::new(
+                ErrorCode::PayloadTooLarge,
+                format!("the samples exceed {max_decompressed} bytes"),
+            ));
+        }
+        Encoding::Identity => wire.clone(),
+        Encoding::Gzip => {
+            Bytes::from(sensor::gunzip_limited(&wire, max_decompressed).map_err(decode_error)?)
+        }
+    };
+    let decoded = sensor::decode(format, &raw).map_err(decode_error)?;
+    let rec = &decoded.recording;
+    let sample_count = i32::try_from(rec.len())
+        .map_err(|_| ApiError::new(ErrorCode::PayloadTooLarge, "too many samples"))?;
+    let sha256 = Sha256::digest(&raw).to_vec();
+    let byte_len = i64::try_from(raw.len()).map_err(ApiError::internal)?;
+    // Binary is already compact; text formats are kept gzipped (the client's
+    // own gzip when it sent one, so no CPU is spent compressing again).
+    let (stored, stored_encoding) = match (format, encoding) {
+        (Format::Binary, _) => (raw, Encoding::Identity),
+        (_, Encoding::Gzip) => (wire, Encoding::Gzip),
+        (_, Encoding::Identity) => (Bytes::from(gzip(&raw)?), Encoding::Gzip),
+    };
+    Ok(Prepared {
+        format,
+        sample_rate_hz: rec.sample_rate_hz,
+        sample_count,
+        duration_s: rec.duration_s(),
+        started_at_unix_ms: decoded.started_at_unix_ms,
+        sha256,
+        byte_len,
+        stored,
+        stored_encoding,
+    })
+}
+
+fn gzip(data: &[u8]) -> Result<Vec<u8>, ApiError> {
+    let mut enc = GzEncoder::new(Vec::with_capacity(data.len() / 3), Compression::fast());
+    enc.write_all(data).map_err(ApiError::internal)?;
+    enc.finish().map_err(ApiError::internal)
+}
+
+/// Maps a sensor decoding error to problem+json with field-level errors.
+pub fn decode_error(err: DecodeError) -> ApiError {
+    let errors: Vec<FieldError> = err
+        .issues
+        .iter()
+        .map(|i| FieldError {
+            field: i.field.clone(),
+            line: i.line,
+            message: i.message.clone(),
+        })
+        .collect();
+    let code = match err.kind {
+        DecodeErrorKind::TooLarge => ErrorCode::PayloadTooLarge,
+        DecodeErrorKind::BadEncoding => ErrorCode::BadRequest,
+        DecodeErrorKind::Invalid => ErrorCode::InvalidSensorData,
+    };
+    ApiError::new(code, err.to_string()).with_errors(errors)
+}
+
+/// Reads a stored body back as the samples that were uploaded.
+pub fn restore(stored: &[u8], encoding: &str, byte_len: usize) -> Result<Vec<u8>, ApiError> {
+    match encoding {
+        "gzip" => sensor::gunzip_limited(stored, byte_len).map_err(ApiError::internal),
+        _ => Ok(stored.to_vec()),
+    }
+}

@@ -1,0 +1,13 @@
+//! API integration tests: the real router on a real socket, real Postgres,
+//! real RabbitMQ; each test has its own database and queue names.
+
+mod common;
+
+mod accounts;
+mod failures;
+mod horses;
+mod isolation;
+mod ops;
+mod outbox;
+mod sessions;
+mod uploads;

@@ -1,0 +1,161 @@
+//! The outbox relay against the real broker.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use lapin::options::{BasicAckOptions, BasicGetOptions};
+use reqwest::StatusCode;
+use serde_json::Value;
+use shared::amqp;
+use shared::jobs::{AnalyzeSession, JobMessage};
+use uuid::Uuid;
+
+use crate::common::*;
+
+/// Takes every message from the work queue (waiting up to `within` for `expected`).
+async fn drain_queue(
+    app: &TestApp,
+    expected: usize,
+    within: Duration,
+) -> Vec<(Option<String>, JobMessage)> {
+    let conn = amqp::connect(AMQP, Duration::from_secs(5)).await.unwrap();
+    let ch = conn.create_channel().await.unwrap();
+    let mut got = Vec::new();
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match ch
+            .basic_get(app.topology.work_queue().into(), BasicGetOptions::default())
+            .await
+            .unwrap()
+        {
+            Some(m) => {
+                let id = m
+                    .delivery
+                    .properties
+                    .message_id()
+                    .as_ref()
+                    .map(|s| s.to_string());
+                got.push((
+                    id,
+                    JobMessage::from_bytes(&m.delivery.data).expect("contract"),
+                ));
+                m.delivery.ack(BasicAckOptions::default()).await.unwrap();
+            }
+            None if got.len() >= expected || tokio::time::Instant::now() > deadline => break,
+            None => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+    // Anything more arriving shortly after would be a duplicate.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    while let Some(m) = ch
+        .basic_get(app.topology.work_queue().into(), BasicGetOptions::default())
+        .await
+        .unwrap()
+    {
+        let id = m
+            .delivery
+            .properties
+            .message_id()
+            .as_ref()
+            .map(|s| s.to_string());
+        got.push((
+            id,
+            JobMessage::from_bytes(&m.delivery.data).expect("contract"),
+        ));
+        m.delivery.ack(BasicAckOptions::default()).await.unwrap();
+    }
+    let _ = conn.close(0, "done".into()).await;
+    got
+}
+
+#[tokio::test]
+async fn upload_publishes_a_job_with_the_documented_contract() {
+    let app = spawn_app().await;
+    let (t, _) = app.user("o@example.com").await;
+    let horse = app.horse(&t, "Comet").await;
+    let v: Value = app
+        .upload(&t, horse, "text/csv", csv_body(3.0), &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let job_id: Uuid = v["job"]["id"].as_str().unwrap().parse().unwrap();
+    let session_id: Uuid = v["session"]["id"].as_str().unwrap().parse().unwrap();
+
+    let got = drain_queue(&app, 1, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 1);
+    let (message_id, msg) = &got[0];
+    assert_eq!(message_id.as_deref(), Some(job_id.to_string().as_str()));
+    assert_eq!(msg.job_id, job_id);
+    assert_eq!(msg.kind, "analyze_session");
+    assert_eq!(msg.attempt, 1);
+    assert_eq!(
+        msg.decode_payload::<AnalyzeSession>().unwrap().session_id,
+        session_id
+    );
+    let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(pending, 0);
+}
+
+#[tokio::test]
+async fn broker_down_during_uploads_then_back_publishes_each_job_once() {
+    let proxy = Proxy::start("127.0.0.1:5672").await;
+    let app = spawn_with(Opts {
+        amqp_addr: Some(proxy.addr),
+        ..Opts::default()
+    })
+    .await;
+    let (t, _) = app.user("down@example.com").await;
+    let horse = app.horse(&t, "Comet").await;
+    // Let the relay connect, then cut the broker off.
+    eventually(Duration::from_secs(10), || async {
+        let v: Value = app
+            .http
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        (v["broker"] == "up").then_some(())
+    })
+    .await
+    .expect("relay connected");
+    proxy.cut();
+
+    let mut jobs = BTreeSet::new();
+    for _ in 0..6 {
+        let r = app.upload(&t, horse, "text/csv", csv_body(2.0), &[]).await;
+        assert_eq!(
+            r.status(),
+            StatusCode::ACCEPTED,
+            "uploads are accepted while the broker is down"
+        );
+        let v: Value = r.json().await.unwrap();
+        jobs.insert(v["job"]["id"].as_str().unwrap().to_owned());
+    }
+    let r = app.http.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "the broker's state does not fail readiness"
+    );
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["broker"], "down");
+    assert_eq!(v["outbox_backlog"], 6);
+
+    proxy.restore();
+    let got = drain_queue(&app, 6, Duration::from_secs(30)).await;
+    let ids: Vec<String> = got.iter().map(|(_, m)| m.job_id.to_string()).collect();
+    assert_eq!(ids.len(), 6, "each job published exactly once: {ids:?}");
+    assert_eq!(ids.iter().cloned().collect::<BTreeSet<_>>(), jobs);
+    let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(pending, 0);
+}

@@ -1,0 +1,177 @@
+//! Confirmed publishing of [`JobMessage`]s: [`publish_job`] (new jobs),
+//! [`publish_retry`] (to a delay tier) and [`publish_dead`] (to the DLX).
+//!
+//! Every publish is persistent, `mandatory`, and waits for the broker's
+//! confirm: `Ok(())` means the broker has stored the message in a queue
+//! (for quorum queues: on a majority of nodes). That is what lets the outbox
+//! relay delete its row, and the worker ack the original delivery only after
+//! its retry or dead copy is safe.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use lapin::options::BasicPublishOptions;
+use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
+use lapin::{BasicProperties, Channel, Confirmation};
+
+use super::{AmqpError, Topology, WORK_ROUTING_KEY};
+use crate::jobs::JobMessage;
+
+/// Header carrying why a job was dead-lettered by the worker.
+pub const REASON_HEADER: &str = "x-hoofbeat-reason";
+
+/// AMQP `delivery_mode` of persistent messages.
+const PERSISTENT: u8 = 2;
+
+/// Publishes a new job to the work exchange (routing key [`WORK_ROUTING_KEY`])
+/// and waits up to `timeout` for the broker's confirm.
+pub async fn publish_job(
+    channel: &Channel,
+    topology: &Topology,
+    msg: &JobMessage,
+    timeout: Duration,
+) -> Result<(), AmqpError> {
+    publish_confirmed(
+        channel,
+        topology.work_exchange(),
+        WORK_ROUTING_KEY,
+        msg,
+        None,
+        timeout,
+    )
+    .await
+}
+
+/// Publishes `msg` (whose attempt the caller already incremented, see
+/// [`JobMessage::next_attempt`]) to retry tier `tier` through the default
+/// exchange; after the tier's delay the broker moves it back to the work queue.
+///
+/// Pick the tier with [`Topology::retry_tier_for_attempt`].
+pub async fn publish_retry(
+    channel: &Channel,
+    topology: &Topology,
+    msg: &JobMessage,
+    tier: usize,
+    timeout: Duration,
+) -> Result<(), AmqpError> {
+    let queue = topology
+        .retry_queues()
+        .get(tier)
+        .ok_or(AmqpError::NoSuchRetryTier {
+            tier,
+            tiers: topology.retry_queues().len(),
+        })?;
+    publish_confirmed(channel, "", queue, msg, None, timeout).await
+}
+
+/// Publishes `msg` to the dead-letter exchange with `reason` in the
+/// [`REASON_HEADER`] header, for a job that failed for good.
+pub async fn publish_dead(
+    channel: &Channel,
+    topology: &Topology,
+    msg: &JobMessage,
+    reason: &str,
+    timeout: Duration,
+) -> Result<(), AmqpError> {
+    let mut headers = FieldTable::default();
+    headers.insert(
+        REASON_HEADER.into(),
+        AMQPValue::LongString(LongString::from(reason)),
+    );
+    publish_confirmed(
+        channel,
+        topology.dead_letter_exchange(),
+        WORK_ROUTING_KEY,
+        msg,
+        Some(headers),
+        timeout,
+    )
+    .await
+}
+
+/// The properties every job message carries: persistent, JSON, `message_id`
+/// = job id (for deduplication and tracing in the management UI), `type` = kind.
+fn properties(msg: &JobMessage, headers: Option<FieldTable>) -> Result<BasicProperties, AmqpError> {
+    let kind = ShortString::try_new(msg.kind.as_str()).map_err(|_| AmqpError::PropertyTooLong {
+        property: "type",
+        len: msg.kind.len(),
+    })?;
+    let properties = BasicProperties::default()
+        .with_delivery_mode(PERSISTENT)
+        .with_content_type("application/json".into())
+        .with_message_id(msg.job_id.to_string().into())
+        .with_type(kind)
+        .with_timestamp(u64::try_from(Utc::now().timestamp()).unwrap_or_default());
+    Ok(match headers {
+        Some(headers) => properties.with_headers(headers),
+        None => properties,
+    })
+}
+
+async fn publish_confirmed(
+    channel: &Channel,
+    exchange: &str,
+    routing_key: &str,
+    msg: &JobMessage,
+    headers: Option<FieldTable>,
+    timeout: Duration,
+) -> Result<(), AmqpError> {
+    let message_id = msg.job_id.to_string();
+    // Refuse before sending: on a channel without confirms the message would
+    // be published and nothing would tell whether the broker kept it.
+    if !channel.status().confirm() {
+        return Err(AmqpError::NotConfirmMode {
+            channel_id: channel.id(),
+            message_id,
+        });
+    }
+    let properties = properties(msg, headers)?;
+    let body = msg.to_bytes();
+    let operation = || {
+        format!(
+            "publish message {message_id} to exchange {exchange:?} with routing key {routing_key:?}"
+        )
+    };
+    let publish = async {
+        let confirm = channel
+            .basic_publish(
+                exchange.into(),
+                routing_key.into(),
+                BasicPublishOptions {
+                    // Unroutable messages come back (Ack with the returned
+                    // message) instead of being silently dropped.
+                    mandatory: true,
+                    ..BasicPublishOptions::default()
+                },
+                &body,
+                properties,
+            )
+            .await
+            .map_err(AmqpError::broker(operation()))?;
+        confirm.await.map_err(AmqpError::broker(operation()))
+    };
+    let confirmation =
+        tokio::time::timeout(timeout, publish)
+            .await
+            .map_err(|_| AmqpError::Timeout {
+                operation: operation(),
+                after: timeout,
+            })??;
+    match confirmation {
+        Confirmation::Ack(None) => Ok(()),
+        Confirmation::Ack(Some(returned)) => Err(AmqpError::Unroutable {
+            message_id,
+            exchange: exchange.to_owned(),
+            routing_key: routing_key.to_owned(),
+            reply: format!("{} {}", returned.reply_code, returned.reply_text),
+        }),
+        Confirmation::Nack(_) => Err(AmqpError::Nacked {
+            message_id,
+            exchange: exchange.to_owned(),
+        }),
+        Confirmation::NotRequested => Err(AmqpError::NotConfirmMode {
+            channel_id: channel.id(),
+            message_id,
+        }),
+    }
+}

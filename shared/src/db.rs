@@ -1,0 +1,42 @@
+//! Postgres helpers shared by the API and the worker: a pool whose every wait
+//! is bounded, and the embedded migrations.
+
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+use crate::config::CommonConfig;
+
+/// The schema migrations in `migrations/`, embedded in every binary so that a
+/// deployment cannot run code against a schema it does not know.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// Builds a pool that connects lazily: the service starts (and answers 503)
+/// while the database is down, and recovers by itself when it comes back.
+/// Every acquire waits at most `db_timeout`, so no caller ever hangs.
+pub fn lazy_pool(config: &CommonConfig) -> Result<PgPool, sqlx::Error> {
+    let options: PgConnectOptions = config.database_url.parse()?;
+    Ok(pool_options(config.db_max_connections, config.db_timeout).connect_lazy_with(options))
+}
+
+/// Pool options with bounded waits.
+pub fn pool_options(max_connections: u32, timeout: Duration) -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .min_connections(0)
+        .acquire_timeout(timeout)
+        .idle_timeout(Some(Duration::from_secs(300)))
+        .test_before_acquire(true)
+}
+
+/// True when the error means "the database could not be reached or did not
+/// answer in time" (as opposed to a bad query or a constraint violation).
+pub fn is_unavailable(err: &sqlx::Error) -> bool {
+    matches!(
+        err,
+        sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+    ) || matches!(err, sqlx::Error::Database(db) if db.code().is_some_and(|c| c.starts_with("08") || c == "57P01" || c == "57P03"))
+}

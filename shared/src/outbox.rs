@@ -1,0 +1,66 @@
+//! Enqueueing a job through the transactional outbox.
+//!
+//! A job row and its outbox row are written in the caller's transaction, so a
+//! job exists exactly when the change that caused it is committed; the API's
+//! relay then publishes the outbox row to RabbitMQ with publisher confirms.
+//! Both the API (uploads, replays) and the worker (trend jobs) enqueue here.
+
+use std::collections::BTreeMap;
+
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::jobs::{Job, JobMessage};
+
+/// What a job is about, for ownership checks and cascading deletes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JobRefs {
+    /// The user who owns the object the job works on.
+    pub owner_id: Option<Uuid>,
+    /// The horse concerned.
+    pub horse_id: Option<Uuid>,
+    /// The session concerned.
+    pub session_id: Option<Uuid>,
+}
+
+/// Inserts a `queued` job and its outbox message in the caller's transaction.
+pub async fn enqueue<J: Job>(
+    conn: &mut PgConnection,
+    job_id: Uuid,
+    job: &J,
+    refs: JobRefs,
+    trace_context: BTreeMap<String, String>,
+) -> Result<JobMessage, sqlx::Error> {
+    let message = JobMessage::new(job_id, job, trace_context)
+        .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let payload = serde_json::to_value(job).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query(
+        "INSERT INTO jobs (id, kind, version, owner_id, horse_id, session_id, payload)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(job_id)
+    .bind(J::KIND)
+    .bind(i32::try_from(J::VERSION).unwrap_or(i32::MAX))
+    .bind(refs.owner_id)
+    .bind(refs.horse_id)
+    .bind(refs.session_id)
+    .bind(&payload)
+    .execute(&mut *conn)
+    .await?;
+    publish_later(conn, &message).await?;
+    Ok(message)
+}
+
+/// Adds an outbox row for an existing job (first publish or an admin replay).
+pub async fn publish_later(
+    conn: &mut PgConnection,
+    message: &JobMessage,
+) -> Result<(), sqlx::Error> {
+    let body = serde_json::to_value(message).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query("INSERT INTO outbox (job_id, message) VALUES ($1, $2)")
+        .bind(message.job_id)
+        .bind(body)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

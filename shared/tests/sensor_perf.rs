@@ -1,0 +1,51 @@
+//! Throughput check on a realistic upload (1 h at 100 Hz = 360,000 frames).
+//! Ignored by default; run with
+//! `cargo test -p shared --release --test sensor_perf -- --ignored --nocapture`.
+
+use std::time::Instant;
+
+use shared::sensor::{
+    BinaryParams, Format, Recording, decode, encode_binary, encode_csv, encode_json,
+    estimate_sample_rate,
+};
+
+fn hour_at_100hz() -> Recording {
+    let n = 360_000;
+    let t: Vec<f64> = (0..n).map(|i| f64::from(i) / 100.0).collect();
+    let wave = |k: f64, amp: f64| -> Vec<f64> { t.iter().map(|&s| amp * (k * s).sin()).collect() };
+    Recording {
+        sample_rate_hz: estimate_sample_rate(&t).unwrap_or(100.0),
+        acc: [wave(11.0, 3.0), wave(7.0, 1.5), wave(13.0, 9.0)],
+        gyro: [wave(5.0, 40.0), wave(3.0, 25.0), wave(2.0, 60.0)],
+        t,
+    }
+}
+
+#[test]
+#[ignore = "timing only; meaningful in release mode"]
+fn decode_throughput() {
+    let rec = hour_at_100hz();
+    let bodies = [
+        (Format::Csv, encode_csv(&rec)),
+        (Format::Json, encode_json(&rec, None)),
+        (
+            Format::Binary,
+            encode_binary(&rec, &BinaryParams::default()).unwrap_or_default(),
+        ),
+    ];
+    for (format, body) in bodies {
+        let started = Instant::now();
+        let d = decode(format, &body);
+        let took = started.elapsed();
+        assert_eq!(
+            d.map(|d| d.recording.len()).ok(),
+            Some(rec.len()),
+            "{format}"
+        );
+        eprintln!(
+            "{format}: {:.1} MB decoded in {took:?} ({:.0} MB/s)",
+            body.len() as f64 / 1e6,
+            body.len() as f64 / 1e6 / took.as_secs_f64()
+        );
+    }
+}
