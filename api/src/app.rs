@@ -35,13 +35,11 @@ pub enum StartupError {
     DatabaseUrl(sqlx::Error),
     /// Postgres did not answer.
     #[error(
-        "Postgres is not reachable at {url} ({cause}).\n  Start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n  and create the database with: createdb -h 127.0.0.1 -U postgres {db}"
+        "Postgres is not reachable at {url} ({cause}).\n  Start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n  (the database itself is created on start when missing)"
     )]
     DatabaseUnreachable {
         /// Redacted URL.
         url: String,
-        /// Database name.
-        db: String,
         /// What failed.
         cause: String,
     },
@@ -148,6 +146,17 @@ pub async fn migrate(pool: &sqlx::PgPool, config: &ApiConfig) -> Result<(), Star
             .to_owned(),
         cause,
     };
+    // A fresh machine has no `hoofbeat` database yet: create it, as the
+    // migrations would otherwise fail with an obscure "does not exist".
+    use sqlx::migrate::MigrateDatabase;
+    match sqlx::Postgres::database_exists(&config.common.database_url).await {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::info!("creating the database");
+            sqlx::Postgres::create_database(&config.common.database_url).await.map_err(|e| unreachable(e.to_string()))?;
+        }
+        Err(e) => return Err(unreachable(e.to_string())),
+    }
     match shared::db::MIGRATOR.run(pool).await {
         Ok(()) => Ok(()),
         Err(sqlx::migrate::MigrateError::Execute(e)) if shared::db::is_unavailable(&e) => {

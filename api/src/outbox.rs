@@ -184,7 +184,11 @@ pub async fn run(state: AppState, topology: Topology, stop: CancellationToken) {
                 Err(e) => {
                     state.broker.set_connected(false);
                     let wait = backoff.step();
-                    tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "broker unreachable; uploads are kept in the outbox");
+                    tracing::warn!(
+                        error = %e,
+                        retry_in_ms = wait.as_millis() as u64,
+                        "broker unreachable; uploads are kept in the outbox (start RabbitMQ with: rabbitmq-server -detached)"
+                    );
                     if !pause(&stop, wait).await {
                         break;
                     }
