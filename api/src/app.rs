@@ -134,16 +134,6 @@ impl Application {
 pub async fn migrate(pool: &sqlx::PgPool, config: &ApiConfig) -> Result<(), StartupError> {
     let unreachable = |cause: String| StartupError::DatabaseUnreachable {
         url: shared::config::redact_url(&config.common.database_url),
-        db: config
-            .common
-            .database_url
-            .rsplit('/')
-            .next()
-            .unwrap_or("hoofbeat")
-            .split('?')
-            .next()
-            .unwrap_or("hoofbeat")
-            .to_owned(),
         cause,
     };
     // A fresh machine has no `hoofbeat` database yet: create it, as the
@@ -153,7 +143,9 @@ pub async fn migrate(pool: &sqlx::PgPool, config: &ApiConfig) -> Result<(), Star
         Ok(true) => {}
         Ok(false) => {
             tracing::info!("creating the database");
-            sqlx::Postgres::create_database(&config.common.database_url).await.map_err(|e| unreachable(e.to_string()))?;
+            sqlx::Postgres::create_database(&config.common.database_url)
+                .await
+                .map_err(|e| unreachable(e.to_string()))?;
         }
         Err(e) => return Err(unreachable(e.to_string())),
     }
