@@ -80,7 +80,7 @@ impl Application {
                 addr: config.listen_addr,
                 cause,
             })?;
-        let topology = Topology::new(&config.common.amqp_prefix).map_err(StartupError::Topology)?;
+        let topology = Topology::from_config(&config.common).map_err(StartupError::Topology)?;
         let state = AppState::new(pool, config, Metrics::default());
         Ok(Self {
             listener,

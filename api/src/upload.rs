@@ -129,8 +129,7 @@ pub fn decode_error(err: DecodeError) -> ApiError {
 
 /// Reads a stored body back as the samples that were uploaded.
 pub fn restore(stored: &[u8], encoding: &str, byte_len: usize) -> Result<Vec<u8>, ApiError> {
-    match encoding {
-        "gzip" => sensor::gunzip_limited(stored, byte_len).map_err(ApiError::internal),
-        _ => Ok(stored.to_vec()),
-    }
+    sensor::stored_bytes(stored, encoding, byte_len)
+        .map(|b| b.into_owned())
+        .map_err(ApiError::internal)
 }

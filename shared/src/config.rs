@@ -192,6 +192,13 @@ pub struct CommonConfig {
     pub db_timeout: Duration,
     /// `HOOFBEAT_AMQP_TIMEOUT_MS`: connect and publish-confirm timeout.
     pub amqp_timeout: Duration,
+    /// `HOOFBEAT_RETRY_DELAYS_MS`: one retry queue per delay (comma-separated
+    /// milliseconds). The API and the worker declare the same queues, so both
+    /// must be given the same value.
+    pub retry_delays: Vec<Duration>,
+    /// `HOOFBEAT_DELIVERY_LIMIT`: redeliveries (crashes, requeues) before the
+    /// broker dead-letters a message.
+    pub delivery_limit: u32,
 }
 
 impl CommonConfig {
@@ -220,8 +227,37 @@ impl CommonConfig {
             db_max_connections: env.bounded("HOOFBEAT_DB_MAX_CONNECTIONS", 10, 1, 1000)? as u32,
             db_timeout: env.millis("HOOFBEAT_DB_TIMEOUT_MS", 2000, 50, 600_000)?,
             amqp_timeout: env.millis("HOOFBEAT_AMQP_TIMEOUT_MS", 5000, 50, 600_000)?,
+            retry_delays: retry_delays(env)?,
+            delivery_limit: env.bounded("HOOFBEAT_DELIVERY_LIMIT", 10, 1, 1000)? as u32,
         })
     }
+}
+
+/// Default retry delays: 5 s, 30 s, 2 min, 10 min, 30 min.
+pub const DEFAULT_RETRY_DELAYS_MS: &str = "5000,30000,120000,600000,1800000";
+
+fn retry_delays(env: &Env) -> Result<Vec<Duration>, ConfigError> {
+    let raw = env.string("HOOFBEAT_RETRY_DELAYS_MS", DEFAULT_RETRY_DELAYS_MS);
+    let bad = |reason: &str| ConfigError {
+        name: "HOOFBEAT_RETRY_DELAYS_MS".into(),
+        value: raw.clone(),
+        reason: reason.into(),
+    };
+    let delays = raw
+        .split(',')
+        .map(|p| {
+            p.trim()
+                .parse::<u64>()
+                .map_err(|_| bad("expected comma-separated milliseconds, e.g. 5000,30000"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if delays.is_empty()
+        || delays.len() > 20
+        || delays.iter().any(|&d| d == 0 || d > u64::from(u32::MAX))
+    {
+        return Err(bad("give 1 to 20 delays, each between 1 ms and 49 days"));
+    }
+    Ok(delays.into_iter().map(Duration::from_millis).collect())
 }
 
 #[cfg(test)]
@@ -255,6 +291,28 @@ mod tests {
             CommonConfig::from_env(&env).unwrap_err().name,
             "HOOFBEAT_DB_MAX_CONNECTIONS"
         );
+    }
+
+    #[test]
+    fn retry_delays_parse() {
+        let c =
+            CommonConfig::from_env(&Env::from_pairs([("HOOFBEAT_RETRY_DELAYS_MS", "100, 200")]))
+                .unwrap();
+        assert_eq!(
+            c.retry_delays,
+            vec![Duration::from_millis(100), Duration::from_millis(200)]
+        );
+        for bad in ["", "0", "a,b", "100,,200"] {
+            let env = Env::from_pairs([("HOOFBEAT_RETRY_DELAYS_MS", bad)]);
+            if bad.is_empty() {
+                assert_eq!(CommonConfig::from_env(&env).unwrap().retry_delays.len(), 5);
+            } else {
+                assert_eq!(
+                    CommonConfig::from_env(&env).unwrap_err().name,
+                    "HOOFBEAT_RETRY_DELAYS_MS"
+                );
+            }
+        }
     }
 
     #[test]

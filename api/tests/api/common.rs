@@ -99,7 +99,7 @@ pub async fn spawn_with(opts: Opts) -> TestApp {
             .expect("client"),
         db,
         db_name,
-        topology: Topology::new(&prefix).expect("topology"),
+        topology: Topology::new(&prefix).expect("topology"), // the defaults, as the app uses
         stop: Some(stop),
     }
 }

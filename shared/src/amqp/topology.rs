@@ -107,6 +107,17 @@ impl Topology {
         )
     }
 
+    /// The topology the services' configuration describes (prefix, retry
+    /// delays, delivery limit), so that the API and the worker declare
+    /// identical queues.
+    pub fn from_config(config: &crate::config::CommonConfig) -> Result<Self, AmqpError> {
+        Self::with_settings(
+            &config.amqp_prefix,
+            config.retry_delays.clone(),
+            config.delivery_limit,
+        )
+    }
+
     /// The production topology ([`DEFAULT_PREFIX`], default delays and limit).
     pub fn production() -> Result<Self, AmqpError> {
         Self::new(DEFAULT_PREFIX)

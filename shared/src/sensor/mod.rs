@@ -249,6 +249,23 @@ pub fn gunzip_limited(bytes: &[u8], max_bytes: usize) -> Result<Vec<u8>, DecodeE
     }
 }
 
+/// The samples as uploaded, from their stored form (`session_data`):
+/// `encoding` is `identity` or `gzip`, `byte_len` the uploaded length, which
+/// also bounds the decompression.
+pub fn stored_bytes<'a>(
+    data: &'a [u8],
+    encoding: &str,
+    byte_len: usize,
+) -> Result<std::borrow::Cow<'a, [u8]>, DecodeError> {
+    match encoding {
+        "identity" => Ok(std::borrow::Cow::Borrowed(data)),
+        "gzip" => gunzip_limited(data, byte_len).map(std::borrow::Cow::Owned),
+        other => Err(DecodeError::bad_encoding(Issue::new(format!(
+            "unknown stored encoding {other:?}"
+        )))),
+    }
+}
+
 /// Reads, decompresses (for a `.gz` name or gzip magic) and decodes a file,
 /// choosing the format from its extension (`.csv`, `.json`, `.hbs`, each
 /// optionally `.gz`). `max_bytes` caps both the file and the decompressed

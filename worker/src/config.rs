@@ -1,0 +1,61 @@
+//! Worker settings from environment variables.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use shared::config::{CommonConfig, ConfigError, Env};
+
+/// Everything the worker needs to run.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// Database and broker settings shared with the API.
+    pub common: CommonConfig,
+    /// `HOOFBEAT_WORKER_HTTP_ADDR` (default `127.0.0.1:9090`): `/livez`, `/readyz`, `/metrics`.
+    pub http_addr: SocketAddr,
+    /// `HOOFBEAT_WORKER_PREFETCH` (default 2): deliveries in hand at once.
+    pub prefetch: u16,
+    /// `HOOFBEAT_MAX_ATTEMPTS` (default 5): attempts before a job is dead.
+    pub max_attempts: u32,
+    /// `HOOFBEAT_SHUTDOWN_GRACE_MS` (default 25 s, under Kubernetes' 30 s):
+    /// time to finish jobs in hand after SIGTERM; the rest is requeued.
+    pub shutdown_grace: Duration,
+    /// `HOOFBEAT_ANALYSIS_THREADS` (default 0 = one per core): the rayon pool.
+    pub analysis_threads: usize,
+    /// `HOOFBEAT_FAULT_DELAY_MS` (default 0): fault injection for crash and
+    /// shutdown tests — every job waits this long before running. Never set
+    /// it in production.
+    pub fault_delay: Duration,
+}
+
+impl WorkerConfig {
+    /// Reads and validates the settings.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            common: CommonConfig::from_env(env)?,
+            http_addr: env.parse(
+                "HOOFBEAT_WORKER_HTTP_ADDR",
+                SocketAddr::from(([127, 0, 0, 1], 9090)),
+            )?,
+            prefetch: env.bounded("HOOFBEAT_WORKER_PREFETCH", 2, 1, 1000)? as u16,
+            max_attempts: env.bounded("HOOFBEAT_MAX_ATTEMPTS", 5, 1, 100)? as u32,
+            shutdown_grace: env.millis("HOOFBEAT_SHUTDOWN_GRACE_MS", 25_000, 0, 3_600_000)?,
+            analysis_threads: env.bounded("HOOFBEAT_ANALYSIS_THREADS", 0, 0, 1024)? as usize,
+            fault_delay: env.millis("HOOFBEAT_FAULT_DELAY_MS", 0, 0, 3_600_000)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_errors() {
+        let c = WorkerConfig::from_env(&Env::from_pairs::<_, String, String>([])).unwrap();
+        assert_eq!(c.prefetch, 2);
+        assert_eq!(c.max_attempts, 5);
+        let e = WorkerConfig::from_env(&Env::from_pairs([("HOOFBEAT_WORKER_PREFETCH", "0")]))
+            .unwrap_err();
+        assert_eq!(e.name, "HOOFBEAT_WORKER_PREFETCH");
+    }
+}

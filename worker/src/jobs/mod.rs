@@ -1,0 +1,105 @@
+//! Job handlers, one file per kind, and the status transitions they share.
+//!
+//! Effects are idempotent: a result is keyed by session and algorithm
+//! version, a job's final status is written in the same transaction as its
+//! result, and a delivery of a job that already succeeded is acknowledged
+//! without running it again.
+
+use sqlx::PgPool;
+use uuid::Uuid;
+
+pub mod analyze_session;
+pub mod compute_trend;
+
+/// Why a job did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// The database is unreachable: try again later, not counted as an attempt.
+    #[error("database unavailable: {0}")]
+    Unavailable(sqlx::Error),
+    /// The job's object was deleted meanwhile: nothing to do.
+    #[error("the job's object no longer exists")]
+    Gone,
+    /// The attempt failed (bad data, analysis error, panic, database error).
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<sqlx::Error> for JobError {
+    fn from(e: sqlx::Error) -> Self {
+        if shared::db::is_unavailable(&e) {
+            JobError::Unavailable(e)
+        } else {
+            JobError::Failed(format!("database error: {e}"))
+        }
+    }
+}
+
+/// What the job row says before an attempt.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Start {
+    /// Marked running: go ahead.
+    Run,
+    /// Already succeeded or dead: acknowledge without running.
+    Finished(String),
+    /// No such job (deleted with its session, horse or user).
+    Gone,
+}
+
+/// Marks a job running (counting the attempt), unless it already ended.
+pub async fn start(db: &PgPool, job_id: Uuid) -> Result<Start, JobError> {
+    let updated = sqlx::query(
+        "UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = now(), updated_at = now()
+         WHERE id = $1 AND status IN ('queued', 'running', 'failed')",
+    )
+    .bind(job_id)
+    .execute(db)
+    .await?;
+    if updated.rows_affected() == 1 {
+        return Ok(Start::Run);
+    }
+    let status: Option<String> = sqlx::query_scalar("SELECT status FROM jobs WHERE id = $1")
+        .bind(job_id)
+        .fetch_optional(db)
+        .await?;
+    Ok(status.map_or(Start::Gone, Start::Finished))
+}
+
+/// Records a failed attempt that will be retried.
+pub async fn mark_failed(db: &PgPool, job_id: Uuid, error: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE jobs SET status = 'failed', last_error = $2, updated_at = now() WHERE id = $1 AND status <> 'succeeded'")
+        .bind(job_id)
+        .bind(truncate(error))
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// Records that the job gave up.
+pub async fn mark_dead(db: &PgPool, job_id: Uuid, error: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE jobs SET status = 'dead', last_error = $2, updated_at = now(), finished_at = now()
+         WHERE id = $1 AND status <> 'succeeded'",
+    )
+    .bind(job_id)
+    .bind(truncate(error))
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// Marks the job succeeded inside the transaction that stores its result.
+pub async fn mark_succeeded(tx: &mut sqlx::PgConnection, job_id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE jobs SET status = 'succeeded', last_error = NULL, updated_at = now(), finished_at = now() WHERE id = $1",
+    )
+    .bind(job_id)
+    .execute(tx)
+    .await
+    .map(|_| ())
+}
+
+/// Errors are stored for admins; keep them to a readable size.
+fn truncate(error: &str) -> String {
+    error.chars().take(2000).collect()
+}

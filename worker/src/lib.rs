@@ -1,0 +1,151 @@
+//! Hoofbeat worker: the independently scaled half of the system.
+//!
+//! - [`Worker`]: `build(config)` / `run_until_stopped(shutdown)`.
+//! - [`consumer`]: broker connection with reconnects, manual acks, retries
+//!   through the delay queues, dead-lettering, graceful drain on shutdown.
+//! - [`jobs`]: one file per job kind, and the job status transitions.
+//! - [`runner`]: CPU-heavy analysis on a rayon pool, panics caught.
+//! - [`http`], [`metrics`], [`config`]: probes, Prometheus, settings.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use shared::amqp::Topology;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub mod config;
+pub mod consumer;
+pub mod http;
+pub mod jobs;
+pub mod metrics;
+pub mod runner;
+
+pub use config::WorkerConfig;
+
+/// What every job handler shares.
+pub struct Ctx {
+    /// Postgres pool (lazy, bounded waits).
+    pub db: PgPool,
+    /// Pool for the CPU-heavy analysis.
+    pub pool: rayon::ThreadPool,
+    /// Settings.
+    pub config: WorkerConfig,
+    /// Instruments.
+    pub metrics: metrics::Metrics,
+    /// Exchange and queue names.
+    pub topology: Topology,
+    consuming: AtomicBool,
+}
+
+impl Ctx {
+    fn set_consuming(&self, up: bool) {
+        self.consuming.store(up, Ordering::Relaxed);
+        self.metrics.consuming.set(i64::from(up));
+    }
+
+    /// True while consuming from the broker.
+    pub fn is_consuming(&self) -> bool {
+        self.consuming.load(Ordering::Relaxed)
+    }
+
+    /// A kind label bounded to the known kinds (garbage must not create series).
+    fn metrics_kind(&self, kind: &str) -> String {
+        match kind {
+            "analyze_session" | "compute_trend" => kind.to_owned(),
+            _ => "unknown".to_owned(),
+        }
+    }
+}
+
+/// Why the worker could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// Bad database URL.
+    #[error("DATABASE_URL is not a valid Postgres URL: {0}")]
+    DatabaseUrl(sqlx::Error),
+    /// Bad topology settings.
+    #[error("invalid broker topology: {0}")]
+    Topology(shared::amqp::AmqpError),
+    /// The rayon pool could not start.
+    #[error("cannot start the analysis threads: {0}")]
+    Threads(rayon::ThreadPoolBuildError),
+    /// The HTTP port is taken.
+    #[error("cannot listen on {addr}: {cause}")]
+    Bind {
+        /// Address.
+        addr: SocketAddr,
+        /// What failed.
+        cause: std::io::Error,
+    },
+}
+
+/// A ready-to-run worker.
+pub struct Worker {
+    ctx: Arc<Ctx>,
+    listener: TcpListener,
+}
+
+impl Worker {
+    /// Prepares the pools and binds the HTTP port. Connections to Postgres
+    /// and RabbitMQ are made lazily and retried, so the worker starts (and
+    /// reports not-ready) while they are down, instead of crash-looping.
+    pub async fn build(config: WorkerConfig) -> Result<Self, StartupError> {
+        let db = shared::db::lazy_pool(&config.common).map_err(StartupError::DatabaseUrl)?;
+        let topology = Topology::from_config(&config.common).map_err(StartupError::Topology)?;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(config.analysis_threads)
+            .thread_name(|i| format!("analysis-{i}"))
+            .build()
+            .map_err(StartupError::Threads)?;
+        let listener =
+            TcpListener::bind(config.http_addr)
+                .await
+                .map_err(|cause| StartupError::Bind {
+                    addr: config.http_addr,
+                    cause,
+                })?;
+        let ctx = Arc::new(Ctx {
+            db,
+            pool,
+            config,
+            metrics: metrics::Metrics::default(),
+            topology,
+            consuming: AtomicBool::new(false),
+        });
+        Ok(Self { ctx, listener })
+    }
+
+    /// The bound HTTP address.
+    pub fn http_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or(self.ctx.config.http_addr)
+    }
+
+    /// Consumes until `shutdown` completes, then finishes or requeues the jobs in hand.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let stop = CancellationToken::new();
+        let http_stop = stop.clone();
+        let http = axum::serve(self.listener, http::router(self.ctx.clone()))
+            .with_graceful_shutdown(async move { http_stop.cancelled().await });
+        let http = tokio::spawn(async move { http.await });
+        let on_signal = stop.clone();
+        tokio::spawn(async move {
+            shutdown.await;
+            on_signal.cancel();
+        });
+        consumer::run(self.ctx.clone(), stop.clone()).await;
+        stop.cancel();
+        match http.await {
+            Ok(r) => r,
+            Err(e) => Err(std::io::Error::other(e)),
+        }
+    }
+}

@@ -1,0 +1,440 @@
+//! Worker test harness: the real API in-process on a real socket, real
+//! `hoofbeat-worker` processes, real Postgres and RabbitMQ; each test has its
+//! own database and queue names.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use api::{ApiConfig, Application};
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+use shared::amqp::{self, Topology};
+use shared::config::Env;
+use shared::sensor::Recording;
+use sqlx::{Connection, Executor, PgConnection, PgPool};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{broadcast, oneshot};
+use uuid::Uuid;
+
+pub const PG: &str = "postgres://postgres@127.0.0.1:5432";
+pub const AMQP: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
+/// Short retry tiers so that retry tests finish quickly; the API and the
+/// workers must declare the same.
+pub const RETRY_DELAYS_MS: &str = "200,400,800";
+
+pub struct Env2 {
+    pub db_name: String,
+    pub prefix: String,
+    pub topology: Topology,
+    pub db: PgPool,
+    pub base: String,
+    pub http: Client,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+pub async fn setup() -> Env2 {
+    let db_name = format!("hb_wtest_{}", Uuid::new_v4().simple());
+    let mut admin = PgConnection::connect(&format!("{PG}/postgres"))
+        .await
+        .expect("postgres");
+    admin
+        .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db_name}")))
+        .await
+        .expect("create db");
+    let prefix = format!("wtest-{}", Uuid::new_v4().simple());
+    let env = Env::from_pairs([
+        ("DATABASE_URL".to_owned(), format!("{PG}/{db_name}")),
+        ("AMQP_URL".to_owned(), AMQP.to_owned()),
+        ("HOOFBEAT_AMQP_PREFIX".to_owned(), prefix.clone()),
+        (
+            "HOOFBEAT_RETRY_DELAYS_MS".to_owned(),
+            RETRY_DELAYS_MS.to_owned(),
+        ),
+        ("HOOFBEAT_LISTEN_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
+        ("HOOFBEAT_OUTBOX_POLL_MS".to_owned(), "200".to_owned()),
+        ("HOOFBEAT_LOGIN_PER_MINUTE".to_owned(), "1000".to_owned()),
+    ]);
+    let config = ApiConfig::from_env(&env).expect("config");
+    let topology = Topology::from_config(&config.common).expect("topology");
+    let app = Application::build(config).await.expect("api");
+    let base = format!("http://{}", app.local_addr());
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = app
+            .run_until_stopped(async move {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    let db = PgPool::connect(&format!("{PG}/{db_name}"))
+        .await
+        .expect("pool");
+    Env2 {
+        db_name,
+        prefix,
+        topology,
+        db,
+        base,
+        http: Client::new(),
+        stop: Some(stop),
+    }
+}
+
+impl Drop for Env2 {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        let (db_name, topology) = (self.db_name.clone(), self.topology.clone());
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                if let Ok(mut c) = PgConnection::connect(&format!("{PG}/postgres")).await {
+                    let _ = c
+                        .execute(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"
+                        )))
+                        .await;
+                }
+                if let Ok(conn) = amqp::connect(AMQP, Duration::from_secs(5)).await {
+                    if let Ok(ch) = conn.create_channel().await {
+                        let _ = amqp::delete(&ch, &topology).await;
+                    }
+                    let _ = conn.close(200, "test done".into()).await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// A worker process; killed when dropped.
+pub struct WorkerProc {
+    pub child: Child,
+    pub http: SocketAddr,
+}
+
+impl Drop for WorkerProc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl WorkerProc {
+    /// Sends SIGTERM and waits for the exit code.
+    pub async fn terminate(mut self, within: Duration) -> Option<i32> {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            if tokio::time::Instant::now() > deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// True while the process runs.
+    pub fn child_alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// `kill -9`.
+    pub fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub async fn metrics(&self) -> String {
+        match reqwest::get(format!("http://{}/metrics", self.http)).await {
+            Ok(r) => r.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    /// Waits until `/readyz` says consuming.
+    pub async fn ready(&self) {
+        let url = format!("http://{}/readyz", self.http);
+        let ok = eventually(Duration::from_secs(20), || async {
+            let r = reqwest::get(&url).await.ok()?;
+            (r.status() == StatusCode::OK).then_some(())
+        })
+        .await;
+        assert!(ok.is_some(), "worker never became ready");
+    }
+}
+
+fn free_port() -> SocketAddr {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr")
+}
+
+impl Env2 {
+    /// Starts a worker process with extra environment.
+    pub fn worker(&self, extra: &[(&str, &str)]) -> WorkerProc {
+        self.worker_via(extra, None, None)
+    }
+
+    /// Starts a worker whose database or broker traffic goes through proxies.
+    pub fn worker_via(
+        &self,
+        extra: &[(&str, &str)],
+        pg: Option<SocketAddr>,
+        broker: Option<SocketAddr>,
+    ) -> WorkerProc {
+        let http = free_port();
+        let pg = pg.map_or_else(|| "127.0.0.1:5432".to_owned(), |a| a.to_string());
+        let broker = broker.map_or_else(|| "127.0.0.1:5672".to_owned(), |a| a.to_string());
+        let log = std::env::temp_dir().join(format!("{}-worker-{}.log", self.prefix, http.port()));
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_hoofbeat-worker"));
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env(
+                "DATABASE_URL",
+                format!("postgres://postgres@{pg}/{}", self.db_name),
+            )
+            .env("AMQP_URL", format!("amqp://guest:guest@{broker}/%2f"))
+            .env("HOOFBEAT_AMQP_PREFIX", &self.prefix)
+            .env("HOOFBEAT_RETRY_DELAYS_MS", RETRY_DELAYS_MS)
+            .env("HOOFBEAT_WORKER_HTTP_ADDR", http.to_string())
+            .env("HOOFBEAT_DB_TIMEOUT_MS", "1000")
+            .env("HOOFBEAT_AMQP_TIMEOUT_MS", "2000")
+            .env("HOOFBEAT_ANALYSIS_THREADS", "1")
+            .env("LOG_FORMAT", "json")
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(
+                std::fs::File::create(&log)
+                    .map(Stdio::from)
+                    .unwrap_or_else(|_| Stdio::null()),
+            )
+            .stderr(Stdio::inherit());
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        WorkerProc {
+            child: cmd.spawn().expect("spawn hoofbeat-worker"),
+            http,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Registers, logs in, creates a horse: (token, horse id).
+    pub async fn rider(&self) -> (String, Uuid) {
+        let email = format!("{}@example.com", Uuid::new_v4().simple());
+        let creds = json!({"email": email, "password": "correct horse battery"});
+        let r = self
+            .http
+            .post(self.url("/v1/auth/register"))
+            .json(&creds)
+            .send()
+            .await
+            .expect("register");
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let v: Value = self
+            .http
+            .post(self.url("/v1/auth/login"))
+            .json(&creds)
+            .send()
+            .await
+            .expect("login")
+            .json()
+            .await
+            .expect("json");
+        let token = v["token"].as_str().expect("token").to_owned();
+        let h: Value = self
+            .http
+            .post(self.url("/v1/horses"))
+            .bearer_auth(&token)
+            .json(&json!({"name": "Comet"}))
+            .send()
+            .await
+            .expect("horse")
+            .json()
+            .await
+            .expect("json");
+        (
+            token,
+            h["id"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .expect("horse id"),
+        )
+    }
+
+    /// Uploads a CSV body; returns (session id, job id).
+    pub async fn upload(&self, token: &str, horse: Uuid, csv: Vec<u8>) -> (Uuid, Uuid) {
+        let r = self
+            .http
+            .post(self.url(&format!(
+                "/v1/horses/{horse}/sessions?started_at=2026-11-26T09:00:00Z"
+            )))
+            .bearer_auth(token)
+            .header("content-type", "text/csv")
+            .body(csv)
+            .send()
+            .await
+            .expect("upload");
+        assert_eq!(r.status(), StatusCode::ACCEPTED);
+        let v: Value = r.json().await.expect("json");
+        (
+            v["session"]["id"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .expect("session"),
+            v["job"]["id"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .expect("job"),
+        )
+    }
+
+    pub async fn job_status(&self, job: Uuid) -> (String, i32, Option<String>) {
+        sqlx::query_as("SELECT status, attempts, last_error FROM jobs WHERE id = $1")
+            .bind(job)
+            .fetch_one(&self.db)
+            .await
+            .expect("job")
+    }
+
+    /// Waits until the job has the status.
+    pub async fn wait_status(&self, job: Uuid, status: &str, within: Duration) -> bool {
+        eventually(within, || async {
+            (self.job_status(job).await.0 == status).then_some(())
+        })
+        .await
+        .is_some()
+    }
+
+    pub async fn count(&self, sql: &'static str) -> i64 {
+        sqlx::query_scalar(sql)
+            .fetch_one(&self.db)
+            .await
+            .expect("count")
+    }
+}
+
+/// A short but realistic session: generated by the analysis crate's physics model.
+pub fn session_csv(seed: u64, minutes: f64) -> Vec<u8> {
+    let s = analysis::synth::generate(&analysis::synth::SynthConfig {
+        seed,
+        minutes,
+        rate_hz: 50.0,
+    });
+    shared::sensor::encode_csv(&s.recording)
+}
+
+/// A trivial recording (for tests that only need some job to run).
+pub fn tiny_csv() -> Vec<u8> {
+    let mut r = Recording {
+        sample_rate_hz: 50.0,
+        ..Recording::default()
+    };
+    for i in 0..500 {
+        let t = f64::from(i) / 50.0;
+        r.t.push(t);
+        r.acc[0].push(0.1 * (t * 9.0).sin());
+        r.acc[1].push(0.0);
+        r.acc[2].push(9.81 + 2.0 * (t * 17.0).sin());
+        r.gyro[0].push(0.0);
+        r.gyro[1].push(3.0 * (t * 17.0).cos());
+        r.gyro[2].push(0.0);
+    }
+    shared::sensor::encode_csv(&r)
+}
+
+pub async fn eventually<T, F, Fut>(within: Duration, mut f: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        if let Some(v) = f().await {
+            return Some(v);
+        }
+        if tokio::time::Instant::now() > deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The `hoofbeat` CLI binary (built on demand when only this package is tested).
+pub fn cli_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test exe");
+    let dir: &Path = exe.parent().and_then(Path::parent).expect("target dir");
+    let bin = dir.join("hoofbeat");
+    if !bin.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-p", "analysis", "--bin", "hoofbeat"])
+            .status()
+            .expect("cargo build");
+        assert!(status.success());
+    }
+    bin
+}
+
+/// A TCP proxy whose link can be cut and restored.
+pub struct Proxy {
+    pub addr: SocketAddr,
+    broken: Arc<AtomicBool>,
+    kill: broadcast::Sender<()>,
+}
+
+impl Proxy {
+    pub async fn start(target: &str) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let broken = Arc::new(AtomicBool::new(false));
+        let (kill, _) = broadcast::channel(4);
+        let (b, k, target) = (broken.clone(), kill.clone(), target.to_owned());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if b.load(Ordering::SeqCst) {
+                    drop(inbound);
+                    continue;
+                }
+                let mut killed = k.subscribe();
+                let target = target.clone();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = TcpStream::connect(&target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = killed.recv() => {}
+                    }
+                });
+            }
+        });
+        Proxy { addr, broken, kill }
+    }
+
+    pub fn cut(&self) {
+        self.broken.store(true, Ordering::SeqCst);
+        let _ = self.kill.send(());
+    }
+
+    pub fn restore(&self) {
+        self.broken.store(false, Ordering::SeqCst);
+    }
+}

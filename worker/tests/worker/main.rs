@@ -1,0 +1,391 @@
+//! Worker integration tests: real worker processes, real RabbitMQ and Postgres.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use lapin::BasicProperties;
+use lapin::options::BasicPublishOptions;
+use serde_json::Value;
+use shared::amqp;
+use shared::jobs::{AnalyzeSession, JobMessage};
+use uuid::Uuid;
+
+use common::*;
+
+const LONG: Duration = Duration::from_secs(60);
+
+#[tokio::test]
+async fn upload_ends_with_a_stored_result_equal_to_the_cli_output() {
+    let env = setup().await;
+    let worker = env.worker(&[]);
+    let (token, horse) = env.rider().await;
+    let csv = session_csv(7, 2.0);
+    let (session, job) = env.upload(&token, horse, csv.clone()).await;
+    assert!(
+        env.wait_status(job, "succeeded", LONG).await,
+        "job did not succeed: {:?}",
+        env.job_status(job).await
+    );
+
+    let stored: String =
+        sqlx::query_scalar("SELECT result::text FROM analysis_results WHERE session_id = $1")
+            .bind(session)
+            .fetch_one(&env.db)
+            .await
+            .unwrap();
+    let file = std::env::temp_dir().join(format!("{session}.csv"));
+    std::fs::write(&file, &csv).unwrap();
+    let out = Command::new(cli_binary())
+        .arg("analyze")
+        .arg("--format")
+        .arg("json")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+    assert!(
+        out.status.success(),
+        "cli failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().trim_end(),
+        stored.trim_end(),
+        "worker and CLI disagree"
+    );
+
+    // The API serves it, and a trend job followed.
+    let r = env
+        .http
+        .get(env.url(&format!("/v1/sessions/{session}/analysis")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let a: Value = r.json().await.unwrap();
+    assert_eq!(a["status"], "ready");
+    let trend = eventually(LONG, || async {
+        let v: Value = env
+            .http
+            .get(env.url(&format!("/v1/horses/{horse}/trends")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        (v["trends"].as_array()?.len() == 1).then_some(v)
+    })
+    .await
+    .expect("trend computed");
+    assert_eq!(trend["trends"][0]["result"]["analysed_sessions"], 1);
+    let m = worker.metrics().await;
+    assert!(
+        m.contains(r#"hoofbeat_worker_jobs_total{kind="analyze_session",outcome="succeeded"} 1"#),
+        "{m}"
+    );
+}
+
+#[tokio::test]
+async fn kill_9_mid_job_is_redelivered_and_completes_once() {
+    let env = setup().await;
+    let slow = env.worker(&[
+        ("HOOFBEAT_FAULT_DELAY_MS", "3000"),
+        ("HOOFBEAT_WORKER_PREFETCH", "1"),
+    ]);
+    slow.ready().await;
+    let (token, horse) = env.rider().await;
+    let (session, job) = env.upload(&token, horse, tiny_csv()).await;
+    // Wait until the slow worker holds the delivery (the message is unacked).
+    let held = eventually(LONG, || async {
+        let m = slow.metrics().await;
+        m.contains("hoofbeat_worker_jobs_in_flight 1").then_some(())
+    })
+    .await;
+    assert!(held.is_some());
+    slow.kill9();
+    let _other = env.worker(&[]);
+    assert!(env.wait_status(job, "succeeded", LONG).await);
+    let results: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM analysis_results WHERE session_id = $1")
+            .bind(session)
+            .fetch_one(&env.db)
+            .await
+            .unwrap();
+    assert_eq!(results, 1);
+}
+
+#[tokio::test]
+async fn broker_links_dropped_during_a_stream_of_jobs() {
+    let env = setup().await;
+    let proxy = Proxy::start("127.0.0.1:5672").await;
+    let a = env.worker_via(
+        &[("HOOFBEAT_FAULT_DELAY_MS", "150")],
+        None,
+        Some(proxy.addr),
+    );
+    let b = env.worker_via(
+        &[("HOOFBEAT_FAULT_DELAY_MS", "150")],
+        None,
+        Some(proxy.addr),
+    );
+    a.ready().await;
+    b.ready().await;
+    let (token, horse) = env.rider().await;
+    let mut jobs = Vec::new();
+    for i in 0..12 {
+        jobs.push(env.upload(&token, horse, tiny_csv()).await);
+        if i == 4 || i == 8 {
+            proxy.cut();
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            proxy.restore();
+        }
+    }
+    for (_, job) in &jobs {
+        assert!(
+            env.wait_status(*job, "succeeded", LONG).await,
+            "{job}: {:?}",
+            env.job_status(*job).await
+        );
+    }
+    assert_eq!(
+        env.count("SELECT count(*) FROM analysis_results").await,
+        12,
+        "none lost, none duplicated"
+    );
+}
+
+#[tokio::test]
+async fn jobs_wait_while_postgres_is_cut_off_and_complete_after() {
+    let env = setup().await;
+    let proxy = Proxy::start("127.0.0.1:5432").await;
+    let mut worker = env.worker_via(&[], Some(proxy.addr), None);
+    worker.ready().await;
+    proxy.cut();
+    let (token, horse) = env.rider().await;
+    let mut jobs = Vec::new();
+    for _ in 0..3 {
+        jobs.push(env.upload(&token, horse, tiny_csv()).await.1);
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    for job in &jobs {
+        assert_eq!(
+            env.job_status(*job).await.0,
+            "queued",
+            "nothing runs while the database is unreachable"
+        );
+    }
+    assert!(worker.child_alive(), "the worker does not crash");
+    proxy.restore();
+    for job in &jobs {
+        assert!(env.wait_status(*job, "succeeded", LONG).await);
+    }
+}
+
+#[tokio::test]
+async fn poison_messages_are_dead_lettered_at_once() {
+    let env = setup().await;
+    let worker = env.worker(&[]);
+    worker.ready().await;
+    let conn = amqp::connect(AMQP, Duration::from_secs(5)).await.unwrap();
+    let ch = amqp::confirm_channel(&conn).await.unwrap();
+    // Garbage, and a well-formed message of a contract version this build does not know.
+    ch.basic_publish(
+        env.topology.work_exchange().into(),
+        "job".into(),
+        BasicPublishOptions::default(),
+        b"\x00garbage",
+        BasicProperties::default(),
+    )
+    .await
+    .unwrap()
+    .await
+    .unwrap();
+    let mut future = JobMessage::new(
+        Uuid::now_v7(),
+        &AnalyzeSession {
+            session_id: Uuid::now_v7(),
+        },
+        Default::default(),
+    )
+    .unwrap();
+    future.version = 99;
+    amqp::publish_job(&ch, &env.topology, &future, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let dead = eventually(LONG, || async {
+        let n = amqp::queue_depth(&ch, env.topology.dead_queue())
+            .await
+            .ok()?;
+        (n == 2).then_some(())
+    })
+    .await;
+    assert!(dead.is_some(), "both land in the dead queue");
+    // The worker is still alive and working.
+    let (token, horse) = env.rider().await;
+    let (_, job) = env.upload(&token, horse, tiny_csv()).await;
+    assert!(env.wait_status(job, "succeeded", LONG).await);
+    let _ = conn.close(200, "done".into()).await;
+}
+
+#[tokio::test]
+async fn always_failing_job_is_retried_with_backoff_then_dead() {
+    let env = setup().await;
+    let (token, horse) = env.rider().await;
+    let (session, job) = env.upload(&token, horse, tiny_csv()).await;
+    // The stored samples are corrupted before any worker runs: every attempt fails.
+    sqlx::query("UPDATE session_data SET data = 'not gzip at all'::bytea WHERE session_id = $1")
+        .bind(session)
+        .execute(&env.db)
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let _worker = env.worker(&[("HOOFBEAT_MAX_ATTEMPTS", "3")]);
+    assert!(
+        env.wait_status(job, "dead", LONG).await,
+        "{:?}",
+        env.job_status(job).await
+    );
+    let took = started.elapsed();
+    let (_, attempts, error) = env.job_status(job).await;
+    assert_eq!(attempts, 3);
+    assert!(
+        error
+            .unwrap_or_default()
+            .contains("stored samples unreadable")
+    );
+    assert!(
+        took >= Duration::from_millis(600),
+        "retries waited 200 ms then 400 ms: {took:?}"
+    );
+    let conn = amqp::connect(AMQP, Duration::from_secs(5)).await.unwrap();
+    let ch = conn.create_channel().await.unwrap();
+    let dead = eventually(Duration::from_secs(5), || async {
+        (amqp::queue_depth(&ch, env.topology.dead_queue())
+            .await
+            .ok()?
+            == 1)
+            .then_some(())
+    })
+    .await;
+    assert!(
+        dead.is_some(),
+        "the message is in the dead queue for inspection"
+    );
+    let _ = conn.close(200, "done".into()).await;
+    // An admin can see it with its error and attempts.
+    let row: (String, Option<chrono::DateTime<chrono::Utc>>) =
+        sqlx::query_as("SELECT status, finished_at FROM jobs WHERE id = $1")
+            .bind(job)
+            .fetch_one(&env.db)
+            .await
+            .unwrap();
+    assert_eq!(row.0, "dead");
+    assert!(row.1.is_some());
+}
+
+#[tokio::test]
+async fn sigterm_finishes_the_job_in_hand_or_requeues_it() {
+    let env = setup().await;
+    let (token, horse) = env.rider().await;
+
+    // Enough grace: the job in hand completes, the process exits 0.
+    let w = env.worker(&[
+        ("HOOFBEAT_FAULT_DELAY_MS", "1500"),
+        ("HOOFBEAT_SHUTDOWN_GRACE_MS", "10000"),
+    ]);
+    w.ready().await;
+    let (_, job) = env.upload(&token, horse, tiny_csv()).await;
+    assert!(
+        eventually(LONG, || async {
+            w.metrics()
+                .await
+                .contains("hoofbeat_worker_jobs_in_flight 1")
+                .then_some(())
+        })
+        .await
+        .is_some()
+    );
+    assert_eq!(w.terminate(Duration::from_secs(20)).await, Some(0));
+    assert_eq!(env.job_status(job).await.0, "succeeded");
+
+    // Too little grace: the job goes back to the queue and another worker completes it.
+    let w = env.worker(&[
+        ("HOOFBEAT_FAULT_DELAY_MS", "5000"),
+        ("HOOFBEAT_SHUTDOWN_GRACE_MS", "200"),
+    ]);
+    w.ready().await;
+    let (session, job) = env.upload(&token, horse, tiny_csv()).await;
+    assert!(
+        eventually(LONG, || async {
+            w.metrics()
+                .await
+                .contains("hoofbeat_worker_jobs_in_flight 1")
+                .then_some(())
+        })
+        .await
+        .is_some()
+    );
+    assert_eq!(w.terminate(Duration::from_secs(20)).await, Some(0));
+    assert_ne!(env.job_status(job).await.0, "succeeded");
+    let _next = env.worker(&[]);
+    assert!(env.wait_status(job, "succeeded", LONG).await);
+    let results: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM analysis_results WHERE session_id = $1")
+            .bind(session)
+            .fetch_one(&env.db)
+            .await
+            .unwrap();
+    assert_eq!(results, 1);
+}
+
+#[tokio::test]
+async fn three_workers_share_the_queue_and_trend_runs_do_not_pile_up() {
+    let env = setup().await;
+    let (token, horse) = env.rider().await;
+    let mut jobs = Vec::new();
+    for _ in 0..9 {
+        jobs.push(env.upload(&token, horse, tiny_csv()).await.1);
+    }
+    let opts = [
+        ("HOOFBEAT_FAULT_DELAY_MS", "300"),
+        ("HOOFBEAT_WORKER_PREFETCH", "1"),
+    ];
+    let workers = [env.worker(&opts), env.worker(&opts), env.worker(&opts)];
+    for job in &jobs {
+        assert!(env.wait_status(*job, "succeeded", LONG).await);
+    }
+    let mut busy = BTreeSet::new();
+    for (i, w) in workers.iter().enumerate() {
+        if w.metrics()
+            .await
+            .contains(r#"hoofbeat_worker_jobs_total{kind="analyze_session",outcome="succeeded"}"#)
+        {
+            busy.insert(i);
+        }
+    }
+    assert!(busy.len() >= 2, "the work is shared: {busy:?}");
+    let final_trend = eventually(LONG, || async {
+        let n: Option<i32> =
+            sqlx::query_scalar("SELECT session_count FROM horse_trends WHERE horse_id = $1")
+                .bind(horse)
+                .fetch_optional(&env.db)
+                .await
+                .ok()?;
+        (n == Some(9)).then_some(())
+    })
+    .await;
+    assert!(
+        final_trend.is_some(),
+        "the last trend run covers every session"
+    );
+    let trend_jobs = env
+        .count("SELECT count(*) FROM jobs WHERE kind = 'compute_trend'")
+        .await;
+    assert!(trend_jobs <= 4, "9 sessions caused {trend_jobs} trend jobs");
+}
