@@ -1,1 +1,424 @@
-//! Hoofbeat session analysis.
+//! Hoofbeat session analysis: gaits, cadence, rein balance, canter lead, trot
+//! symmetry and jumps from one girth IMU, plus the offline `hoofbeat` CLI.
+//!
+//! The library is pure: [`analyze`] takes a decoded [`Recording`] and returns a
+//! [`SessionAnalysis`]; [`to_json`] gives the canonical bytes the worker stores.
+//!
+//! Where things live (in pipeline order):
+//! - [`resample`]: validation, gap splitting (> 1 s), uniform 50 Hz grid.
+//! - [`orientation`]: mount tilt from gravity, mount heading from turns, gyro
+//!   bias; rotation into the horse frame (x forward, y left, z up).
+//! - [`gait`]: per-second gait labels from windowed autocorrelations, bouts.
+//! - [`stride`]: beats, stride frequency, stride count, displacement profiles.
+//! - [`rein`]: turning direction from the yaw rate.
+//! - [`lead`]: canter/gallop lead from lateral and roll phase.
+//! - [`symmetry`]: MinDiff/MaxDiff on straight trot.
+//! - [`jumps`]: ballistic flights.
+//! - [`report`]: the result document and its canonical JSON.
+//! - [`synth`]: physics-based generator of sessions with ground truth.
+//! - [`eval`]: scoring of the analysis against generated ground truth.
+//! - [`cli`]: the `hoofbeat` command line (the binary is a thin wrapper).
+
+use rayon::prelude::*;
+use shared::sensor::Recording;
+
+pub mod cli;
+pub mod eval;
+pub mod filter;
+pub mod gait;
+pub mod jumps;
+pub mod lead;
+pub mod orientation;
+pub mod rein;
+pub mod report;
+pub mod resample;
+pub mod stride;
+pub mod symmetry;
+pub mod synth;
+
+pub use report::{
+    Bout, Gait, GaitSummary, Gap, Jump, Lead, Quality, Rein, ReinShare, SessionAnalysis, Symmetry,
+    Workload, to_json,
+};
+
+use orientation::HorseSegment;
+use report::round;
+use resample::FS;
+
+/// Version of the algorithms; stored with every result so that results can be
+/// recomputed when it changes.
+pub const ALGORITHM_VERSION: &str = "aggregation/1.0.0";
+
+/// Why a recording cannot be analysed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AnalysisError {
+    #[error("the time and sensor columns have different lengths")]
+    LengthMismatch,
+    #[error("timestamps are not strictly increasing at sample {index}")]
+    NonIncreasingTime { index: usize },
+    #[error("non-finite value at sample {index}")]
+    NonFinite { index: usize },
+    #[error("session lasts {duration_s:.0} s, more than the 4-hour limit")]
+    TooLong { duration_s: f64 },
+}
+
+/// What one segment contributes.
+#[derive(Debug, Default)]
+struct SegmentResult {
+    bouts: Vec<Bout>,
+    jumps: Vec<Jump>,
+    transitions: u32,
+    vedba_sum: f64,
+    samples: usize,
+}
+
+/// Analyses one session. Pure and deterministic; never panics.
+pub fn analyze(rec: &Recording) -> Result<SessionAnalysis, AnalysisError> {
+    resample::validate(rec)?;
+    let rs = resample::resample(rec);
+    let first = orientation::estimate(&rs.segments);
+    // Second pass: the mount heading from the fore-aft oscillation of the
+    // walk and trot found with the first estimate.
+    let first_runs: Vec<Vec<gait::Run>> = rs
+        .segments
+        .par_iter()
+        .map(|seg| {
+            let hs = orientation::to_horse(seg, &first);
+            gait::runs(&gait::block_features(&hs), hs.vert.view())
+        })
+        .collect();
+    let two_beat: Vec<Vec<(usize, usize, f64)>> = first_runs
+        .iter()
+        .map(|runs| {
+            runs.iter()
+                .filter(|r| matches!(r.gait, Gait::Walk | Gait::Trot))
+                .map(|r| (r.start, r.end, 2.0 * r.stride_hz))
+                .collect()
+        })
+        .collect();
+    let mount = orientation::refine_heading(&rs.segments, &first, &two_beat);
+    // Gait labels barely depend on a few degrees of heading: keep the first
+    // pass's runs unless the heading moved by more than 10°.
+    let reuse = (mount.heading_deg - first.heading_deg).abs() < 10.0;
+    let results: Vec<SegmentResult> = rs
+        .segments
+        .par_iter()
+        .zip(first_runs)
+        .map(|(seg, runs)| {
+            analyse_segment(&orientation::to_horse(seg, &mount), reuse.then_some(runs))
+        })
+        .collect();
+
+    let mut bouts = Vec::new();
+    let mut jumps = Vec::new();
+    let (mut transitions, mut vedba, mut samples) = (0u32, 0.0, 0usize);
+    for r in results {
+        bouts.extend(r.bouts);
+        jumps.extend(r.jumps);
+        transitions += r.transitions;
+        vedba += r.vedba_sum;
+        samples += r.samples;
+    }
+    let analysed_s: f64 = rs.segments.iter().map(|s| s.len() as f64 / FS).sum();
+    let gaits = summarise(&bouts, analysed_s);
+    let symmetry = overall_symmetry(&bouts);
+    let workload = Workload {
+        gait_weighted_min: round(
+            bouts
+                .iter()
+                .map(|b| b.duration_s() / 60.0 * b.gait.workload_weight())
+                .sum(),
+            2,
+        ),
+        mean_vedba_g: round(
+            if samples > 0 {
+                vedba / samples as f64
+            } else {
+                0.0
+            },
+            4,
+        ),
+        total_vedba_gs: round(vedba / FS, 1),
+    };
+    let gap_s: f64 = rs.gaps.iter().map(|g| g.end_s - g.start_s).sum();
+    let live = (rs.duration_s - gap_s).max(0.0);
+    let quality = Quality {
+        samples: rs.samples,
+        duration_s: round(rs.duration_s, 3),
+        analysed_s: round(analysed_s, 3),
+        effective_rate_hz: round(
+            if live > 0.0 {
+                (rs.samples.saturating_sub(1 + rs.gaps.len() as u64)) as f64 / live
+            } else {
+                0.0
+            },
+            2,
+        ),
+        gaps: rs
+            .gaps
+            .iter()
+            .map(|g| Gap {
+                start_s: round(g.start_s, 3),
+                end_s: round(g.end_s, 3),
+            })
+            .collect(),
+        short_gaps: rs.short_gaps,
+        clipped_samples: rs.clipped_samples,
+        mount_tilt_deg: round(mount.tilt_deg, 1),
+        mount_heading_deg: round(mount.heading_deg, 1),
+        heading_estimated: mount.heading_estimated,
+    };
+    Ok(SessionAnalysis {
+        algorithm_version: ALGORITHM_VERSION.to_string(),
+        bouts,
+        gaits,
+        symmetry,
+        jumps,
+        transitions,
+        workload,
+        quality,
+    })
+}
+
+fn analyse_segment(hs: &HorseSegment, runs: Option<Vec<gait::Run>>) -> SegmentResult {
+    let mut out = SegmentResult {
+        samples: hs.len(),
+        ..Default::default()
+    };
+    if hs.is_empty() {
+        return out;
+    }
+    let w = (2.0 * FS) as usize;
+    out.vedba_sum = vedba_sum(hs, w);
+    let runs = runs.unwrap_or_else(|| gait::runs(&gait::block_features(hs), hs.vert.view()));
+    let yaw_smooth = filter::moving_mean(hs.yaw.view(), w);
+    let seg_end = hs.time((hs.len() - 1) as f64);
+    let mut strides = Vec::with_capacity(runs.len());
+    for run in &runs {
+        let info = if run.gait == Gait::Halt {
+            stride::StrideInfo::default()
+        } else {
+            stride::analyse(hs.vert.view(), run)
+        };
+        let range = run.start..run.end;
+        let (a, b) = (range.start, range.end);
+        let rein = rein::share(filter::sub(yaw_smooth.view(), range.start, range.end));
+        let rein = if run.gait == Gait::Halt {
+            ReinShare {
+                left: 0.0,
+                right: 0.0,
+                straight: 1.0,
+            }
+        } else {
+            rein
+        };
+        let dominant = rein.dominant();
+        let lead = if run.gait.has_lead() {
+            lead::lead(
+                filter::sub(hs.vert.view(), a, b),
+                filter::sub(hs.lat.view(), a, b),
+                filter::sub(hs.roll.view(), a, b),
+                info.stride_hz,
+            )
+            .map(|(l, _)| l)
+        } else {
+            None
+        };
+        let counter_canter = lead.map(|l| {
+            matches!(
+                (l, dominant),
+                (Lead::Left, Rein::Right) | (Lead::Right, Rein::Left)
+            )
+        });
+        let dur = (run.end - run.start) as f64 / FS;
+        let symmetry =
+            if run.gait == Gait::Trot && rein.straight >= 0.8 && dur >= symmetry::MIN_BOUT_S {
+                symmetry::analyse(
+                    filter::sub(hs.vert.view(), a, b),
+                    filter::sub(hs.lat.view(), a, b),
+                    info.stride_hz,
+                )
+            } else {
+                None
+            };
+        out.bouts.push(Bout {
+            start_s: round(hs.time(run.start as f64), 3),
+            end_s: round(hs.time(run.end as f64).min(seg_end), 3),
+            gait: run.gait,
+            stride_hz: round(info.stride_hz, 3),
+            cadence_spm: round(info.stride_hz * 60.0, 1),
+            strides: info.strides,
+            regularity: round(run.regularity, 3),
+            rein: ReinShare {
+                left: round(rein.left, 3),
+                right: round(rein.right, 3),
+                straight: round(rein.straight, 3),
+            },
+            dominant_rein: dominant,
+            lead,
+            counter_canter,
+            elevation_cm: round(info.elevation_m * 100.0, 1),
+            symmetry,
+        });
+        strides.push(info);
+    }
+    out.transitions = runs.windows(2).filter(|w| w[0].gait != w[1].gait).count() as u32;
+
+    let flights = jumps::detect(hs.amag.view());
+    let mut prev: Option<(usize, f64)> = None;
+    for f in flights {
+        let ri = runs
+            .iter()
+            .position(|r| (r.start as f64) <= f.takeoff && f.takeoff < r.end as f64);
+        let (cadence, between) = match ri {
+            Some(i) => {
+                let info = &strides[i];
+                let bps = runs[i].gait.beats_per_stride();
+                let before: Vec<f64> = info
+                    .beats
+                    .iter()
+                    .copied()
+                    .filter(|&b| b < f.takeoff - 0.35 * FS)
+                    .collect();
+                let last = &before[before.len().saturating_sub(4)..];
+                let ivs: Vec<f64> = last
+                    .windows(2)
+                    .map(|w| (w[1] - w[0]) / FS)
+                    .filter(|&d| d > 0.25 && d < 1.6)
+                    .collect();
+                let cadence = if ivs.is_empty() {
+                    0.0
+                } else {
+                    60.0 / (ivs.iter().sum::<f64>() / ivs.len() as f64 * bps)
+                };
+                let between = match prev {
+                    Some((pi, landing)) if pi == i && info.stride_hz > 0.0 => {
+                        let n = ((f.takeoff - landing) / FS * info.stride_hz).round() - 1.0;
+                        Some(n.max(0.0) as u32)
+                    }
+                    _ => None,
+                };
+                (cadence, between)
+            }
+            None => (0.0, None),
+        };
+        prev = ri.map(|i| (i, f.landing));
+        let flight_s = (f.landing - f.takeoff) / FS;
+        out.jumps.push(Jump {
+            time_s: round(hs.time(f.takeoff), 3),
+            flight_s: round(flight_s, 3),
+            rise_cm: round(9.80665 * flight_s * flight_s / 8.0 * 100.0, 1),
+            approach_cadence_spm: round(cadence, 1),
+            strides_from_previous: between,
+        });
+    }
+    out
+}
+
+/// Σ over samples of |a − 2-s running mean of a| in g (vector dynamic body
+/// acceleration), in one pass per axis without temporaries.
+fn vedba_sum(hs: &HorseSegment, w: usize) -> f64 {
+    let n = hs.len();
+    let half = w / 2;
+    let mut sq = vec![0.0; n];
+    for x in [&hs.fwd, &hs.lat, &hs.vert] {
+        let mut prefix = Vec::with_capacity(n + 1);
+        prefix.push(0.0);
+        let mut acc = 0.0;
+        for v in x.iter() {
+            acc += v;
+            prefix.push(acc);
+        }
+        for (i, (s, v)) in sq.iter_mut().zip(x.iter()).enumerate() {
+            let (a, b) = (i.saturating_sub(half), (i + half + 1).min(n));
+            let d = v - (prefix[b] - prefix[a]) / (b - a).max(1) as f64;
+            *s += d * d;
+        }
+    }
+    sq.iter().map(|v| v.sqrt()).sum::<f64>() / 9.80665
+}
+
+fn summarise(bouts: &[Bout], analysed_s: f64) -> Vec<GaitSummary> {
+    Gait::ALL
+        .iter()
+        .filter_map(|&g| {
+            let bs: Vec<&Bout> = bouts.iter().filter(|b| b.gait == g).collect();
+            if bs.is_empty() {
+                return None;
+            }
+            let time: f64 = bs.iter().map(|b| b.duration_s()).sum();
+            let strides: u32 = bs.iter().map(|b| b.strides).sum();
+            let wmean = |f: &dyn Fn(&Bout) -> f64| {
+                if time > 0.0 {
+                    bs.iter().map(|b| f(b) * b.duration_s()).sum::<f64>() / time
+                } else {
+                    0.0
+                }
+            };
+            let left: f64 = bs.iter().map(|b| b.rein.left * b.duration_s()).sum();
+            let right: f64 = bs.iter().map(|b| b.rein.right * b.duration_s()).sum();
+            let straight: f64 = bs.iter().map(|b| b.rein.straight * b.duration_s()).sum();
+            Some(GaitSummary {
+                gait: g,
+                time_s: round(time, 3),
+                share: round(
+                    if analysed_s > 0.0 {
+                        time / analysed_s
+                    } else {
+                        0.0
+                    },
+                    4,
+                ),
+                strides,
+                mean_cadence_spm: round(
+                    if time > 0.0 {
+                        strides as f64 / time * 60.0
+                    } else {
+                        0.0
+                    },
+                    1,
+                ),
+                regularity: round(wmean(&|b| b.regularity), 3),
+                elevation_cm: round(wmean(&|b| b.elevation_cm), 1),
+                left_s: round(left, 1),
+                right_s: round(right, 1),
+                straight_s: round(straight, 1),
+                rein_balance: round(
+                    if left + right > 0.0 {
+                        (left - right) / (left + right)
+                    } else {
+                        0.0
+                    },
+                    3,
+                ),
+            })
+        })
+        .collect()
+}
+
+fn overall_symmetry(bouts: &[Bout]) -> Option<Symmetry> {
+    let syms: Vec<Symmetry> = bouts.iter().filter_map(|b| b.symmetry).collect();
+    let n: u32 = syms.iter().map(|s| s.strides).sum();
+    if n == 0 {
+        return None;
+    }
+    let w = |f: &dyn Fn(&Symmetry) -> f64| {
+        syms.iter().map(|s| f(s) * s.strides as f64).sum::<f64>() / n as f64
+    };
+    let (mn, mx, idx) = (
+        w(&|s| s.min_diff_mm),
+        w(&|s| s.max_diff_mm),
+        w(&|s| s.symmetry_index),
+    );
+    let worst = mn.abs().max(mx.abs());
+    Some(Symmetry {
+        min_diff_mm: round(mn, 1),
+        max_diff_mm: round(mx, 1),
+        symmetry_index: round(idx, 1),
+        score: round(
+            (10.0 - (worst - 3.0).max(0.0) * 10.0 / 17.0).clamp(0.0, 10.0),
+            1,
+        ),
+        strides: n,
+    })
+}

@@ -1,0 +1,406 @@
+//! The `hoofbeat` command line: offline analysis, synthetic sessions and the
+//! accuracy evaluation. Needs no server; `main.rs` only calls [`main`].
+
+use clap::{Parser, Subcommand, ValueEnum};
+use rayon::prelude::*;
+use std::fmt::Write as _;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::report::{SessionAnalysis, to_json};
+
+/// Largest file read (after decompression).
+const MAX_FILE_BYTES: usize = 1 << 30;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "hoofbeat",
+    version,
+    about = "Offline analysis of girth IMU riding sessions"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Analyse session files (.csv, .json, .hbs, optionally .gz) in parallel.
+    Analyze {
+        /// Session files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// `json` prints the stored document, one line per file.
+        #[arg(long, value_enum, default_value = "table")]
+        format: OutputFormat,
+        /// Also print the bout timeline in the table.
+        #[arg(long)]
+        bouts: bool,
+    },
+    /// Write synthetic sessions (CSV) with their ground truth (.truth.json).
+    Generate {
+        /// Directory to write into (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// Number of sessions.
+        #[arg(long, default_value_t = 5)]
+        count: u32,
+        /// Length of each session in minutes.
+        #[arg(long, default_value_t = 30.0)]
+        minutes: f64,
+        /// Seed of the first session; session i uses seed + i.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Device rate in Hz; by default the sessions cycle 50/60/100/200 Hz.
+        #[arg(long)]
+        rate: Option<f64>,
+    },
+    /// Score the analysis on generated sessions; non-zero exit if a target is missed.
+    Evaluate {
+        /// Number of generated sessions.
+        #[arg(long, default_value_t = 20)]
+        count: u32,
+        /// Session length in minutes: `M` or `MIN..MAX`.
+        #[arg(long, default_value = "20..60")]
+        minutes: String,
+        /// Seed of the evaluation set.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Also list missed and false jumps.
+        #[arg(long)]
+        details: bool,
+    },
+}
+
+/// Runs the CLI with the process arguments.
+pub fn main() -> ExitCode {
+    run(Cli::parse())
+}
+
+/// Runs one parsed command; output goes to stdout, diagnostics to stderr.
+pub fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Analyze {
+            files,
+            format,
+            bouts,
+        } => analyze_files(&files, format, bouts),
+        Command::Generate {
+            out,
+            count,
+            minutes,
+            seed,
+            rate,
+        } => generate(&out, count, minutes, seed, rate),
+        Command::Evaluate {
+            count,
+            minutes,
+            seed,
+            details,
+        } => match parse_minutes(&minutes) {
+            Some((lo, hi)) => {
+                let score = crate::eval::evaluate(count, lo, hi, seed);
+                let mut text = score.to_string();
+                if details {
+                    for n in &score.notes {
+                        text.push_str(n);
+                        text.push('\n');
+                    }
+                }
+                // A closed pipe (`| head`) is not an error worth a panic.
+                let _ = std::io::stdout().lock().write_all(text.as_bytes());
+                if score.all_pass() {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                }
+            }
+            None => {
+                eprintln!("hoofbeat: --minutes must be M or MIN..MAX with 0 < MIN ≤ MAX ≤ 240");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+/// Parses `M` or `MIN..MAX`.
+pub fn parse_minutes(s: &str) -> Option<(f64, f64)> {
+    let (lo, hi) = match s.split_once("..") {
+        Some((a, b)) => (a.trim().parse::<f64>().ok()?, b.trim().parse::<f64>().ok()?),
+        None => {
+            let m = s.trim().parse::<f64>().ok()?;
+            (m, m)
+        }
+    };
+    (lo > 0.0 && lo <= hi && hi <= 240.0).then_some((lo, hi))
+}
+
+/// Decodes and analyses one file; the error names the file (and the line,
+/// through the decoder's issues).
+pub fn analyze_file(path: &Path) -> Result<SessionAnalysis, String> {
+    let decoded = shared::sensor::decode_file(path, MAX_FILE_BYTES)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    crate::analyze(&decoded.recording).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn analyze_files(files: &[PathBuf], format: OutputFormat, bouts: bool) -> ExitCode {
+    let done = AtomicUsize::new(0);
+    let progress = std::io::stderr().is_terminal() && files.len() > 1;
+    let results: Vec<Result<SessionAnalysis, String>> = files
+        .par_iter()
+        .map(|f| {
+            let r = analyze_file(f);
+            if progress {
+                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                let width = 30;
+                let filled = n * width / files.len();
+                eprint!(
+                    "\r[{}{}] {n}/{}",
+                    "#".repeat(filled),
+                    " ".repeat(width - filled),
+                    files.len()
+                );
+                if n == files.len() {
+                    eprintln!();
+                }
+            }
+            r
+        })
+        .collect();
+    let mut failed = false;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for (path, r) in files.iter().zip(results) {
+        match r {
+            Ok(a) => {
+                let text = match format {
+                    OutputFormat::Json => {
+                        let mut b = to_json(&a);
+                        b.push(b'\n');
+                        b
+                    }
+                    OutputFormat::Table => table(path, &a, bouts).into_bytes(),
+                };
+                if out.write_all(&text).is_err() {
+                    return ExitCode::FAILURE;
+                }
+            }
+            Err(e) => {
+                failed = true;
+                eprintln!("error: {e}");
+            }
+        }
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn mmss(s: f64) -> String {
+    let s = s.max(0.0).round() as u64;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+/// The readable summary of one analysis.
+pub fn table(path: &Path, a: &SessionAnalysis, bouts: bool) -> String {
+    let mut s = String::new();
+    let q = &a.quality;
+    let _ = writeln!(
+        s,
+        "== {} — {} analysed of {} ({} gaps), {:.0} Hz effective, mount tilt {:.0}°, {}",
+        path.display(),
+        mmss(q.analysed_s),
+        mmss(q.duration_s),
+        q.gaps.len(),
+        q.effective_rate_hz,
+        q.mount_tilt_deg,
+        a.algorithm_version
+    );
+    let _ = writeln!(
+        s,
+        "{:<7} {:>8} {:>6} {:>7} {:>8} {:>6} {:>7} {:>7} {:>7} {:>8} {:>8}",
+        "gait",
+        "time",
+        "share",
+        "strides",
+        "cadence",
+        "regul",
+        "elev_cm",
+        "left",
+        "right",
+        "straight",
+        "balance"
+    );
+    for g in &a.gaits {
+        let _ = writeln!(
+            s,
+            "{:<7} {:>8} {:>5.1}% {:>7} {:>8.1} {:>6.2} {:>7.1} {:>7} {:>7} {:>8} {:>+8.2}",
+            g.gait.name(),
+            mmss(g.time_s),
+            100.0 * g.share,
+            g.strides,
+            g.mean_cadence_spm,
+            g.regularity,
+            g.elevation_cm,
+            mmss(g.left_s),
+            mmss(g.right_s),
+            mmss(g.straight_s),
+            g.rein_balance
+        );
+    }
+    let canter: Vec<_> = a.bouts.iter().filter(|b| b.gait.has_lead()).collect();
+    let left = canter
+        .iter()
+        .filter(|b| b.lead == Some(crate::Lead::Left))
+        .count();
+    let counter = canter
+        .iter()
+        .filter(|b| b.counter_canter == Some(true))
+        .count();
+    let _ = writeln!(
+        s,
+        "{} bouts, {} transitions; canter/gallop bouts: {} left lead, {} right lead, {} counter-canter",
+        a.bouts.len(),
+        a.transitions,
+        left,
+        canter.len() - left,
+        counter
+    );
+    match &a.symmetry {
+        Some(sy) => {
+            let _ = writeln!(
+                s,
+                "trot symmetry: MinDiff {:+.1} mm, MaxDiff {:+.1} mm, index {:.1}, score {:.1}/10 over {} strides",
+                sy.min_diff_mm, sy.max_diff_mm, sy.symmetry_index, sy.score, sy.strides
+            );
+        }
+        None => {
+            let _ = writeln!(s, "trot symmetry: no straight trot of 5 s or more");
+        }
+    }
+    let _ = writeln!(
+        s,
+        "workload: {:.1} gait-weighted min, mean VeDBA {:.3} g",
+        a.workload.gait_weighted_min, a.workload.mean_vedba_g
+    );
+    if a.jumps.is_empty() {
+        let _ = writeln!(s, "jumps: none");
+    } else {
+        let _ = writeln!(s, "jumps: {}", a.jumps.len());
+        let _ = writeln!(
+            s,
+            "  {:>8} {:>9} {:>8} {:>9} {:>8}",
+            "time", "flight_s", "rise_cm", "approach", "strides"
+        );
+        for j in &a.jumps {
+            let between = j
+                .strides_from_previous
+                .map(|n| n.to_string())
+                .unwrap_or_else(|| "-".into());
+            let _ = writeln!(
+                s,
+                "  {:>8} {:>9.3} {:>8.1} {:>9.1} {:>8}",
+                mmss(j.time_s),
+                j.flight_s,
+                j.rise_cm,
+                j.approach_cadence_spm,
+                between
+            );
+        }
+    }
+    if bouts {
+        let _ = writeln!(
+            s,
+            "  {:>8} {:>8} {:<7} {:>7} {:>7} {:>6} {:>5} {:>5} {:>5} {:<6}",
+            "start", "end", "gait", "hz", "spm", "regul", "L", "R", "S", "lead"
+        );
+        for b in &a.bouts {
+            let lead = match (b.lead, b.counter_canter) {
+                (Some(l), Some(true)) => format!("{l:?} (counter)"),
+                (Some(l), _) => format!("{l:?}"),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                s,
+                "  {:>8} {:>8} {:<7} {:>7.3} {:>7.1} {:>6.2} {:>5.2} {:>5.2} {:>5.2} {:<6}",
+                mmss(b.start_s),
+                mmss(b.end_s),
+                b.gait.name(),
+                b.stride_hz,
+                b.cadence_spm,
+                b.regularity,
+                b.rein.left,
+                b.rein.right,
+                b.rein.straight,
+                lead
+            );
+        }
+    }
+    s.push('\n');
+    s
+}
+
+fn generate(out: &Path, count: u32, minutes: f64, seed: u64, rate: Option<f64>) -> ExitCode {
+    if !(minutes > 0.0 && minutes <= 240.0) {
+        eprintln!("hoofbeat: --minutes must be in (0, 240]");
+        return ExitCode::from(2);
+    }
+    if let Some(r) = rate.filter(|r| {
+        !(shared::sensor::MIN_SAMPLE_RATE_HZ..=shared::sensor::MAX_SAMPLE_RATE_HZ).contains(r)
+    }) {
+        eprintln!("hoofbeat: --rate {r} is outside 25–400 Hz");
+        return ExitCode::from(2);
+    }
+    if let Err(e) = std::fs::create_dir_all(out) {
+        eprintln!("hoofbeat: cannot create {}: {e}", out.display());
+        return ExitCode::FAILURE;
+    }
+    let rates = [50.0, 60.0, 100.0, 200.0];
+    let errors: Vec<String> = (0..count)
+        .into_par_iter()
+        .filter_map(|i| {
+            let s = seed.wrapping_add(i as u64);
+            let cfg = crate::synth::SynthConfig {
+                seed: s,
+                minutes,
+                rate_hz: rate.unwrap_or(rates[i as usize % rates.len()]),
+            };
+            let session = crate::synth::generate(&cfg);
+            let name = format!("session-{s:04}");
+            let csv = out.join(format!("{name}.csv"));
+            let truth = out.join(format!("{name}.truth.json"));
+            let truth_bytes = serde_json::to_vec_pretty(&session.truth).unwrap_or_default();
+            let r = std::fs::write(&csv, shared::sensor::encode_csv(&session.recording))
+                .and_then(|_| std::fs::write(&truth, truth_bytes));
+            match r {
+                Ok(()) => {
+                    let _ = writeln!(std::io::stdout().lock(), "{}", csv.display());
+                    None
+                }
+                Err(e) => Some(format!("{}: {e}", csv.display())),
+            }
+        })
+        .collect();
+    for e in &errors {
+        eprintln!("error: {e}");
+    }
+    if errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

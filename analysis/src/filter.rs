@@ -1,0 +1,137 @@
+//! Small signal-processing helpers: zero-phase band-pass, moving averages and
+//! interpolated zero crossings. Zero-phase filtering matters because stride
+//! events, lead and symmetry are all read from the *phase* of the motion.
+
+use ndarray::{Array1, ArrayView1};
+
+/// Second-order IIR section (RBJ cookbook), direct form I.
+#[derive(Debug, Clone, Copy)]
+struct Biquad {
+    b0: f64,
+    b1: f64,
+    b2: f64,
+    a1: f64,
+    a2: f64,
+}
+
+impl Biquad {
+    /// Constant-peak-gain band-pass centred on `f0` with quality `q`.
+    fn bandpass(f0: f64, q: f64, fs: f64) -> Self {
+        let w0 = 2.0 * std::f64::consts::PI * (f0 / fs).clamp(1e-4, 0.49);
+        let alpha = w0.sin() / (2.0 * q.max(0.1));
+        let a0 = 1.0 + alpha;
+        Biquad {
+            b0: alpha / a0,
+            b1: 0.0,
+            b2: -alpha / a0,
+            a1: -2.0 * w0.cos() / a0,
+            a2: (1.0 - alpha) / a0,
+        }
+    }
+
+    fn run(&self, x: &mut [f64]) {
+        let (mut x1, mut x2, mut y1, mut y2) = (0.0, 0.0, 0.0, 0.0);
+        for v in x.iter_mut() {
+            let x0 = *v;
+            let y0 = self.b0 * x0 + self.b1 * x1 + self.b2 * x2 - self.a1 * y1 - self.a2 * y2;
+            x2 = x1;
+            x1 = x0;
+            y2 = y1;
+            y1 = y0;
+            *v = y0;
+        }
+    }
+}
+
+/// Zero-phase (forward-backward) band-pass around `f0` Hz.
+pub fn bandpass(x: ArrayView1<f64>, f0: f64, q: f64, fs: f64) -> Array1<f64> {
+    let bq = Biquad::bandpass(f0, q, fs);
+    let mut y = x.to_vec();
+    bq.run(&mut y);
+    y.reverse();
+    bq.run(&mut y);
+    y.reverse();
+    Array1::from_vec(y)
+}
+
+/// Centred moving average over `w` samples (shorter at the edges).
+pub fn moving_mean(x: ArrayView1<f64>, w: usize) -> Array1<f64> {
+    let n = x.len();
+    let mut prefix = Vec::with_capacity(n + 1);
+    prefix.push(0.0);
+    let mut acc = 0.0;
+    for v in x.iter() {
+        acc += v;
+        prefix.push(acc);
+    }
+    let half = w / 2;
+    Array1::from_shape_fn(n, |i| {
+        let a = i.saturating_sub(half);
+        let b = (i + half + 1).min(n);
+        (prefix[b] - prefix[a]) / (b - a).max(1) as f64
+    })
+}
+
+/// Times (in samples, fractional) where `x` crosses zero upwards.
+pub fn up_crossings(x: ArrayView1<f64>) -> Vec<f64> {
+    let mut out = Vec::new();
+    for i in 1..x.len() {
+        let (a, b) = (x[i - 1], x[i]);
+        if a < 0.0 && b >= 0.0 {
+            let frac = if b - a > 0.0 { -a / (b - a) } else { 0.0 };
+            out.push((i - 1) as f64 + frac);
+        }
+    }
+    out
+}
+
+/// Sub-view `a..b` of a signal, clamped to its bounds (never panics).
+pub fn sub(x: ArrayView1<'_, f64>, a: usize, b: usize) -> ArrayView1<'_, f64> {
+    let b = b.min(x.len());
+    let a = a.min(b);
+    x.slice_axis_move(ndarray::Axis(0), ndarray::Slice::from(a..b))
+}
+
+/// Median of a slice (NaN-free input expected; 0 when empty).
+pub fn median(values: &[f64]) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let m = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        0.5 * (v[m - 1] + v[m])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bandpass_keeps_phase_of_centre_frequency() {
+        let fs = 50.0;
+        let x = Array1::from_shape_fn(1000, |i| {
+            (2.0 * std::f64::consts::PI * 2.0 * i as f64 / fs).sin()
+        });
+        let y = bandpass(x.view(), 2.0, 1.5, fs);
+        for i in 200..800 {
+            assert!(
+                (x[i] - y[i]).abs() < 0.05,
+                "sample {i}: {} vs {}",
+                x[i],
+                y[i]
+            );
+        }
+    }
+
+    #[test]
+    fn up_crossings_interpolate() {
+        let x = Array1::from_vec(vec![-1.0, 1.0, 2.0, -2.0, 2.0]);
+        let c = up_crossings(x.view());
+        assert_eq!(c, vec![0.5, 3.5]);
+    }
+}

@@ -1,0 +1,537 @@
+//! Physics-based generator of synthetic riding sessions with ground truth,
+//! used by `hoofbeat generate`, `hoofbeat evaluate`, the tests and the bench.
+//!
+//! A session is planned as a sequence of bouts (Markov chain over plausible
+//! gait changes), each with its stride frequency, rein (circle radius and
+//! speed → yaw rate), lead (with occasional counter-canter) and, for straight
+//! canter bouts, fences. The horse has its own amplitudes and diagonal
+//! asymmetry. Strides jitter by ~3 % around the bout's frequency. Samples are
+//! produced by [`physics`] at the device rate, then the mount rotation, sensor
+//! noise and bias, saturation, dropped samples and gaps are applied. The
+//! analysis code is not used here except [`crate::symmetry::diffs`], the shared
+//! *definition* of MinDiff/MaxDiff applied to the true, noise-free trunk curve.
+
+pub mod physics;
+pub mod rng;
+
+use serde::{Deserialize, Serialize};
+use shared::sensor::Recording;
+use std::f64::consts::PI;
+
+use crate::report::{Gait, Lead, Rein};
+use physics::{G, GaitShape, Harmonic, JumpShape};
+use rng::Rng;
+
+/// What to generate.
+#[derive(Debug, Clone, Copy)]
+pub struct SynthConfig {
+    pub seed: u64,
+    pub minutes: f64,
+    /// Device sample rate in Hz.
+    pub rate_hz: f64,
+}
+
+/// A generated session and its truth.
+#[derive(Debug, Clone)]
+pub struct SynthSession {
+    pub recording: Recording,
+    pub truth: Truth,
+}
+
+/// Ground truth of one bout.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TruthBout {
+    pub start_s: f64,
+    pub end_s: f64,
+    pub gait: Gait,
+    /// Strides / total stride time of the bout's normal strides (0 at halt).
+    pub stride_hz: f64,
+    pub strides: u32,
+    pub rein: Rein,
+    pub lead: Option<Lead>,
+    pub counter_canter: Option<bool>,
+    pub elevation_cm: f64,
+    /// Trot only.
+    pub min_diff_mm: Option<f64>,
+    pub max_diff_mm: Option<f64>,
+}
+
+/// Ground truth of one jump.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TruthJump {
+    /// Start of the flight, seconds from the first sample.
+    pub time_s: f64,
+    pub flight_s: f64,
+    pub rise_cm: f64,
+    /// Canter strides since the previous fence of the same bout.
+    pub strides_from_previous: Option<u32>,
+}
+
+/// Everything the generator knows about a session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Truth {
+    pub seed: u64,
+    pub rate_hz: f64,
+    pub duration_s: f64,
+    /// Mount rotation (roll, pitch, yaw) in degrees and the resulting tilt.
+    pub mount_deg: [f64; 3],
+    pub mount_tilt_deg: f64,
+    pub bouts: Vec<TruthBout>,
+    pub jumps: Vec<TruthJump>,
+    /// Holes longer than 1 s, [start, end] in seconds.
+    pub gaps: Vec<[f64; 2]>,
+    /// Every injected hole (also the short, interpolated ones).
+    pub holes: Vec<[f64; 2]>,
+}
+
+#[derive(Debug, Clone)]
+enum CycleKind {
+    Halt,
+    Stride,
+    Jump(JumpShape),
+}
+
+#[derive(Debug, Clone)]
+struct Cycle {
+    t0: f64,
+    dur: f64,
+    bout: usize,
+    kind: CycleKind,
+}
+
+#[derive(Debug, Clone)]
+struct BoutPlan {
+    stride_hz: f64,
+    rein: Rein,
+    yaw_dps: f64,
+    speed: f64,
+    lead: Option<Lead>,
+    shape: GaitShape,
+    wander_phase: f64,
+    jumps: usize,
+}
+
+/// Per-horse parameters.
+#[derive(Debug, Clone)]
+struct Horse {
+    walk_amp: f64,
+    trot_amp: f64,
+    canter: (f64, f64, f64),
+    gallop: (f64, f64, f64),
+    asym_b: f64,
+    asym_c: f64,
+    lat_phase: f64,
+    lead_phase: f64,
+    roll_phase: f64,
+}
+
+impl Horse {
+    fn new(rng: &mut Rng) -> Self {
+        Horse {
+            walk_amp: rng.range(0.012, 0.018),
+            trot_amp: rng.range(0.025, 0.032),
+            canter: (
+                rng.range(0.03, 0.04),
+                rng.range(0.003, 0.006),
+                rng.range(0.5, 1.5),
+            ),
+            gallop: (
+                rng.range(0.018, 0.026),
+                rng.range(0.002, 0.004),
+                rng.range(0.5, 1.5),
+            ),
+            asym_b: rng.range(-0.006, 0.006),
+            asym_c: rng.range(-0.006, 0.006),
+            lat_phase: rng.range(-0.3, 0.3),
+            lead_phase: rng.range(-0.35, 0.35),
+            roll_phase: rng.range(-0.35, 0.35),
+        }
+    }
+
+    fn shape(&self, gait: Gait, lead: Option<Lead>, rng: &mut Rng) -> GaitShape {
+        let h = Harmonic::new;
+        let s = if lead == Some(Lead::Right) { -1.0 } else { 1.0 };
+        match gait {
+            Gait::Halt => GaitShape::default(),
+            Gait::Walk => {
+                let a = self.walk_amp * rng.range(0.9, 1.1);
+                GaitShape {
+                    z: vec![h(2.0, a, PI), h(4.0, 0.1 * a, 0.5)],
+                    y: vec![h(1.0, rng.range(0.015, 0.025), 0.0)],
+                    x: vec![h(2.0, 0.01, 1.0)],
+                    roll: vec![h(1.0, 2f64.to_radians(), 0.3)],
+                    pitch: vec![h(2.0, 1.5f64.to_radians(), 0.7)],
+                }
+            }
+            Gait::Trot => {
+                let a = self.trot_amp * rng.range(0.95, 1.05);
+                let b = self.asym_b + 0.0005 * rng.normal();
+                let c = self.asym_c + 0.0005 * rng.normal();
+                GaitShape {
+                    z: vec![
+                        h(2.0, a, PI),
+                        h(1.0, b, 0.0),
+                        h(1.0, c, -PI / 2.0),
+                        h(4.0, 0.08 * a, 0.3),
+                    ],
+                    y: vec![h(1.0, rng.range(0.01, 0.02), self.lat_phase)],
+                    x: vec![h(2.0, 0.012, PI / 2.0)],
+                    roll: vec![h(1.0, 2f64.to_radians(), self.lat_phase + PI / 2.0)],
+                    pitch: vec![h(2.0, 1.5f64.to_radians(), 0.4)],
+                }
+            }
+            Gait::Canter | Gait::Gallop => {
+                let (a1, a2, p2) = if gait == Gait::Canter {
+                    self.canter
+                } else {
+                    self.gallop
+                };
+                let k = rng.range(0.95, 1.05);
+                GaitShape {
+                    z: vec![h(1.0, a1 * k, 0.0), h(2.0, a2 * k, p2)],
+                    y: vec![h(
+                        1.0,
+                        s * rng.range(0.01, 0.018),
+                        PI / 2.0 + self.lead_phase,
+                    )],
+                    x: vec![h(1.0, 0.02, 0.7)],
+                    roll: vec![h(
+                        1.0,
+                        s * rng.range(3.0, 5.0f64).to_radians(),
+                        PI / 2.0 + self.roll_phase,
+                    )],
+                    pitch: vec![h(1.0, rng.range(4.0, 6.0f64).to_radians(), 0.3)],
+                }
+            }
+        }
+    }
+}
+
+fn next_gait(g: Gait, rng: &mut Rng) -> Gait {
+    use Gait::*;
+    let (opts, w): (&[Gait], &[f64]) = match g {
+        Halt => (&[Walk], &[1.0]),
+        Walk => (&[Halt, Trot, Canter], &[0.15, 0.6, 0.25]),
+        Trot => (&[Walk, Canter], &[0.55, 0.45]),
+        Canter => (&[Trot, Walk, Gallop], &[0.5, 0.3, 0.2]),
+        Gallop => (&[Canter], &[1.0]),
+    };
+    opts[rng.weighted(w)]
+}
+
+fn plan_bout(gait: Gait, horse: &Horse, rng: &mut Rng) -> (BoutPlan, f64) {
+    use Gait::*;
+    let (dur, f, speed, radius) = match gait {
+        Halt => (rng.range(8.0, 40.0), 0.0, 0.0, (1.0, 1.0)),
+        Walk => (
+            rng.range(30.0, 150.0),
+            rng.range(0.78, 0.98),
+            rng.range(1.4, 1.8),
+            (6.0, 10.0),
+        ),
+        Trot => (
+            rng.range(20.0, 120.0),
+            rng.range(1.2, 1.55),
+            rng.range(3.0, 4.0),
+            (10.0, 20.0),
+        ),
+        Canter => (
+            rng.range(15.0, 80.0),
+            rng.range(1.35, 1.9),
+            rng.range(5.0, 6.5),
+            (12.0, 20.0),
+        ),
+        Gallop => (
+            rng.range(10.0, 35.0),
+            rng.range(2.1, 2.7),
+            rng.range(9.0, 12.0),
+            (30.0, 50.0),
+        ),
+    };
+    let rein = if gait == Halt {
+        Rein::Straight
+    } else {
+        [Rein::Straight, Rein::Left, Rein::Right][rng.weighted(&[0.4, 0.3, 0.3])]
+    };
+    let yaw_dps = match rein {
+        Rein::Straight => 0.0,
+        Rein::Left => (speed / rng.range(radius.0, radius.1)).to_degrees(),
+        Rein::Right => -(speed / rng.range(radius.0, radius.1)).to_degrees(),
+    };
+    let lead = if gait.has_lead() {
+        let natural = match rein {
+            Rein::Left => Lead::Left,
+            Rein::Right => Lead::Right,
+            Rein::Straight => {
+                if rng.chance(0.5) {
+                    Lead::Left
+                } else {
+                    Lead::Right
+                }
+            }
+        };
+        let counter = rein != Rein::Straight && rng.chance(0.2);
+        Some(match (natural, counter) {
+            (Lead::Left, true) => Lead::Right,
+            (Lead::Right, true) => Lead::Left,
+            (l, false) => l,
+        })
+    } else {
+        None
+    };
+    let jumps = if gait == Canter && rein == Rein::Straight && dur >= 25.0 && rng.chance(0.6) {
+        1 + (rng.unit() * 3.0) as usize
+    } else {
+        0
+    };
+    let plan = BoutPlan {
+        stride_hz: f,
+        rein,
+        yaw_dps,
+        speed,
+        lead,
+        shape: horse.shape(gait, lead, rng),
+        wander_phase: rng.range(0.0, 2.0 * PI),
+        jumps,
+    };
+    (plan, dur)
+}
+
+/// Generates one session.
+pub fn generate(cfg: &SynthConfig) -> SynthSession {
+    let mut rng = Rng::new(cfg.seed);
+    let horse = Horse::new(&mut rng);
+    let total = (cfg.minutes * 60.0).max(1.0);
+    let rate = cfg.rate_hz.clamp(
+        shared::sensor::MIN_SAMPLE_RATE_HZ,
+        shared::sensor::MAX_SAMPLE_RATE_HZ,
+    );
+
+    // Plan bouts and lay out cycles.
+    let mut plans: Vec<BoutPlan> = Vec::new();
+    let mut cycles: Vec<Cycle> = Vec::new();
+    let mut truth_bouts: Vec<TruthBout> = Vec::new();
+    let mut truth_jumps: Vec<TruthJump> = Vec::new();
+    let mut t = 0.0;
+    let mut gait = Gait::Halt;
+    while t < total {
+        let (plan, planned) = plan_bout(gait, &horse, &mut rng);
+        let bi = plans.len();
+        let start = t;
+        let end_plan = (t + planned).min(total);
+        let (mut n, mut sum_t) = (0u32, 0.0);
+        if gait == Gait::Halt {
+            while t < end_plan {
+                let d = (end_plan - t).min(1.0);
+                cycles.push(Cycle {
+                    t0: t,
+                    dur: d,
+                    bout: bi,
+                    kind: CycleKind::Halt,
+                });
+                t += d;
+            }
+        } else {
+            let expected = (planned * plan.stride_hz) as usize;
+            // Fence stride indexes: first after ≥ 6 strides, 3–8 strides apart.
+            let mut fences = Vec::new();
+            let mut k = 6 + (rng.unit() * 4.0) as usize;
+            for _ in 0..plan.jumps {
+                if k + 6 < expected {
+                    fences.push(k);
+                }
+                k += 4 + (rng.unit() * 6.0) as usize;
+            }
+            let mut idx = 0usize;
+            let mut since_landing: Option<u32> = None;
+            while t < end_plan {
+                if fences.first() == Some(&idx) {
+                    fences.remove(0);
+                    let shape = JumpShape {
+                        takeoff_s: rng.range(0.26, 0.34),
+                        flight_s: rng.range(0.3, 0.6),
+                        landing_s: rng.range(0.22, 0.28),
+                        push: rng.range(2.0, 2.5) * G,
+                        impact: rng.range(3.0, 4.0) * G,
+                        push_pitch_rate: rng.range(1.5, 2.5),
+                        landing_pitch: rng.range(0.2, 0.4),
+                    };
+                    truth_jumps.push(TruthJump {
+                        time_s: t + shape.takeoff_s,
+                        flight_s: shape.flight_s,
+                        rise_cm: G * shape.flight_s.powi(2) / 8.0 * 100.0,
+                        strides_from_previous: since_landing,
+                    });
+                    since_landing = Some(0);
+                    cycles.push(Cycle {
+                        t0: t,
+                        dur: shape.total_s(),
+                        bout: bi,
+                        kind: CycleKind::Jump(shape),
+                    });
+                    t += shape.total_s();
+                } else {
+                    let d = (1.0 + 0.03 * rng.normal()).clamp(0.9, 1.1) / plan.stride_hz;
+                    cycles.push(Cycle {
+                        t0: t,
+                        dur: d,
+                        bout: bi,
+                        kind: CycleKind::Stride,
+                    });
+                    t += d;
+                    n += 1;
+                    sum_t += d;
+                    since_landing = since_landing.map(|s| s + 1);
+                }
+                idx += 1;
+            }
+        }
+        let (min_diff_mm, max_diff_mm) = if gait == Gait::Trot {
+            let z = &plan.shape.z;
+            let (mn, mx, _) = crate::symmetry::diffs(|th| physics::value(z, th));
+            (Some(mn * 1000.0), Some(mx * 1000.0))
+        } else {
+            (None, None)
+        };
+        truth_bouts.push(TruthBout {
+            start_s: start,
+            end_s: t,
+            gait,
+            stride_hz: if n > 0 { n as f64 / sum_t } else { 0.0 },
+            strides: n,
+            rein: plan.rein,
+            lead: plan.lead,
+            counter_canter: plan.lead.map(|l| {
+                matches!(
+                    (l, plan.rein),
+                    (Lead::Left, Rein::Right) | (Lead::Right, Rein::Left)
+                )
+            }),
+            elevation_cm: physics::peak_to_peak(&plan.shape.z) * 100.0,
+            min_diff_mm,
+            max_diff_mm,
+        });
+        plans.push(plan);
+        gait = next_gait(gait, &mut rng);
+    }
+    let duration = t;
+
+    // Mount, noise, bias.
+    let mount = [
+        rng.range(-25.0, 25.0f64),
+        rng.range(-25.0, 25.0f64),
+        rng.range(-25.0, 25.0f64),
+    ];
+    let q = physics::matmul(
+        &physics::rot_z(mount[2].to_radians()),
+        &physics::matmul(
+            &physics::rot_y(mount[1].to_radians()),
+            &physics::rot_x(mount[0].to_radians()),
+        ),
+    );
+    // Body vectors are expressed in the sensor frame with Qᵀ (the sensor's
+    // axes are the body axes rotated by Q).
+    let to_sensor = physics::transpose(&q);
+    let tilt = q[2][2].clamp(-1.0, 1.0).acos().to_degrees();
+    let acc_bias = [
+        rng.range(-0.15, 0.15),
+        rng.range(-0.15, 0.15),
+        rng.range(-0.15, 0.15),
+    ];
+    let gyro_bias = [
+        rng.range(-1.5, 1.5),
+        rng.range(-1.5, 1.5),
+        rng.range(-1.5, 1.5),
+    ];
+    let noise_scale = (rate / 100.0).sqrt();
+
+    // Gaps: 0–3 long holes, a few short ones.
+    let mut holes: Vec<[f64; 2]> = Vec::new();
+    for _ in 0..(rng.unit() * 4.0) as usize {
+        let s = rng.range(0.05, 0.95) * duration;
+        holes.push([s, s + rng.range(1.5, 10.0)]);
+    }
+    for _ in 0..(rng.unit() * 6.0) as usize {
+        let s = rng.range(0.05, 0.95) * duration;
+        holes.push([s, s + rng.range(0.1, 0.8)]);
+    }
+
+    let n = (duration * rate).floor() as usize + 1;
+    let mut rec = Recording {
+        sample_rate_hz: rate,
+        ..Default::default()
+    };
+    for c in 0..3 {
+        rec.acc[c].reserve(n);
+        rec.gyro[c].reserve(n);
+    }
+    rec.t.reserve(n);
+    let mut ci = 0usize;
+    for k in 0..n {
+        let tk = k as f64 / rate;
+        while ci + 1 < cycles.len() && tk >= cycles[ci].t0 + cycles[ci].dur {
+            ci += 1;
+        }
+        // Noise is drawn for every sample so that dropping samples does not
+        // change the rest of the session.
+        let na = [rng.normal(), rng.normal(), rng.normal()];
+        let ng = [rng.normal(), rng.normal(), rng.normal()];
+        let dropped = k > 0 && (rng.chance(0.002) || holes.iter().any(|h| tk > h[0] && tk < h[1]));
+        if dropped {
+            continue;
+        }
+        let Some(cy) = cycles.get(ci) else { break };
+        let plan = &plans[cy.bout];
+        let tau = tk - cy.t0;
+        let state = match &cy.kind {
+            CycleKind::Halt => physics::TrunkState {
+                force: [0.0, 0.0, G],
+                ..Default::default()
+            },
+            CycleKind::Jump(js) => js.state(tau),
+            CycleKind::Stride => {
+                let omega = 2.0 * PI / cy.dur;
+                let theta = omega * tau;
+                let wander = 1.5f64.to_radians() * (2.0 * PI * tk / 9.0 + plan.wander_phase).sin();
+                let yaw = plan.yaw_dps.to_radians()
+                    + if plan.rein == Rein::Straight {
+                        wander
+                    } else {
+                        0.3 * wander
+                    };
+                physics::gait_state(&plan.shape, theta, omega, yaw, plan.speed)
+            }
+        };
+        let (f_body, w_body) = physics::body_frame(&state);
+        let f = physics::mul(&to_sensor, f_body);
+        let w = physics::mul(&to_sensor, w_body);
+        rec.t.push(tk);
+        for c in 0..3 {
+            let a = f[c] + acc_bias[c] + 0.06 * noise_scale * na[c];
+            let g = w[c].to_degrees() + gyro_bias[c] + 0.4 * noise_scale * ng[c];
+            rec.acc[c].push(a.clamp(-16.0 * G, 16.0 * G));
+            rec.gyro[c].push(g.clamp(-2000.0, 2000.0));
+        }
+    }
+    // Long holes as actually seen in the samples.
+    let mut gaps = Vec::new();
+    for w in rec.t.windows(2) {
+        if w[1] - w[0] > crate::resample::MAX_INTERPOLATED_GAP_S {
+            gaps.push([w[0], w[1]]);
+        }
+    }
+    SynthSession {
+        recording: rec,
+        truth: Truth {
+            seed: cfg.seed,
+            rate_hz: rate,
+            duration_s: duration,
+            mount_deg: mount,
+            mount_tilt_deg: tilt,
+            bouts: truth_bouts,
+            jumps: truth_jumps,
+            gaps,
+            holes,
+        },
+    }
+}
