@@ -167,7 +167,7 @@ pub async fn migrate(pool: &sqlx::PgPool, config: &ApiConfig) -> Result<(), Star
 pub fn router(state: AppState) -> Router {
     let config = &state.config;
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(routes::router(config.max_upload_bytes))
+        .merge(routes::router(&state))
         .split_for_parts();
     let request_id = HeaderName::from_static("x-request-id");
     api.merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))

@@ -26,6 +26,9 @@ pub struct ApiConfig {
     /// `HOOFBEAT_MAX_DECOMPRESSED_BYTES` (default 128 MiB): limit of an upload
     /// after gzip decoding, so that a gzip bomb is refused with 413.
     pub max_decompressed_bytes: usize,
+    /// `HOOFBEAT_MAX_CONCURRENT_UPLOADS` (default 16): uploads buffered at
+    /// once; more get 503 `server_busy`, which bounds the API's memory.
+    pub max_concurrent_uploads: usize,
     /// `HOOFBEAT_TOKEN_TTL_HOURS` (default 720 = 30 days).
     pub token_ttl: Duration,
     /// `HOOFBEAT_LOGIN_PER_MINUTE` (default 10): login attempts per email and per client address.
@@ -61,6 +64,7 @@ impl ApiConfig {
                 1024,
                 4096 * MIB,
             )? as usize,
+            max_concurrent_uploads: env.bounded("HOOFBEAT_MAX_CONCURRENT_UPLOADS", 16, 1, 10_000)? as usize,
             token_ttl: Duration::from_secs(
                 3600 * env.bounded("HOOFBEAT_TOKEN_TTL_HOURS", 720, 1, 24 * 365)?,
             ),

@@ -28,6 +28,8 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// 409: the email is already registered.
     EmailTaken,
+    /// 409: the request conflicts with the current state (e.g. a duplicate queued job).
+    Conflict,
     /// 413: the body (or its decompressed form) exceeds the limit.
     PayloadTooLarge,
     /// 415: unknown Content-Type or Content-Encoding.
@@ -44,6 +46,8 @@ pub enum ErrorCode {
     DatabaseUnavailable,
     /// 503: the request did not complete within the configured timeout.
     Timeout,
+    /// 503: too many uploads in progress; see Retry-After.
+    ServerBusy,
     /// 500: a bug; the details are in the server log.
     Internal,
 }
@@ -58,14 +62,14 @@ impl ErrorCode {
             Forbidden => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            EmailTaken => StatusCode::CONFLICT,
+            EmailTaken | Conflict => StatusCode::CONFLICT,
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ValidationFailed | InvalidSensorData | IdempotencyKeyReused => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            DatabaseUnavailable | Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            DatabaseUnavailable | Timeout | ServerBusy => StatusCode::SERVICE_UNAVAILABLE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -81,6 +85,7 @@ impl ErrorCode {
             NotFound => "not_found",
             MethodNotAllowed => "method_not_allowed",
             EmailTaken => "email_taken",
+            Conflict => "conflict",
             PayloadTooLarge => "payload_too_large",
             UnsupportedMediaType => "unsupported_media_type",
             ValidationFailed => "validation_failed",
@@ -89,6 +94,7 @@ impl ErrorCode {
             RateLimited => "rate_limited",
             DatabaseUnavailable => "database_unavailable",
             Timeout => "timeout",
+            ServerBusy => "server_busy",
             Internal => "internal",
         }
     }
@@ -104,6 +110,7 @@ impl ErrorCode {
             NotFound => "Not found",
             MethodNotAllowed => "Method not allowed",
             EmailTaken => "Email already registered",
+            Conflict => "Conflict with the current state",
             PayloadTooLarge => "Payload too large",
             UnsupportedMediaType => "Unsupported media type",
             ValidationFailed => "Validation failed",
@@ -112,6 +119,7 @@ impl ErrorCode {
             RateLimited => "Too many requests",
             DatabaseUnavailable => "Database unavailable",
             Timeout => "Request timed out",
+            ServerBusy => "Too many uploads in progress",
             Internal => "Internal error",
         }
     }

@@ -30,18 +30,22 @@ pub struct Inner {
     pub broker: BrokerStatus,
     /// Login attempts per email and per client address.
     pub login_limiter: LoginLimiter,
+    /// Permits for uploads in progress (bounds buffered bytes).
+    pub uploads: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
     /// Wraps the parts.
     pub fn new(db: PgPool, config: ApiConfig, metrics: Metrics) -> Self {
         let login_limiter = LoginLimiter::new(config.login_per_minute);
+        let uploads = Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_uploads));
         Self(Arc::new(Inner {
             db,
             config,
             metrics,
             broker: BrokerStatus::default(),
             login_limiter,
+            uploads,
         }))
     }
 }

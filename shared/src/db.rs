@@ -31,6 +31,8 @@ pub fn pool_options(max_connections: u32, timeout: Duration) -> PgPoolOptions {
 
 /// True when the error means "the database could not be reached or did not
 /// answer in time" (as opposed to a bad query or a constraint violation).
+/// A protocol error counts too: a link cut during the TLS negotiation or a
+/// reply shows up as an unexpected (truncated) server message.
 pub fn is_unavailable(err: &sqlx::Error) -> bool {
     matches!(
         err,
@@ -38,5 +40,6 @@ pub fn is_unavailable(err: &sqlx::Error) -> bool {
             | sqlx::Error::PoolClosed
             | sqlx::Error::Io(_)
             | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
     ) || matches!(err, sqlx::Error::Database(db) if db.code().is_some_and(|c| c.starts_with("08") || c == "57P01" || c == "57P03"))
 }

@@ -150,7 +150,15 @@ async fn replay_job(
     )))
     .bind(job_id)
     .fetch_one(&mut *tx)
-    .await?;
+    .await
+    .map_err(|e| {
+        // At most one trend job per horse may be queued (it covers every session).
+        if matches!(&e, sqlx::Error::Database(db) if db.is_unique_violation()) {
+            ApiError::new(ErrorCode::Conflict, "a trend job for this horse is already queued; it will cover this one")
+        } else {
+            e.into()
+        }
+    })?;
     tx.commit().await?;
     tracing::info!(%job_id, "job replayed by an admin");
     Ok((StatusCode::ACCEPTED, Json(job)))

@@ -13,11 +13,11 @@ pub mod sessions;
 pub mod trends;
 
 /// Every route with its OpenAPI description.
-pub fn router(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
+pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(auth::router())
         .merge(horses::router())
-        .merge(sessions::router(max_upload_bytes))
+        .merge(sessions::router(state))
         .merge(jobs::router())
         .merge(trends::router())
         .merge(admin::router())

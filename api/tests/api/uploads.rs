@@ -229,3 +229,34 @@ async fn size_limits_and_encodings() {
     assert_problem(r, 422, "validation_failed").await;
     assert_nothing_stored(&app).await;
 }
+
+#[tokio::test]
+async fn too_many_concurrent_uploads_get_503_before_their_body_is_read() {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_with(Opts { env: vec![("HOOFBEAT_MAX_CONCURRENT_UPLOADS".into(), "1".into())], ..Opts::default() }).await;
+    let (t, _) = app.user("busy@example.com").await;
+    let horse = app.horse(&t, "Comet").await;
+    let body = csv_body(2.0);
+    // A slow phone: headers and half the body, then a pause.
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /v1/horses/{horse}/sessions?started_at=2026-11-26T09:00:00Z HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {t}\r\nContent-Type: text/csv\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    slow.write_all(head.as_bytes()).await.unwrap();
+    slow.write_all(&body[..body.len() / 2]).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    let r = app.upload(&t, horse, "text/csv", body.clone(), &[]).await;
+    assert!(r.headers().contains_key("retry-after"));
+    assert_problem(r, 503, "server_busy").await;
+
+    // The slow upload completes normally, and then there is room again.
+    slow.write_all(&body[body.len() / 2..]).await.unwrap();
+    let mut reply = vec![0u8; 12];
+    tokio::io::AsyncReadExt::read_exact(&mut slow, &mut reply).await.unwrap();
+    assert_eq!(&reply, b"HTTP/1.1 202");
+    let r = app.upload(&t, horse, "text/csv", body, &[]).await;
+    assert_eq!(r.status(), reqwest::StatusCode::ACCEPTED);
+}
