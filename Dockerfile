@@ -1,0 +1,76 @@
+# syntax=docker/dockerfile:1
+#
+# Hoofbeat image, three binaries: `hoofbeat-api` (HTTP API; `serve` by
+# default, `migrate` to apply migrations only), `hoofbeat-worker` (consumes
+# the `{HOOFBEAT_AMQP_PREFIX}.jobs` queue; probes and metrics on 9090) and
+# `hoofbeat` (offline analysis CLI).
+#
+#   docker build -t hoofbeat:local .
+#   docker run --rm -p 8080:8080 -e DATABASE_URL=... -e AMQP_URL=... hoofbeat:local
+#   docker run --rm -e DATABASE_URL=... hoofbeat:local hoofbeat-api migrate
+#   docker run --rm -p 9090:9090 -e DATABASE_URL=... -e AMQP_URL=... hoofbeat:local hoofbeat-worker
+#
+# Needs BuildKit (default in Docker 23+) for the cache mounts.
+# No HEALTHCHECK on purpose: Kubernetes probes /livez and /readyz instead.
+
+############################ builder ############################
+FROM rust:1.95-bookworm AS builder
+
+WORKDIR /src
+
+# sqlx: migrations are embedded at compile time (sqlx::migrate!), and no
+# query needs a live database while compiling.
+ENV SQLX_OFFLINE=true \
+    CARGO_TERM_COLOR=never \
+    CARGO_INCREMENTAL=0
+
+# The whole workspace: cargo must see every member listed in Cargo.toml
+# even to build some of them, and sqlx::migrate! embeds
+# migrations/. target/, .git and the deployment files are kept out by
+# .dockerignore; compiled dependencies live in the target/ cache mount, so a
+# source change only recompiles the workspace crates.
+COPY . .
+
+# target/ is a cache mount, so the binaries are copied out in the same step.
+RUN --mount=type=cache,target=/usr/local/cargo/registry,sharing=locked \
+    --mount=type=cache,target=/usr/local/cargo/git,sharing=locked \
+    --mount=type=cache,target=/src/target,sharing=locked \
+    cargo build --release --locked \
+        -p api --bin hoofbeat-api \
+        -p worker --bin hoofbeat-worker \
+        -p analysis --bin hoofbeat \
+ && mkdir -p /out \
+ && cp target/release/hoofbeat-api target/release/hoofbeat-worker \
+       target/release/hoofbeat /out/
+
+############################ runtime ############################
+FROM debian:bookworm-slim AS runtime
+
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+
+# Numeric UID/GID so that Kubernetes' runAsNonRoot can verify it.
+RUN groupadd --system --gid 10001 hoofbeat \
+ && useradd --system --uid 10001 --gid 10001 --no-create-home \
+        --home-dir /nonexistent --shell /usr/sbin/nologin hoofbeat
+
+COPY --from=builder /out/hoofbeat-api /out/hoofbeat-worker /out/hoofbeat /usr/local/bin/
+
+# Container defaults; everything else keeps the application's defaults.
+# Both listen addresses default to 127.0.0.1 in the binaries, which nothing
+# outside the container (probes, Prometheus) could reach. Each binary reads
+# only its own.
+ENV HOOFBEAT_LISTEN_ADDR=0.0.0.0:8080 \
+    HOOFBEAT_WORKER_HTTP_ADDR=0.0.0.0:9090 \
+    LOG_FORMAT=json \
+    RUST_LOG=info
+
+USER 10001:10001
+WORKDIR /tmp
+# 8080: API. 9090: worker's /livez, /readyz, /metrics.
+EXPOSE 8080 9090
+
+# Kubernetes sends SIGTERM to PID 1: the API (or, with the command replaced,
+# the worker) is PID 1 (exec form) and shuts down gracefully on it.
+CMD ["hoofbeat-api"]
