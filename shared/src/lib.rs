@@ -5,6 +5,7 @@
 //! - [`config`]: settings from environment variables, with errors naming the variable.
 //! - `db` (feature `db`): the Postgres pool with bounded waits and the embedded migrations.
 //! - `outbox` (feature `db`): enqueueing jobs through the transactional outbox.
+//! - `testkit` (feature `testkit`, dev only): per-test databases and queue names, a link-cutting proxy.
 //! - [`jobs`]: the job contract (job kinds and the JSON envelope of every AMQP message).
 //! - `amqp` (feature `amqp`): RabbitMQ topology, connection and confirmed publishing.
 //! - `telemetry` (feature `telemetry`): tracing subscriber, OTLP span export, W3C context in job messages.
@@ -19,3 +20,5 @@ pub mod outbox;
 pub mod sensor;
 #[cfg(feature = "telemetry")]
 pub mod telemetry;
+#[cfg(feature = "testkit")]
+pub mod testkit;

@@ -2,31 +2,27 @@
 //! and a real API on a real socket.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use api::{ApiConfig, Application};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
-use shared::amqp::{self, Topology};
+use shared::amqp::Topology;
 use shared::config::Env;
 use shared::sensor::{self, Recording};
-use sqlx::{Connection, Executor, PgConnection, PgPool};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{broadcast, oneshot};
+pub use shared::testkit::{AMQP, Proxy, Scratch, eventually};
+use sqlx::PgPool;
+use tokio::sync::oneshot;
 use uuid::Uuid;
-
-pub const PG: &str = "postgres://postgres@127.0.0.1:5432";
-pub const AMQP: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 
 pub struct TestApp {
     pub base: String,
     pub http: Client,
     pub db: PgPool,
-    pub db_name: String,
     pub topology: Topology,
     stop: Option<oneshot::Sender<()>>,
+    // Last: dropped after the app is told to stop.
+    _scratch: Scratch,
 }
 
 /// Options of a test application.
@@ -45,26 +41,16 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_with(opts: Opts) -> TestApp {
-    let db_name = format!("hb_test_{}", Uuid::new_v4().simple());
-    let mut admin = PgConnection::connect(&format!("{PG}/postgres"))
-        .await
-        .expect("postgres must run on 127.0.0.1:5432");
-    admin
-        .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db_name}")))
-        .await
-        .expect("create test database");
+    let scratch = Scratch::create("hb_test").await;
     let pg = opts
         .pg_addr
         .map_or_else(|| "127.0.0.1:5432".to_owned(), |a| a.to_string());
     let amqp_host = opts
         .amqp_addr
         .map_or_else(|| "127.0.0.1:5672".to_owned(), |a| a.to_string());
-    let prefix = format!("test-{}", Uuid::new_v4().simple());
+    let prefix = scratch.prefix.clone();
     let mut env: Vec<(String, String)> = vec![
-        (
-            "DATABASE_URL".into(),
-            format!("postgres://postgres@{pg}/{db_name}"),
-        ),
+        ("DATABASE_URL".into(), scratch.db_url_via(&pg)),
         (
             "AMQP_URL".into(),
             format!("amqp://guest:guest@{amqp_host}/%2f"),
@@ -80,7 +66,7 @@ pub async fn spawn_with(opts: Opts) -> TestApp {
     let config = ApiConfig::from_env(&Env::from_pairs(env)).expect("test config");
     let app = Application::build(config).await.expect("build app");
     let addr = app.local_addr();
-    let db = sqlx::PgPool::connect(&format!("{PG}/{db_name}"))
+    let db = sqlx::PgPool::connect(&scratch.db_url())
         .await
         .expect("test pool");
     let (stop, stopped) = oneshot::channel::<()>();
@@ -98,9 +84,9 @@ pub async fn spawn_with(opts: Opts) -> TestApp {
             .build()
             .expect("client"),
         db,
-        db_name,
         topology: Topology::new(&prefix).expect("topology"), // the defaults, as the app uses
         stop: Some(stop),
+        _scratch: scratch,
     }
 }
 
@@ -220,33 +206,6 @@ impl Drop for TestApp {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
-        let db_name = self.db_name.clone();
-        let topology = self.topology.clone();
-        // Clean up on a thread of its own: Drop cannot await.
-        let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            rt.block_on(async move {
-                if let Ok(mut c) = PgConnection::connect(&format!("{PG}/postgres")).await {
-                    let _ = c
-                        .execute(sqlx::AssertSqlSafe(format!(
-                            "DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"
-                        )))
-                        .await;
-                }
-                if let Ok(conn) = amqp::connect(AMQP, Duration::from_secs(5)).await {
-                    if let Ok(ch) = conn.create_channel().await {
-                        let _ = amqp::delete(&ch, &topology).await;
-                    }
-                    let _ = conn.close(0, "test done".into()).await;
-                }
-            });
-        })
-        .join();
     }
 }
 
@@ -306,71 +265,4 @@ pub async fn assert_problem(r: Response, status: u16, code: &str) -> Value {
     assert_eq!(v["status"], status);
     assert!(v["type"].as_str().is_some_and(|t| t.ends_with(code)));
     v
-}
-
-/// Waits until `f` returns Some, polling every 50 ms for at most `within`.
-pub async fn eventually<T, F, Fut>(within: Duration, mut f: F) -> Option<T>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + within;
-    loop {
-        if let Some(v) = f().await {
-            return Some(v);
-        }
-        if tokio::time::Instant::now() > deadline {
-            return None;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// A TCP proxy whose link can be cut and restored, to simulate a database or
-/// broker that becomes unreachable without touching the shared servers.
-pub struct Proxy {
-    pub addr: SocketAddr,
-    broken: Arc<AtomicBool>,
-    kill: broadcast::Sender<()>,
-}
-
-impl Proxy {
-    pub async fn start(target: &str) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("proxy bind");
-        let addr = listener.local_addr().expect("proxy addr");
-        let broken = Arc::new(AtomicBool::new(false));
-        let (kill, _) = broadcast::channel(4);
-        let (b, k, target) = (broken.clone(), kill.clone(), target.to_owned());
-        tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
-                if b.load(Ordering::SeqCst) {
-                    drop(inbound);
-                    continue;
-                }
-                let mut killed = k.subscribe();
-                let target = target.clone();
-                tokio::spawn(async move {
-                    let Ok(mut outbound) = TcpStream::connect(&target).await else {
-                        return;
-                    };
-                    tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
-                        _ = killed.recv() => {}
-                    }
-                });
-            }
-        });
-        Proxy { addr, broken, kill }
-    }
-
-    /// Cuts every open connection and refuses new ones.
-    pub fn cut(&self) {
-        self.broken.store(true, Ordering::SeqCst);
-        let _ = self.kill.send(());
-    }
-
-    /// Lets connections through again.
-    pub fn restore(&self) {
-        self.broken.store(false, Ordering::SeqCst);
-    }
 }

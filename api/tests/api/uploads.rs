@@ -233,7 +233,11 @@ async fn size_limits_and_encodings() {
 #[tokio::test]
 async fn too_many_concurrent_uploads_get_503_before_their_body_is_read() {
     use tokio::io::AsyncWriteExt;
-    let app = spawn_with(Opts { env: vec![("HOOFBEAT_MAX_CONCURRENT_UPLOADS".into(), "1".into())], ..Opts::default() }).await;
+    let app = spawn_with(Opts {
+        env: vec![("HOOFBEAT_MAX_CONCURRENT_UPLOADS".into(), "1".into())],
+        ..Opts::default()
+    })
+    .await;
     let (t, _) = app.user("busy@example.com").await;
     let horse = app.horse(&t, "Comet").await;
     let body = csv_body(2.0);
@@ -255,7 +259,9 @@ async fn too_many_concurrent_uploads_get_503_before_their_body_is_read() {
     // The slow upload completes normally, and then there is room again.
     slow.write_all(&body[body.len() / 2..]).await.unwrap();
     let mut reply = vec![0u8; 12];
-    tokio::io::AsyncReadExt::read_exact(&mut slow, &mut reply).await.unwrap();
+    tokio::io::AsyncReadExt::read_exact(&mut slow, &mut reply)
+        .await
+        .unwrap();
     assert_eq!(&reply, b"HTTP/1.1 202");
     let r = app.upload(&t, horse, "text/csv", body, &[]).await;
     assert_eq!(r.status(), reqwest::StatusCode::ACCEPTED);

@@ -5,23 +5,18 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use api::{ApiConfig, Application};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
-use shared::amqp::{self, Topology};
+use shared::amqp::Topology;
 use shared::config::Env;
 use shared::sensor::Recording;
-use sqlx::{Connection, Executor, PgConnection, PgPool};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{broadcast, oneshot};
+pub use shared::testkit::{AMQP, Proxy, Scratch, eventually};
+use sqlx::PgPool;
+use tokio::sync::oneshot;
 use uuid::Uuid;
-
-pub const PG: &str = "postgres://postgres@127.0.0.1:5432";
-pub const AMQP: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 /// Short retry tiers so that retry tests finish quickly; the API and the
 /// workers must declare the same.
 pub const RETRY_DELAYS_MS: &str = "200,400,800";
@@ -29,6 +24,8 @@ pub const RETRY_DELAYS_MS: &str = "200,400,800";
 pub struct Env2 {
     pub db_name: String,
     pub prefix: String,
+    // Dropped after the API is told to stop (fields drop in order).
+    _scratch: Scratch,
     pub topology: Topology,
     pub db: PgPool,
     pub base: String,
@@ -37,17 +34,10 @@ pub struct Env2 {
 }
 
 pub async fn setup() -> Env2 {
-    let db_name = format!("hb_wtest_{}", Uuid::new_v4().simple());
-    let mut admin = PgConnection::connect(&format!("{PG}/postgres"))
-        .await
-        .expect("postgres");
-    admin
-        .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db_name}")))
-        .await
-        .expect("create db");
-    let prefix = format!("wtest-{}", Uuid::new_v4().simple());
+    let scratch = Scratch::create("hb_wtest").await;
+    let (db_name, prefix) = (scratch.db_name.clone(), scratch.prefix.clone());
     let env = Env::from_pairs([
-        ("DATABASE_URL".to_owned(), format!("{PG}/{db_name}")),
+        ("DATABASE_URL".to_owned(), scratch.db_url()),
         ("AMQP_URL".to_owned(), AMQP.to_owned()),
         ("HOOFBEAT_AMQP_PREFIX".to_owned(), prefix.clone()),
         (
@@ -70,12 +60,11 @@ pub async fn setup() -> Env2 {
             })
             .await;
     });
-    let db = PgPool::connect(&format!("{PG}/{db_name}"))
-        .await
-        .expect("pool");
+    let db = PgPool::connect(&scratch.db_url()).await.expect("pool");
     Env2 {
         db_name,
         prefix,
+        _scratch: scratch,
         topology,
         db,
         base,
@@ -89,31 +78,6 @@ impl Drop for Env2 {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
-        let (db_name, topology) = (self.db_name.clone(), self.topology.clone());
-        let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            rt.block_on(async move {
-                if let Ok(mut c) = PgConnection::connect(&format!("{PG}/postgres")).await {
-                    let _ = c
-                        .execute(sqlx::AssertSqlSafe(format!(
-                            "DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"
-                        )))
-                        .await;
-                }
-                if let Ok(conn) = amqp::connect(AMQP, Duration::from_secs(5)).await {
-                    if let Ok(ch) = conn.create_channel().await {
-                        let _ = amqp::delete(&ch, &topology).await;
-                    }
-                    let _ = conn.close(200, "test done".into()).await;
-                }
-            });
-        })
-        .join();
     }
 }
 
@@ -361,23 +325,6 @@ pub fn tiny_csv() -> Vec<u8> {
     shared::sensor::encode_csv(&r)
 }
 
-pub async fn eventually<T, F, Fut>(within: Duration, mut f: F) -> Option<T>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + within;
-    loop {
-        if let Some(v) = f().await {
-            return Some(v);
-        }
-        if tokio::time::Instant::now() > deadline {
-            return None;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 /// The `hoofbeat` CLI binary (built on demand when only this package is tested).
 pub fn cli_binary() -> PathBuf {
     let exe = std::env::current_exe().expect("test exe");
@@ -391,50 +338,4 @@ pub fn cli_binary() -> PathBuf {
         assert!(status.success());
     }
     bin
-}
-
-/// A TCP proxy whose link can be cut and restored.
-pub struct Proxy {
-    pub addr: SocketAddr,
-    broken: Arc<AtomicBool>,
-    kill: broadcast::Sender<()>,
-}
-
-impl Proxy {
-    pub async fn start(target: &str) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let broken = Arc::new(AtomicBool::new(false));
-        let (kill, _) = broadcast::channel(4);
-        let (b, k, target) = (broken.clone(), kill.clone(), target.to_owned());
-        tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
-                if b.load(Ordering::SeqCst) {
-                    drop(inbound);
-                    continue;
-                }
-                let mut killed = k.subscribe();
-                let target = target.clone();
-                tokio::spawn(async move {
-                    let Ok(mut outbound) = TcpStream::connect(&target).await else {
-                        return;
-                    };
-                    tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
-                        _ = killed.recv() => {}
-                    }
-                });
-            }
-        });
-        Proxy { addr, broken, kill }
-    }
-
-    pub fn cut(&self) {
-        self.broken.store(true, Ordering::SeqCst);
-        let _ = self.kill.send(());
-    }
-
-    pub fn restore(&self) {
-        self.broken.store(false, Ordering::SeqCst);
-    }
 }

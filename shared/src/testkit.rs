@@ -1,0 +1,178 @@
+//! Test support shared by the API and worker test suites and the benchmarks
+//! (feature `testkit`, for dev-dependencies only): a database and broker
+//! names of their own per test, removed afterwards even when the test
+//! panics, a TCP proxy that can cut a link, and polling with a deadline.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use sqlx::{Connection, Executor, PgConnection};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+use crate::amqp::{self, Topology};
+
+/// The local Postgres server (trust auth), without a database name.
+pub const PG: &str = "postgres://postgres@127.0.0.1:5432";
+/// The local RabbitMQ broker.
+pub const AMQP: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
+
+/// A database and an AMQP prefix owned by one test; dropping it drops the
+/// database and deletes the prefix's exchanges and queues.
+#[derive(Debug)]
+pub struct Scratch {
+    /// Database name, `<kind>_<uuid>`.
+    pub db_name: String,
+    /// AMQP name prefix, `<kind>-<uuid>`.
+    pub prefix: String,
+}
+
+impl Scratch {
+    /// Creates the database; `kind` names what it is for (`hb_test`, `hb_bench`…).
+    pub async fn create(kind: &str) -> Scratch {
+        let id = Uuid::new_v4().simple();
+        let db_name = format!("{kind}_{id}");
+        let mut admin = PgConnection::connect(&format!("{PG}/postgres"))
+            .await
+            .unwrap_or_else(|e| panic!("Postgres must run on 127.0.0.1:5432: {e}"));
+        admin
+            .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db_name}")))
+            .await
+            .unwrap_or_else(|e| panic!("cannot create database {db_name}: {e}"));
+        let _ = admin.close().await;
+        Scratch {
+            db_name,
+            prefix: format!("{}-{id}", kind.replace('_', "-")),
+        }
+    }
+
+    /// The database URL through `addr` (the server itself, or a proxy).
+    pub fn db_url_via(&self, addr: &str) -> String {
+        format!("postgres://postgres@{addr}/{}", self.db_name)
+    }
+
+    /// The database URL.
+    pub fn db_url(&self) -> String {
+        format!("{PG}/{}", self.db_name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let db_name = self.db_name.clone();
+        let prefix = self.prefix.clone();
+        // Drop cannot await: clean up on a thread with a runtime of its own.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                if let Ok(mut c) = PgConnection::connect(&format!("{PG}/postgres")).await {
+                    let _ = c
+                        .execute(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"
+                        )))
+                        .await;
+                }
+                delete_topology(&prefix).await;
+            });
+        })
+        .join();
+    }
+}
+
+/// Deletes every exchange and queue of a prefix (default settings: the
+/// names do not depend on the retry delays' values, only on their count,
+/// so the widest default is used).
+pub async fn delete_topology(prefix: &str) {
+    let Ok(topology) = Topology::new(prefix) else {
+        return;
+    };
+    if let Ok(conn) = amqp::connect(AMQP, Duration::from_secs(5)).await {
+        if let Ok(ch) = conn.create_channel().await {
+            let _ = amqp::delete(&ch, &topology).await;
+        }
+        let _ = conn.close(200, "test done".into()).await;
+    }
+}
+
+/// Polls `f` every 50 ms until it returns `Some`, for at most `within`.
+pub async fn eventually<T, F, Fut>(within: Duration, mut f: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        if let Some(v) = f().await {
+            return Some(v);
+        }
+        if tokio::time::Instant::now() > deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A TCP proxy whose link can be cut and restored, to make the database or
+/// the broker unreachable for one process without touching the shared servers.
+#[derive(Debug)]
+pub struct Proxy {
+    /// Where to connect instead of the server.
+    pub addr: SocketAddr,
+    broken: Arc<AtomicBool>,
+    kill: broadcast::Sender<()>,
+}
+
+impl Proxy {
+    /// Starts a proxy to `target` (`host:port`) on a free loopback port.
+    pub async fn start(target: &str) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("proxy bind: {e}"));
+        let addr = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("proxy addr: {e}"));
+        let broken = Arc::new(AtomicBool::new(false));
+        let (kill, _) = broadcast::channel(4);
+        let (b, k, target) = (broken.clone(), kill.clone(), target.to_owned());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if b.load(Ordering::SeqCst) {
+                    drop(inbound);
+                    continue;
+                }
+                let mut killed = k.subscribe();
+                let target = target.clone();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = TcpStream::connect(&target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = killed.recv() => {}
+                    }
+                });
+            }
+        });
+        Proxy { addr, broken, kill }
+    }
+
+    /// Cuts every open connection and refuses new ones.
+    pub fn cut(&self) {
+        self.broken.store(true, Ordering::SeqCst);
+        let _ = self.kill.send(());
+    }
+
+    /// Lets connections through again.
+    pub fn restore(&self) {
+        self.broken.store(false, Ordering::SeqCst);
+    }
+}
