@@ -64,7 +64,8 @@ impl ApiConfig {
                 1024,
                 4096 * MIB,
             )? as usize,
-            max_concurrent_uploads: env.bounded("HOOFBEAT_MAX_CONCURRENT_UPLOADS", 16, 1, 10_000)? as usize,
+            max_concurrent_uploads: env.bounded("HOOFBEAT_MAX_CONCURRENT_UPLOADS", 16, 1, 10_000)?
+                as usize,
             token_ttl: Duration::from_secs(
                 3600 * env.bounded("HOOFBEAT_TOKEN_TTL_HOURS", 720, 1, 24 * 365)?,
             ),

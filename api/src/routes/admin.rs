@@ -154,7 +154,10 @@ async fn replay_job(
     .map_err(|e| {
         // At most one trend job per horse may be queued (it covers every session).
         if matches!(&e, sqlx::Error::Database(db) if db.is_unique_violation()) {
-            ApiError::new(ErrorCode::Conflict, "a trend job for this horse is already queued; it will cover this one")
+            ApiError::new(
+                ErrorCode::Conflict,
+                "a trend job for this horse is already queued; it will cover this one",
+            )
         } else {
             e.into()
         }

@@ -34,8 +34,13 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
     // the larger body limit is set on that path's method router.
     let (schemas, paths, methods) = routes!(upload_session, list_sessions);
     let methods = methods
-        .layer::<_, std::convert::Infallible>(axum::middleware::from_fn_with_state(state.clone(), limit_uploads))
-        .layer(axum::extract::DefaultBodyLimit::max(state.config.max_upload_bytes));
+        .layer::<_, std::convert::Infallible>(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limit_uploads,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            state.config.max_upload_bytes,
+        ));
     OpenApiRouter::new()
         .routes((schemas, paths, methods))
         .routes(routes!(get_session, delete_session))
@@ -45,15 +50,22 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
 
 /// Refuses an upload (503 `server_busy`) before its body is read when too
 /// many are in progress: each one buffers up to the body limit in memory.
-async fn limit_uploads(State(state): State<AppState>, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+async fn limit_uploads(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
     if request.method() != axum::http::Method::POST {
         return next.run(request).await;
     }
     match state.uploads.clone().try_acquire_owned() {
         Ok(_permit) => next.run(request).await,
-        Err(_) => ApiError::new(ErrorCode::ServerBusy, "too many uploads in progress; retry shortly")
-            .with_retry_after(2)
-            .into_response(),
+        Err(_) => ApiError::new(
+            ErrorCode::ServerBusy,
+            "too many uploads in progress; retry shortly",
+        )
+        .with_retry_after(2)
+        .into_response(),
     }
 }
 
