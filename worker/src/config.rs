@@ -25,6 +25,11 @@ pub struct WorkerConfig {
     /// shutdown tests — every job waits this long before running. Never set
     /// it in production.
     pub fault_delay: Duration,
+    /// `HOOFBEAT_BENCH_SKIP_ANALYSIS` (default false): benchmarking only —
+    /// jobs load and decode their samples and are marked succeeded without
+    /// running or storing the analysis, to show where the time goes. Never
+    /// set it in production (sessions would never get a result).
+    pub bench_skip_analysis: bool,
 }
 
 impl WorkerConfig {
@@ -41,6 +46,7 @@ impl WorkerConfig {
             shutdown_grace: env.millis("HOOFBEAT_SHUTDOWN_GRACE_MS", 25_000, 0, 3_600_000)?,
             analysis_threads: env.bounded("HOOFBEAT_ANALYSIS_THREADS", 0, 0, 1024)? as usize,
             fault_delay: env.millis("HOOFBEAT_FAULT_DELAY_MS", 0, 0, 3_600_000)?,
+            bench_skip_analysis: env.flag("HOOFBEAT_BENCH_SKIP_ANALYSIS", false)?,
         })
     }
 }

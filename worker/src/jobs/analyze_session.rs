@@ -43,6 +43,9 @@ pub async fn run(ctx: &Ctx, msg: &JobMessage, job: AnalyzeSession) -> Result<(),
     .fetch_optional(&ctx.db)
     .await?;
     let (format, encoding, byte_len, data, horse_id, owner_id) = row.ok_or(JobError::Gone)?;
+    if ctx.config.bench_skip_analysis {
+        return skip_analysis(ctx, msg, &format, &encoding, byte_len, data).await;
+    }
 
     let (version, document) = crate::runner::run(&ctx.pool, move || {
         analyse_stored(&format, &encoding, byte_len, &data)
@@ -68,5 +71,30 @@ pub async fn run(ctx: &Ctx, msg: &JobMessage, job: AnalyzeSession) -> Result<(),
     compute_trend::enqueue_once(&mut tx, horse_id, owner_id).await?;
     tx.commit().await?;
     tracing::info!(%session_id, algorithm_version = %version, "analysis stored");
+    Ok(())
+}
+
+/// Benchmark mode: the same load and decode, no analysis, no result.
+async fn skip_analysis(
+    ctx: &Ctx,
+    msg: &JobMessage,
+    format: &str,
+    encoding: &str,
+    byte_len: i64,
+    data: Vec<u8>,
+) -> Result<(), JobError> {
+    let (format, encoding) = (format.to_owned(), encoding.to_owned());
+    crate::runner::run(&ctx.pool, move || -> Result<usize, String> {
+        let format: Format = format.parse().map_err(|e| format!("stored format: {e}"))?;
+        let len = usize::try_from(byte_len).map_err(|_| "stored length out of range".to_owned())?;
+        let bytes = sensor::stored_bytes(&data, &encoding, len).map_err(|e| e.to_string())?;
+        sensor::decode(format, &bytes).map(|d| d.recording.len()).map_err(|e| e.to_string())
+    })
+    .await
+    .and_then(|r| r)
+    .map_err(JobError::Failed)?;
+    let mut tx = ctx.db.begin().await?;
+    mark_succeeded(&mut tx, msg.job_id).await?;
+    tx.commit().await?;
     Ok(())
 }

@@ -1,0 +1,241 @@
+//! End-to-end pipeline benchmark (not a criterion bench: it drives real
+//! processes). Run with `cargo bench -p worker --bench pipeline`.
+//!
+//! 1. Queue overhead on an idle system: time from the upload's commit (the
+//!    job message's `enqueued_at`, stamped inside the upload transaction just
+//!    before it commits) to the worker starting the job (`jobs.started_at`),
+//!    p50 and p99 over sequential uploads.
+//! 2. Throughput of short sessions end to end (upload → stored result) with
+//!    one and with two worker processes, and the same workload with the
+//!    analysis skipped (`HOOFBEAT_BENCH_SKIP_ANALYSIS`), to show where the
+//!    time goes.
+//!
+//! The API runs in this process; workers are the release `hoofbeat-worker`
+//! binary; Postgres and RabbitMQ are the local servers. Each part has its own
+//! database and queue names, removed at the end.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use api::{ApiConfig, Application};
+use reqwest::Client;
+use serde_json::{Value, json};
+use shared::config::Env;
+use shared::testkit::{AMQP, Scratch, eventually};
+use sqlx::PgPool;
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+const QUEUE_SAMPLES: usize = 200;
+const THROUGHPUT_SESSIONS: usize = 60;
+const SESSION_MINUTES: f64 = 5.0;
+const UPLOADERS: usize = 4;
+
+struct Stack {
+    // Dropped last: the database and queues outlive the processes using them.
+    _scratch: Scratch,
+    base: String,
+    db: PgPool,
+    http: Client,
+    token: String,
+    horse: Uuid,
+    workers: Vec<Child>,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        for w in &mut self.workers {
+            let _ = w.kill();
+            let _ = w.wait();
+        }
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+async fn stack(workers: usize, skip_analysis: bool) -> Stack {
+    let scratch = Scratch::create("hb_bench").await;
+    let env = Env::from_pairs([
+        ("DATABASE_URL", scratch.db_url()),
+        ("AMQP_URL", AMQP.to_owned()),
+        ("HOOFBEAT_AMQP_PREFIX", scratch.prefix.clone()),
+        ("HOOFBEAT_LISTEN_ADDR", "127.0.0.1:0".to_owned()),
+        ("HOOFBEAT_LOGIN_PER_MINUTE", "1000".to_owned()),
+    ]);
+    let app = Application::build(ApiConfig::from_env(&env).expect("config")).await.expect("api");
+    let base = format!("http://{}", app.local_addr());
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(app.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+    let db = PgPool::connect(&scratch.db_url()).await.expect("pool");
+    let http = Client::new();
+    let email = format!("{}@example.com", Uuid::new_v4().simple());
+    let creds = json!({"email": email, "password": "correct horse battery"});
+    http.post(format!("{base}/v1/auth/register")).json(&creds).send().await.expect("register");
+    let login: Value = http.post(format!("{base}/v1/auth/login")).json(&creds).send().await.expect("login").json().await.expect("json");
+    let token = login["token"].as_str().expect("token").to_owned();
+    let horse: Value = http
+        .post(format!("{base}/v1/horses"))
+        .bearer_auth(&token)
+        .json(&json!({"name": "Bench"}))
+        .send()
+        .await
+        .expect("horse")
+        .json()
+        .await
+        .expect("json");
+    let horse = horse["id"].as_str().and_then(|s| s.parse().ok()).expect("horse id");
+    let workers = (0..workers)
+        .map(|_| {
+            let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
+            Command::new(env!("CARGO_BIN_EXE_hoofbeat-worker"))
+                .env("DATABASE_URL", scratch.db_url())
+                .env("AMQP_URL", AMQP)
+                .env("HOOFBEAT_AMQP_PREFIX", &scratch.prefix)
+                .env("HOOFBEAT_WORKER_HTTP_ADDR", format!("127.0.0.1:{port}"))
+                .env("HOOFBEAT_ANALYSIS_THREADS", "1")
+                .env("HOOFBEAT_BENCH_SKIP_ANALYSIS", skip_analysis.to_string())
+                .env("RUST_LOG", "warn")
+                .env("LOG_FORMAT", "json")
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("spawn hoofbeat-worker")
+        })
+        .collect();
+    Stack { _scratch: scratch, base, db, http, token, horse, workers, stop: Some(stop) }
+}
+
+impl Stack {
+    async fn upload(&self, body: Vec<u8>) -> Uuid {
+        let r = self
+            .http
+            .post(format!("{}/v1/horses/{}/sessions?started_at=2026-11-26T09:00:00Z", self.base, self.horse))
+            .bearer_auth(&self.token)
+            .header("content-type", "text/csv")
+            .body(body)
+            .send()
+            .await
+            .expect("upload");
+        assert_eq!(r.status(), 202);
+        let v: Value = r.json().await.expect("json");
+        v["job"]["id"].as_str().and_then(|s| s.parse().ok()).expect("job id")
+    }
+
+    async fn succeeded(&self) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM jobs WHERE kind = 'analyze_session' AND status = 'succeeded'")
+            .fetch_one(&self.db)
+            .await
+            .unwrap_or(0)
+    }
+
+    async fn wait_all(&self, n: i64, within: Duration) {
+        let done = eventually(within, || async { (self.succeeded().await >= n).then_some(()) }).await;
+        assert!(done.is_some(), "jobs did not all succeed within {within:?}");
+    }
+}
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn csv(seed: u64, minutes: f64) -> Vec<u8> {
+    let s = analysis::synth::generate(&analysis::synth::SynthConfig { seed, minutes, rate_hz: 50.0 });
+    shared::sensor::encode_csv(&s.recording)
+}
+
+async fn queue_overhead() {
+    let s = stack(1, false).await;
+    // Let the worker connect and the relay settle.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let body = csv(1, 0.1);
+    for i in 0..QUEUE_SAMPLES {
+        let job = s.upload(body.clone()).await;
+        let started = eventually(Duration::from_secs(30), || async {
+            let st: Option<String> = sqlx::query_scalar("SELECT status FROM jobs WHERE id = $1").bind(job).fetch_optional(&s.db).await.ok()?;
+            (st.as_deref() == Some("succeeded")).then_some(())
+        })
+        .await;
+        assert!(started.is_some(), "job {i} did not finish");
+        // Idle between jobs: the overhead of an idle system, not of a queue.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut ms: Vec<f64> = sqlx::query_scalar(
+        "SELECT (EXTRACT(EPOCH FROM (j.started_at - (o.message->>'enqueued_at')::timestamptz)) * 1000)::float8
+         FROM jobs j JOIN outbox o ON o.job_id = j.id WHERE j.kind = 'analyze_session'",
+    )
+    .fetch_all(&s.db)
+    .await
+    .expect("latencies");
+    ms.sort_by(f64::total_cmp);
+    println!("queue overhead (commit -> job start), {} sequential uploads on an idle system:", ms.len());
+    println!("  p50 {:.2} ms   p90 {:.2} ms   p99 {:.2} ms   max {:.2} ms   (targets: p50 <= 5 ms, p99 <= 25 ms)",
+        pct(&ms, 0.5), pct(&ms, 0.9), pct(&ms, 0.99), pct(&ms, 1.0));
+    drop(s);
+}
+
+async fn throughput(workers: usize, skip: bool, bodies: &[Vec<u8>]) -> f64 {
+    let s = stack(workers, skip).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let started = Instant::now();
+    let chunks: Vec<Vec<Vec<u8>>> = (0..UPLOADERS).map(|u| bodies.iter().skip(u).step_by(UPLOADERS).cloned().collect()).collect();
+    let s_ref = &s;
+    let uploads = chunks.into_iter().map(|chunk| async move {
+        for b in chunk {
+            s_ref.upload(b).await;
+        }
+    });
+    join_all(uploads.collect()).await;
+    s.wait_all(bodies.len() as i64, Duration::from_secs(600)).await;
+    let secs = started.elapsed().as_secs_f64();
+    let rate = bodies.len() as f64 / secs;
+    println!(
+        "  {} worker(s), analysis {:<7}: {} sessions in {:.2} s = {:.1} sessions/s",
+        workers,
+        if skip { "skipped" } else { "run" },
+        bodies.len(),
+        secs,
+        rate
+    );
+    rate
+}
+
+async fn join_all<F: std::future::Future<Output = ()>>(futures: Vec<F>) {
+    let mut pinned: Vec<_> = futures.into_iter().map(Box::pin).collect();
+    std::future::poll_fn(|cx| {
+        pinned.retain_mut(|f| f.as_mut().poll(cx).is_pending());
+        if pinned.is_empty() { std::task::Poll::Ready(()) } else { std::task::Poll::Pending }
+    })
+    .await;
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        println!("machine: {} cores, {}", std::thread::available_parallelism().map_or(0, |n| n.get()), cpu_model());
+        queue_overhead().await;
+        let bodies: Vec<Vec<u8>> = (0..THROUGHPUT_SESSIONS as u64).map(|i| csv(100 + i, SESSION_MINUTES)).collect();
+        let mb = bodies.iter().map(Vec::len).sum::<usize>() as f64 / 1e6;
+        println!(
+            "throughput: {} sessions of {} min at 50 Hz (CSV, {:.1} MB in all), {} concurrent uploaders, end to end (upload -> stored result):",
+            bodies.len(), SESSION_MINUTES, mb, UPLOADERS
+        );
+        for workers in [1, 2] {
+            throughput(workers, false, &bodies).await;
+            throughput(workers, true, &bodies).await;
+        }
+    });
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned()))
+        .unwrap_or_else(|| "unknown CPU".to_owned())
+}
