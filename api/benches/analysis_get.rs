@@ -8,21 +8,22 @@
 //! competes with the server and Postgres for the same 2 cores.
 //!
 //! Phases, same load each:
-//! 1. `api`: the release `hoofbeat-api` binary.
-//! 2. `bare_pk`: a bare axum + sqlx server (this binary re-executed with
+//! 1. `api` (the release `hoofbeat-api` binary) and `bare_pk` alternate,
+//!    `HB_BENCH_ROUNDS` times (default 3); the summary takes medians.
+//!    `bare_pk` is a bare axum + sqlx server (this binary re-executed with
 //!    `HB_BENCH_ROLE=bare`) answering the same envelope from a primary-key
 //!    lookup of the same row; pool of 10, `test_before_acquire(false)`.
-//! 3. `bare_pk_ping`: the same with sqlx's default `test_before_acquire(true)`
-//!    (a ping round trip before each query), as the API's pool has.
-//! 4. `bare_api_sql`: the API's two queries (bearer-token lookup + the
-//!    owner-scoped analysis join) with the pinging pool, but none of the
-//!    API's middleware — to split the gap between SQL and framework.
-//!
-//! 5. diagnostics: the API code without a tracing subscriber; the binary
-//!    with `RUST_LOG=warn`; the binary again (run-to-run noise).
+//! 2. diagnostics, once each:
+//!    - `bare_pk_ping`: bare_pk with sqlx's default `test_before_acquire(true)`
+//!      (a ping round trip before each query), as the API's pool has;
+//!    - `bare_api_sql`: the API's two queries (bearer-token lookup + the
+//!      owner-scoped analysis join) on the pinging pool, without the API's
+//!      middleware, to split the gap between SQL and framework;
+//!    - the API code without a tracing subscriber, and the binary with
+//!      `RUST_LOG=warn`, to rule logging/tracing in or out.
 //!
 //! `cargo bench -p api --bench analysis_get` (env `HB_BENCH_REQUESTS`,
-//! default 40000 per phase, each phase capped at 12 s).
+//! default 30000 per phase, each phase capped at 12 s).
 
 #[path = "support/mod.rs"]
 mod support;
@@ -57,12 +58,16 @@ fn main() {
     let total: usize = std::env::var("HB_BENCH_REQUESTS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(40_000);
+        .unwrap_or(30_000);
+    let rounds: usize = std::env::var("HB_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    rt.block_on(run(total));
+    rt.block_on(run(total, rounds));
 }
 
 /// A plausible analysis document (gait segments, per-minute metrics,
@@ -114,7 +119,7 @@ fn analysis_doc(session_id: Uuid) -> Value {
     })
 }
 
-async fn run(total: usize) {
+async fn run(total: usize, rounds: usize) {
     println!(
         "== analysis_get: GET /v1/sessions/{{id}}/analysis, {CONNS} connections, {total} requests per phase =="
     );
@@ -182,11 +187,7 @@ async fn run(total: usize) {
         (load, cpu)
     };
 
-    let (l, c) = phase("api", &api).await;
-    rows.push(("api (hoofbeat-api)".into(), l, c));
-    api.stop();
-
-    for mode in ["pk", "pk_ping", "api_sql"] {
+    let start_bare = async |mode: &str| -> Server {
         let port = free_port();
         let mut cmd = Command::new(std::env::current_exe().expect("current exe"));
         cmd.env("HB_BENCH_ROLE", "bare")
@@ -194,16 +195,34 @@ async fn run(total: usize) {
             .env("HB_BARE_PORT", port.to_string())
             .env("HB_BARE_DB", scratch.db_url());
         let log = format!("/tmp/{}.bare_{mode}.log", scratch.db_name);
-        let mut srv = Server::start(cmd, port, &log, "bare").await;
+        Server::start(cmd, port, &log, "bare").await
+    };
+
+    // API and bare PK server alternate, `rounds` times, so that both see the
+    // same background load on the shared machine; the summary uses medians.
+    let mut pk = start_bare("pk").await;
+    let (mut api_idx, mut pk_idx) = (Vec::new(), Vec::new());
+    for r in 1..=rounds {
+        let (l, c) = phase("api", &api).await;
+        rows.push((format!("api (hoofbeat-api), round {r}"), l, c));
+        api_idx.push(rows.len() - 1);
+        let (l, c) = phase("bare_pk", &pk).await;
+        rows.push((format!("bare_pk, round {r}"), l, c));
+        pk_idx.push(rows.len() - 1);
+    }
+    api.stop();
+    pk.stop();
+
+    for mode in ["pk_ping", "api_sql"] {
+        let mut srv = start_bare(mode).await;
         let (l, c) = phase(mode, &srv).await;
-        rows.push((format!("bare_{mode}"), l, c));
+        rows.push((format!("diag: bare_{mode}"), l, c));
         srv.stop();
     }
 
     // Diagnostics: the same API code without a tracing subscriber (library
     // run in a child of this binary, no `telemetry::init`), then the release
-    // binary with RUST_LOG=warn (info spans filtered out), then the release
-    // binary again as at the start (to show the run-to-run noise).
+    // binary with RUST_LOG=warn (info spans filtered out).
     {
         let port = free_port();
         let mut cmd = Command::new(std::env::current_exe().expect("current exe"));
@@ -222,12 +241,6 @@ async fn run(total: usize) {
         rows.push(("diag: hoofbeat-api RUST_LOG=warn".into(), l, c));
         srv.stop();
     }
-    {
-        let mut srv = Server::api(&scratch).await;
-        let (l, c) = phase("api_again", &srv).await;
-        rows.push(("hoofbeat-api, repeat".into(), l, c));
-        srv.stop();
-    }
 
     println!();
     println!(
@@ -238,8 +251,8 @@ async fn run(total: usize) {
         "| server | ok | errors | secs | req/s | p50 ms | p90 ms | p99 ms | max ms | server CPU | PG CPU | client CPU |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let per = |l: &Load, d: Duration| d.as_secs_f64() * 1e6 / l.ok.max(1) as f64;
     for (name, l, cpu) in &rows {
-        let per = |d: Duration| d.as_secs_f64() * 1e6 / l.ok.max(1) as f64;
         println!(
             "| {name} | {} | {} | {:.2} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0} | {:.0} | {:.0} |",
             l.ok,
@@ -250,34 +263,68 @@ async fn run(total: usize) {
             ms(pct(&l.latencies, 90.0)),
             ms(pct(&l.latencies, 99.0)),
             ms(l.latencies.last().copied().unwrap_or_default()),
-            per(cpu[0]),
-            per(cpu[1]),
-            per(cpu[2]),
+            per(l, cpu[0]),
+            per(l, cpu[1]),
+            per(l, cpu[2]),
         );
     }
-    let api_l = &rows[0].1;
-    let bare_l = &rows[1].1;
-    let rps = api_l.rps();
-    let p99 = pct(&api_l.latencies, 99.0);
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let of = |idx: &[usize], f: &dyn Fn(&Load, &[Duration; 3]) -> f64| {
+        median(idx.iter().map(|&i| f(&rows[i].1, &rows[i].2)).collect())
+    };
+    let rps = of(&api_idx, &|l, _| l.rps());
+    let p50 = of(&api_idx, &|l, _| ms(pct(&l.latencies, 50.0)));
+    let p99 = of(&api_idx, &|l, _| ms(pct(&l.latencies, 99.0)));
+    let bare_rps = of(&pk_idx, &|l, _| l.rps());
+    let bare_p99 = of(&pk_idx, &|l, _| ms(pct(&l.latencies, 99.0)));
+    let ratios: Vec<f64> = api_idx
+        .iter()
+        .zip(&pk_idx)
+        .map(|(&a, &b)| rows[a].1.rps() / rows[b].1.rps())
+        .collect();
+    let cpu_total = |l: &Load, c: &[Duration; 3]| per(l, c[0] + c[1] + c[2]);
+    let api_cpu = of(&api_idx, &cpu_total);
+    let bare_cpu = of(&pk_idx, &cpu_total);
     println!();
     println!(
         "response body: {} bytes (API), {} bytes (bare)",
-        api_l.body_bytes, bare_l.body_bytes
+        rows[api_idx[0]].1.body_bytes, rows[pk_idx[0]].1.body_bytes
     );
-    println!("ratio API/bare_pk throughput = {:.2}", rps / bare_l.rps());
+    println!("summary (medians of {rounds} alternating rounds):");
     println!(
-        "target >= 10000 req/s: {:.0} -> {}",
-        rps,
+        "  API      {rps:.0} req/s, p50 {p50:.2} ms, p99 {p99:.2} ms, {api_cpu:.0} µs CPU/request (server + Postgres + client)"
+    );
+    println!(
+        "  bare_pk  {bare_rps:.0} req/s, p99 {bare_p99:.2} ms, {bare_cpu:.0} µs CPU/request (server + Postgres + client)"
+    );
+    println!(
+        "  ratio API/bare_pk throughput = {:.2} (per round: {})",
+        median(ratios.clone()),
+        ratios
+            .iter()
+            .map(|r| format!("{r:.2}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!(
+        "  ratio bare/API CPU per request = {:.2}",
+        bare_cpu / api_cpu
+    );
+    println!(
+        "  CPU-bound ceiling on 2 dedicated cores: API {:.0} req/s, bare_pk {:.0} req/s",
+        2e6 / api_cpu,
+        2e6 / bare_cpu
+    );
+    println!(
+        "target >= 10000 req/s: {rps:.0} -> {}",
         if rps >= 10_000.0 { "MET" } else { "MISSED" }
     );
     println!(
-        "target p99 < 10 ms: {:.2} ms -> {}",
-        ms(p99),
-        if p99 < Duration::from_millis(10) {
-            "MET"
-        } else {
-            "MISSED"
-        }
+        "target p99 < 10 ms: {p99:.2} ms -> {}",
+        if p99 < 10.0 { "MET" } else { "MISSED" }
     );
     drop(api);
     drop(scratch);

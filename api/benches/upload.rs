@@ -8,7 +8,7 @@
 //! The two are interleaved (upload, bare, upload, bare, …) so that both see
 //! the same background load on the shared machine.
 //!
-//! `cargo bench -p api --bench upload` (env `HB_BENCH_UPLOADS`, default 20).
+//! `cargo bench -p api --bench upload` (env `HB_BENCH_UPLOADS`, default 40).
 
 #[path = "support/mod.rs"]
 mod support;
@@ -28,7 +28,7 @@ fn main() {
     let n: usize = std::env::var("HB_BENCH_UPLOADS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(20);
+        .unwrap_or(40);
     // The client side is light (one request at a time): one thread.
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -108,6 +108,7 @@ async fn run(n: usize) {
         bare().await;
     }
 
+    let api_cpu0 = cpu_time(server.pid());
     let mut api_t = Vec::with_capacity(n);
     let mut bare_t = Vec::with_capacity(n);
     for _ in 0..n {
@@ -122,6 +123,8 @@ async fn run(n: usize) {
         bare_t.push(bare().await);
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let api_cpu = cpu_time(server.pid()).saturating_sub(api_cpu0);
+    let (api_pairs, bare_pairs) = (api_t.clone(), bare_t.clone());
     api_t.sort_unstable();
     bare_t.sort_unstable();
 
@@ -221,6 +224,17 @@ async fn run(n: usize) {
         "ratio bare/API (medians) = {ratio:.2}  (target >= 0.80: {})",
         if ratio >= 0.8 { "MET" } else { "MISSED" }
     );
+    let mut pair: Vec<f64> = api_pairs
+        .iter()
+        .zip(&bare_pairs)
+        .map(|(a, b)| b.as_secs_f64() / a.as_secs_f64())
+        .collect();
+    pair.sort_by(f64::total_cmp);
+    println!(
+        "ratio bare/API (median of the {} interleaved pairs) = {:.2}",
+        pair.len(),
+        pair[pair.len() / 2]
+    );
     println!(
         "ratio bare/API (p90)     = {:.2}",
         bare_p90.as_secs_f64() / api_p90.as_secs_f64()
@@ -249,6 +263,10 @@ async fn run(n: usize) {
     println!(
         "| bare confirmed publish alone | {:.1} |",
         ms(pct(&publ, 50.0))
+    );
+    println!(
+        "| hoofbeat-api process CPU per upload (incl. outbox relay), from /proc | {:.1} |",
+        ms(api_cpu) / n as f64
     );
     println!(
         "| API median - bare median (overhead) | {:.1} |",

@@ -32,8 +32,6 @@ const SESSION_MINUTES: f64 = 5.0;
 const UPLOADERS: usize = 4;
 
 struct Stack {
-    // Dropped last: the database and queues outlive the processes using them.
-    _scratch: Scratch,
     base: String,
     db: PgPool,
     http: Client,
@@ -41,6 +39,8 @@ struct Stack {
     horse: Uuid,
     workers: Vec<Child>,
     stop: Option<oneshot::Sender<()>>,
+    // Last field, dropped last: the database and queues outlive their users.
+    _scratch: Scratch,
 }
 
 impl Drop for Stack {
