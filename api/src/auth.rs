@@ -7,9 +7,12 @@
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
+use std::time::{Duration, Instant};
+
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -115,16 +118,72 @@ impl FromRequestParts<AppState> for AuthUser {
         if !token.starts_with(TOKEN_PREFIX) || token.len() > 128 {
             return Err(unauthorized());
         }
-        let row: Option<(Uuid, Uuid, Role)> = sqlx::query_as(
-            "SELECT t.id, u.id, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now()",
-        )
-        .bind(token_hash(token))
-        .fetch_optional(&state.db)
-        .await?;
-        let (token_id, id, role) = row.ok_or_else(unauthorized)?;
-        tracing::Span::current().record("user_id", tracing::field::display(id));
-        Ok(AuthUser { id, role, token_id })
+        let hash = token_hash(token);
+        let user = match state.tokens.get(&hash) {
+            Some(user) => user,
+            None => {
+                let row: Option<(Uuid, Uuid, Role, DateTime<Utc>)> = sqlx::query_as(
+                    "SELECT t.id, u.id, u.role, t.expires_at FROM api_tokens t JOIN users u ON u.id = t.user_id
+                     WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now()",
+                )
+                .bind(&hash)
+                .fetch_optional(&state.db)
+                .await?;
+                let (token_id, id, role, expires_at) = row.ok_or_else(unauthorized)?;
+                let user = AuthUser { id, role, token_id };
+                state.tokens.insert(hash, user.clone(), expires_at);
+                user
+            }
+        };
+        tracing::Span::current().record("user_id", tracing::field::display(user.id));
+        Ok(user)
+    }
+}
+
+/// Recently verified tokens, so that a request costs one database round trip
+/// instead of two. Entries live at most the configured time and never past
+/// the token's own expiry; logout and account deletion evict at once.
+pub struct TokenCache {
+    ttl: Duration,
+    cache: quick_cache::sync::Cache<Vec<u8>, (AuthUser, Instant)>,
+}
+
+impl TokenCache {
+    /// A cache trusting entries for `ttl` (zero disables it).
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            cache: quick_cache::sync::Cache::new(10_000),
+        }
+    }
+
+    fn get(&self, hash: &[u8]) -> Option<AuthUser> {
+        let (user, until) = self.cache.get(hash)?;
+        if Instant::now() < until {
+            Some(user)
+        } else {
+            self.cache.remove(hash);
+            None
+        }
+    }
+
+    fn insert(&self, hash: Vec<u8>, user: AuthUser, expires_at: DateTime<Utc>) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let left = (expires_at - Utc::now()).to_std().unwrap_or_default();
+        self.cache
+            .insert(hash, (user, Instant::now() + self.ttl.min(left)));
+    }
+
+    /// Forgets one token (logout).
+    pub fn evict_token(&self, token_id: Uuid) {
+        self.cache.retain(|_, (user, _)| user.token_id != token_id);
+    }
+
+    /// Forgets every token of a user (account deleted).
+    pub fn evict_user(&self, user_id: Uuid) {
+        self.cache.retain(|_, (user, _)| user.id != user_id);
     }
 }
 

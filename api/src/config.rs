@@ -29,6 +29,11 @@ pub struct ApiConfig {
     /// `HOOFBEAT_MAX_CONCURRENT_UPLOADS` (default 16): uploads buffered at
     /// once; more get 503 `server_busy`, which bounds the API's memory.
     pub max_concurrent_uploads: usize,
+    /// `HOOFBEAT_TOKEN_CACHE_SECS` (default 30; 0 disables): how long a
+    /// verified token is trusted without asking the database. A logout or an
+    /// account deletion takes effect at once on the replica that served it,
+    /// and within this delay on the others.
+    pub token_cache: Duration,
     /// `HOOFBEAT_TOKEN_TTL_HOURS` (default 720 = 30 days).
     pub token_ttl: Duration,
     /// `HOOFBEAT_LOGIN_PER_MINUTE` (default 10): login attempts per email and per client address.
@@ -66,6 +71,12 @@ impl ApiConfig {
             )? as usize,
             max_concurrent_uploads: env.bounded("HOOFBEAT_MAX_CONCURRENT_UPLOADS", 16, 1, 10_000)?
                 as usize,
+            token_cache: Duration::from_secs(env.bounded(
+                "HOOFBEAT_TOKEN_CACHE_SECS",
+                30,
+                0,
+                3600,
+            )?),
             token_ttl: Duration::from_secs(
                 3600 * env.bounded("HOOFBEAT_TOKEN_TTL_HOURS", 720, 1, 24 * 365)?,
             ),

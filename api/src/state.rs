@@ -32,6 +32,8 @@ pub struct Inner {
     pub login_limiter: LoginLimiter,
     /// Permits for uploads in progress (bounds buffered bytes).
     pub uploads: Arc<tokio::sync::Semaphore>,
+    /// Recently verified bearer tokens.
+    pub tokens: crate::auth::TokenCache,
 }
 
 impl AppState {
@@ -39,6 +41,7 @@ impl AppState {
     pub fn new(db: PgPool, config: ApiConfig, metrics: Metrics) -> Self {
         let login_limiter = LoginLimiter::new(config.login_per_minute);
         let uploads = Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_uploads));
+        let tokens = crate::auth::TokenCache::new(config.token_cache);
         Self(Arc::new(Inner {
             db,
             config,
@@ -46,6 +49,7 @@ impl AppState {
             broker: BrokerStatus::default(),
             login_limiter,
             uploads,
+            tokens,
         }))
     }
 }

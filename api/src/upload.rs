@@ -76,9 +76,8 @@ pub fn prepare(
             Bytes::from(sensor::gunzip_limited(&wire, max_decompressed).map_err(decode_error)?)
         }
     };
-    let decoded = sensor::decode(format, &raw).map_err(decode_error)?;
-    let rec = &decoded.recording;
-    let sample_count = i32::try_from(rec.len())
+    let summary = sensor::validate(format, &raw).map_err(decode_error)?;
+    let sample_count = i32::try_from(summary.sample_count)
         .map_err(|_| ApiError::new(ErrorCode::PayloadTooLarge, "too many samples"))?;
     let sha256 = Sha256::digest(&raw).to_vec();
     let byte_len = i64::try_from(raw.len()).map_err(ApiError::internal)?;
@@ -91,10 +90,10 @@ pub fn prepare(
     };
     Ok(Prepared {
         format,
-        sample_rate_hz: rec.sample_rate_hz,
+        sample_rate_hz: summary.sample_rate_hz,
         sample_count,
-        duration_s: rec.duration_s(),
-        started_at_unix_ms: decoded.started_at_unix_ms,
+        duration_s: summary.duration_s,
+        started_at_unix_ms: summary.started_at_unix_ms,
         sha256,
         byte_len,
         stored,

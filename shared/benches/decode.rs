@@ -37,7 +37,11 @@ fn main() {
             let started = Instant::now();
             let d = decode(format, &body);
             took = took.min(started.elapsed());
-            assert_eq!(d.map(|d| d.recording.len()).ok(), Some(rec.len()), "{format}");
+            assert_eq!(
+                d.map(|d| d.recording.len()).ok(),
+                Some(rec.len()),
+                "{format}"
+            );
         }
         println!(
             "{format}: {:.1} MB decoded in {took:?} ({:.0} MB/s)",

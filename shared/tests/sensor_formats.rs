@@ -779,3 +779,47 @@ fn issue_display_and_serialisation() {
     );
     assert_eq!(DecodeErrorKind::TooLarge.as_str(), "too_large");
 }
+
+#[test]
+fn validate_agrees_with_decode_on_binary() {
+    use shared::sensor::{BinaryParams, Format, Recording, decode, encode_binary, validate};
+    let n = 500;
+    let t: Vec<f64> = (0..n).map(|i| f64::from(i) / 50.0).collect();
+    let wave: Vec<f64> = t.iter().map(|s| (s * 3.0).sin()).collect();
+    let rec = Recording {
+        sample_rate_hz: 50.0,
+        acc: [
+            wave.clone(),
+            wave.clone(),
+            wave.iter().map(|w| 9.81 + w).collect(),
+        ],
+        gyro: [wave.clone(), wave.clone(), wave.clone()],
+        t,
+    };
+    let good = encode_binary(&rec, &BinaryParams::default()).unwrap();
+    let s = validate(Format::Binary, &good).unwrap();
+    let d = decode(Format::Binary, &good).unwrap();
+    assert_eq!(s.sample_count, d.recording.len());
+    assert_eq!(s.sample_rate_hz, d.recording.sample_rate_hz);
+    assert!((s.duration_s - d.recording.duration_s()).abs() < 1e-9);
+    assert_eq!(s.started_at_unix_ms, d.started_at_unix_ms);
+
+    let mut bad_crc = good.clone();
+    let last = bad_crc.len() - 1;
+    bad_crc[last] ^= 1;
+    let mut huge = good.clone();
+    huge[28..32].copy_from_slice(&u32::MAX.to_le_bytes());
+    for bad in [
+        bad_crc,
+        huge,
+        good[..good.len() - 3].to_vec(),
+        good[..10].to_vec(),
+        Vec::new(),
+    ] {
+        let (v, d) = (
+            validate(Format::Binary, &bad).unwrap_err(),
+            decode(Format::Binary, &bad).unwrap_err(),
+        );
+        assert_eq!(v, d, "validate and decode must refuse alike");
+    }
+}

@@ -64,7 +64,9 @@ async fn stack(workers: usize, skip_analysis: bool) -> Stack {
         ("HOOFBEAT_LISTEN_ADDR", "127.0.0.1:0".to_owned()),
         ("HOOFBEAT_LOGIN_PER_MINUTE", "1000".to_owned()),
     ]);
-    let app = Application::build(ApiConfig::from_env(&env).expect("config")).await.expect("api");
+    let app = Application::build(ApiConfig::from_env(&env).expect("config"))
+        .await
+        .expect("api");
     let base = format!("http://{}", app.local_addr());
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(app.run_until_stopped(async move {
@@ -74,8 +76,20 @@ async fn stack(workers: usize, skip_analysis: bool) -> Stack {
     let http = Client::new();
     let email = format!("{}@example.com", Uuid::new_v4().simple());
     let creds = json!({"email": email, "password": "correct horse battery"});
-    http.post(format!("{base}/v1/auth/register")).json(&creds).send().await.expect("register");
-    let login: Value = http.post(format!("{base}/v1/auth/login")).json(&creds).send().await.expect("login").json().await.expect("json");
+    http.post(format!("{base}/v1/auth/register"))
+        .json(&creds)
+        .send()
+        .await
+        .expect("register");
+    let login: Value = http
+        .post(format!("{base}/v1/auth/login"))
+        .json(&creds)
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
     let token = login["token"].as_str().expect("token").to_owned();
     let horse: Value = http
         .post(format!("{base}/v1/horses"))
@@ -87,10 +101,16 @@ async fn stack(workers: usize, skip_analysis: bool) -> Stack {
         .json()
         .await
         .expect("json");
-    let horse = horse["id"].as_str().and_then(|s| s.parse().ok()).expect("horse id");
+    let horse = horse["id"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("horse id");
     let workers = (0..workers)
         .map(|_| {
-            let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("port")
+                .port();
             Command::new(env!("CARGO_BIN_EXE_hoofbeat-worker"))
                 .env("DATABASE_URL", scratch.db_url())
                 .env("AMQP_URL", AMQP)
@@ -105,14 +125,26 @@ async fn stack(workers: usize, skip_analysis: bool) -> Stack {
                 .expect("spawn hoofbeat-worker")
         })
         .collect();
-    Stack { _scratch: scratch, base, db, http, token, horse, workers, stop: Some(stop) }
+    Stack {
+        _scratch: scratch,
+        base,
+        db,
+        http,
+        token,
+        horse,
+        workers,
+        stop: Some(stop),
+    }
 }
 
 impl Stack {
     async fn upload(&self, body: Vec<u8>) -> Uuid {
         let r = self
             .http
-            .post(format!("{}/v1/horses/{}/sessions?started_at=2026-11-26T09:00:00Z", self.base, self.horse))
+            .post(format!(
+                "{}/v1/horses/{}/sessions?started_at=2026-11-26T09:00:00Z",
+                self.base, self.horse
+            ))
             .bearer_auth(&self.token)
             .header("content-type", "text/csv")
             .body(body)
@@ -121,18 +153,26 @@ impl Stack {
             .expect("upload");
         assert_eq!(r.status(), 202);
         let v: Value = r.json().await.expect("json");
-        v["job"]["id"].as_str().and_then(|s| s.parse().ok()).expect("job id")
+        v["job"]["id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .expect("job id")
     }
 
     async fn succeeded(&self) -> i64 {
-        sqlx::query_scalar("SELECT count(*) FROM jobs WHERE kind = 'analyze_session' AND status = 'succeeded'")
-            .fetch_one(&self.db)
-            .await
-            .unwrap_or(0)
+        sqlx::query_scalar(
+            "SELECT count(*) FROM jobs WHERE kind = 'analyze_session' AND status = 'succeeded'",
+        )
+        .fetch_one(&self.db)
+        .await
+        .unwrap_or(0)
     }
 
     async fn wait_all(&self, n: i64, within: Duration) {
-        let done = eventually(within, || async { (self.succeeded().await >= n).then_some(()) }).await;
+        let done = eventually(within, || async {
+            (self.succeeded().await >= n).then_some(())
+        })
+        .await;
         assert!(done.is_some(), "jobs did not all succeed within {within:?}");
     }
 }
@@ -146,7 +186,11 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
 }
 
 fn csv(seed: u64, minutes: f64) -> Vec<u8> {
-    let s = analysis::synth::generate(&analysis::synth::SynthConfig { seed, minutes, rate_hz: 50.0 });
+    let s = analysis::synth::generate(&analysis::synth::SynthConfig {
+        seed,
+        minutes,
+        rate_hz: 50.0,
+    });
     shared::sensor::encode_csv(&s.recording)
 }
 
@@ -158,7 +202,11 @@ async fn queue_overhead() {
     for i in 0..QUEUE_SAMPLES {
         let job = s.upload(body.clone()).await;
         let started = eventually(Duration::from_secs(30), || async {
-            let st: Option<String> = sqlx::query_scalar("SELECT status FROM jobs WHERE id = $1").bind(job).fetch_optional(&s.db).await.ok()?;
+            let st: Option<String> = sqlx::query_scalar("SELECT status FROM jobs WHERE id = $1")
+                .bind(job)
+                .fetch_optional(&s.db)
+                .await
+                .ok()?;
             (st.as_deref() == Some("succeeded")).then_some(())
         })
         .await;
@@ -174,9 +222,17 @@ async fn queue_overhead() {
     .await
     .expect("latencies");
     ms.sort_by(f64::total_cmp);
-    println!("queue overhead (commit -> job start), {} sequential uploads on an idle system:", ms.len());
-    println!("  p50 {:.2} ms   p90 {:.2} ms   p99 {:.2} ms   max {:.2} ms   (targets: p50 <= 5 ms, p99 <= 25 ms)",
-        pct(&ms, 0.5), pct(&ms, 0.9), pct(&ms, 0.99), pct(&ms, 1.0));
+    println!(
+        "queue overhead (commit -> job start), {} sequential uploads on an idle system:",
+        ms.len()
+    );
+    println!(
+        "  p50 {:.2} ms   p90 {:.2} ms   p99 {:.2} ms   max {:.2} ms   (targets: p50 <= 5 ms, p99 <= 25 ms)",
+        pct(&ms, 0.5),
+        pct(&ms, 0.9),
+        pct(&ms, 0.99),
+        pct(&ms, 1.0)
+    );
     drop(s);
 }
 
@@ -184,7 +240,9 @@ async fn throughput(workers: usize, skip: bool, bodies: &[Vec<u8>]) -> f64 {
     let s = stack(workers, skip).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let started = Instant::now();
-    let chunks: Vec<Vec<Vec<u8>>> = (0..UPLOADERS).map(|u| bodies.iter().skip(u).step_by(UPLOADERS).cloned().collect()).collect();
+    let chunks: Vec<Vec<Vec<u8>>> = (0..UPLOADERS)
+        .map(|u| bodies.iter().skip(u).step_by(UPLOADERS).cloned().collect())
+        .collect();
     let s_ref = &s;
     let uploads = chunks.into_iter().map(|chunk| async move {
         for b in chunk {
@@ -192,7 +250,8 @@ async fn throughput(workers: usize, skip: bool, bodies: &[Vec<u8>]) -> f64 {
         }
     });
     join_all(uploads.collect()).await;
-    s.wait_all(bodies.len() as i64, Duration::from_secs(600)).await;
+    s.wait_all(bodies.len() as i64, Duration::from_secs(600))
+        .await;
     let secs = started.elapsed().as_secs_f64();
     let rate = bodies.len() as f64 / secs;
     println!(
@@ -210,13 +269,20 @@ async fn join_all<F: std::future::Future<Output = ()>>(futures: Vec<F>) {
     let mut pinned: Vec<_> = futures.into_iter().map(Box::pin).collect();
     std::future::poll_fn(|cx| {
         pinned.retain_mut(|f| f.as_mut().poll(cx).is_pending());
-        if pinned.is_empty() { std::task::Poll::Ready(()) } else { std::task::Poll::Pending }
+        if pinned.is_empty() {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
     })
     .await;
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     rt.block_on(async {
         println!("machine: {} cores, {}", std::thread::available_parallelism().map_or(0, |n| n.get()), cpu_model());
         queue_overhead().await;
@@ -236,6 +302,10 @@ fn main() {
 fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
         .unwrap_or_else(|| "unknown CPU".to_owned())
 }

@@ -190,6 +190,7 @@ async fn logout(state: axum::extract::State<AppState>, user: AuthUser) -> ApiRes
         .bind(user.token_id)
         .execute(&state.db)
         .await?;
+    state.tokens.evict_token(user.token_id);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -213,5 +214,6 @@ async fn delete_me(state: axum::extract::State<AppState>, user: AuthUser) -> Api
         .bind(user.id)
         .execute(&state.db)
         .await?;
+    state.tokens.evict_user(user.id);
     Ok(StatusCode::NO_CONTENT)
 }

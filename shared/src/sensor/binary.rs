@@ -60,8 +60,20 @@ fn check_scale(value: f32, name: &str, issues: &mut Issues) {
     }
 }
 
-/// Decodes an `.hbs` body; returns the recording and `started_at` (Unix ms).
-pub(crate) fn decode_binary(bytes: &[u8]) -> Result<(Recording, i64), DecodeError> {
+/// What a valid `.hbs` header says.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Checked {
+    pub rate_hz: f64,
+    pub started_at: i64,
+    pub acc_scale: f32,
+    pub gyro_scale: f32,
+    pub count: usize,
+}
+
+/// Validates an `.hbs` body completely (header, length, checksum) without
+/// converting its samples: 16-bit integers are always finite and time is
+/// implicit, so nothing in the payload can be invalid once the checksum holds.
+pub(crate) fn check_binary(bytes: &[u8]) -> Result<Checked, DecodeError> {
     if bytes.get(..4).is_some_and(|m| m != HBS_MAGIC) {
         return Err(DecodeError::bad_encoding(Issue::field(
             "magic",
@@ -167,7 +179,25 @@ pub(crate) fn decode_binary(bytes: &[u8]) -> Result<(Recording, i64), DecodeErro
     if !issues.is_empty() {
         return Err(DecodeError::invalid(issues.0));
     }
+    Ok(Checked {
+        rate_hz,
+        started_at,
+        acc_scale,
+        gyro_scale,
+        count: count_usize,
+    })
+}
 
+/// Decodes an `.hbs` body; returns the recording and `started_at` (Unix ms).
+pub(crate) fn decode_binary(bytes: &[u8]) -> Result<(Recording, i64), DecodeError> {
+    let Checked {
+        rate_hz,
+        started_at,
+        acc_scale,
+        gyro_scale,
+        ..
+    } = check_binary(bytes)?;
+    let payload = bytes.get(HBS_HEADER_LEN..).unwrap_or_default();
     let (frames, _) = payload.as_chunks::<HBS_FRAME_LEN>();
     let n = frames.len();
     let (acc, gyro) = (f64::from(acc_scale), f64::from(gyro_scale));

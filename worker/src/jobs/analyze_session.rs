@@ -88,7 +88,9 @@ async fn skip_analysis(
         let format: Format = format.parse().map_err(|e| format!("stored format: {e}"))?;
         let len = usize::try_from(byte_len).map_err(|_| "stored length out of range".to_owned())?;
         let bytes = sensor::stored_bytes(&data, &encoding, len).map_err(|e| e.to_string())?;
-        sensor::decode(format, &bytes).map(|d| d.recording.len()).map_err(|e| e.to_string())
+        sensor::decode(format, &bytes)
+            .map(|d| d.recording.len())
+            .map_err(|e| e.to_string())
     })
     .await
     .and_then(|r| r)
