@@ -43,6 +43,7 @@ use serde_json::{Value, json};
 use sha2::Digest;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, PgPool};
+use shared::testkit::PG;
 use support::*;
 use uuid::Uuid;
 
@@ -124,7 +125,7 @@ async fn run(total: usize, rounds: usize) {
         "== analysis_get: GET /v1/sessions/{{id}}/analysis, {CONNS} connections, {total} requests per phase =="
     );
     println!("machine: {}", machine());
-    let scratch = Scratch::create().await;
+    let scratch = Scratch::create("hb_bench").await;
     let mut api = Server::api(&scratch).await;
     let http = http();
     let token = user(&http, &api.base).await;

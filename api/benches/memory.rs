@@ -44,7 +44,7 @@ async fn run(inflight: usize, rounds: usize) {
         "== memory: hoofbeat-api RSS at idle and with {inflight} concurrent 1 h binary uploads =="
     );
     println!("machine: {}", machine());
-    let scratch = Scratch::create().await;
+    let scratch = Scratch::create("hb_bench").await;
     let mut server = Server::api(&scratch).await;
     let pid = server.pid();
     let http = http();

@@ -40,7 +40,7 @@ fn main() {
 async fn run(n: usize) {
     println!("== upload: 1 h @ 100 Hz binary session, {n} sequential uploads ==");
     println!("machine: {}", machine());
-    let mut scratch = Scratch::create().await;
+    let mut scratch = Scratch::create("hb_bench").await;
     let bare_prefix = format!("{}-bare", scratch.prefix);
     scratch.extra_prefixes.push(bare_prefix.clone());
 

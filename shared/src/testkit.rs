@@ -29,6 +29,8 @@ pub struct Scratch {
     pub db_name: String,
     /// AMQP name prefix, `<kind>-<uuid>`.
     pub prefix: String,
+    /// More prefixes whose exchanges and queues are deleted with it.
+    pub extra_prefixes: Vec<String>,
 }
 
 impl Scratch {
@@ -47,6 +49,7 @@ impl Scratch {
         Scratch {
             db_name,
             prefix: format!("{}-{id}", kind.replace('_', "-")),
+            extra_prefixes: Vec::new(),
         }
     }
 
@@ -64,7 +67,8 @@ impl Scratch {
 impl Drop for Scratch {
     fn drop(&mut self) {
         let db_name = self.db_name.clone();
-        let prefix = self.prefix.clone();
+        let mut prefixes = vec![self.prefix.clone()];
+        prefixes.extend(self.extra_prefixes.iter().cloned());
         // Drop cannot await: clean up on a thread with a runtime of its own.
         let _ = std::thread::spawn(move || {
             let Ok(rt) = tokio::runtime::Builder::new_current_thread()
@@ -81,7 +85,9 @@ impl Drop for Scratch {
                         )))
                         .await;
                 }
-                delete_topology(&prefix).await;
+                for prefix in &prefixes {
+                    delete_topology(prefix).await;
+                }
             });
         })
         .join();

@@ -5,7 +5,8 @@
 //!
 //! Included by each bench with `#[path = "support/mod.rs"] mod support;`.
 
-#![allow(dead_code, clippy::print_stdout, clippy::print_stderr)]
+// Each bench uses a different subset of these helpers.
+#![allow(dead_code)]
 
 use std::net::{SocketAddr, TcpListener as StdListener};
 use std::process::{Child, Command, Stdio};
@@ -15,88 +16,14 @@ use std::time::{Duration, Instant};
 
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
-use shared::amqp::{self, Topology};
 use shared::sensor::{self, Recording};
-use sqlx::{Connection, Executor, PgConnection};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use uuid::Uuid;
 
-pub const PG: &str = "postgres://postgres@127.0.0.1:5432";
-pub const AMQP: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
+pub use shared::testkit::{AMQP, Scratch};
 pub const BINARY_CT: &str = "application/vnd.hoofbeat.imu";
 pub const MB: f64 = 1_000_000.0;
-
-/// A database `hb_bench_<uuid>` and AMQP prefixes `bench-<uuid>[-…]` owned by
-/// one bench run. Dropping it drops the database and deletes the topologies.
-pub struct Scratch {
-    pub db_name: String,
-    pub prefix: String,
-    /// Extra prefixes whose topology must be deleted too (bare publishes).
-    pub extra_prefixes: Vec<String>,
-}
-
-impl Scratch {
-    pub async fn create() -> Scratch {
-        let id = Uuid::new_v4().simple().to_string();
-        let db_name = format!("hb_bench_{id}");
-        let mut admin = PgConnection::connect(&format!("{PG}/postgres"))
-            .await
-            .expect("postgres must run on 127.0.0.1:5432");
-        admin
-            .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db_name}")))
-            .await
-            .expect("create bench database");
-        let _ = admin.close().await;
-        Scratch {
-            db_name,
-            prefix: format!("bench-{id}"),
-            extra_prefixes: Vec::new(),
-        }
-    }
-
-    pub fn db_url(&self) -> String {
-        format!("{PG}/{}", self.db_name)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let db_name = self.db_name.clone();
-        let mut prefixes = vec![self.prefix.clone()];
-        prefixes.extend(self.extra_prefixes.iter().cloned());
-        // Drop cannot await: clean up on a thread with its own runtime.
-        let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            rt.block_on(async move {
-                if let Ok(mut c) = PgConnection::connect(&format!("{PG}/postgres")).await {
-                    let _ = c
-                        .execute(sqlx::AssertSqlSafe(format!(
-                            "DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"
-                        )))
-                        .await;
-                }
-                if let Ok(conn) = amqp::connect(AMQP, Duration::from_secs(5)).await {
-                    if let Ok(ch) = conn.create_channel().await {
-                        for p in prefixes {
-                            if let Ok(t) = Topology::new(&p) {
-                                let _ = amqp::delete(&ch, &t).await;
-                            }
-                        }
-                    }
-                    let _ = conn.close(0, "bench done".into()).await;
-                }
-            });
-        })
-        .join();
-        eprintln!("cleaned up database {} and its AMQP topology", self.db_name);
-    }
-}
 
 /// The environment of an API process: its database, prefix and port, the
 /// same settings as the test harness, plus `HB_BENCH_API_ENV`.
