@@ -41,9 +41,9 @@ use chrono::{DateTime, Utc};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use sha2::Digest;
+use shared::testkit::PG;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, PgPool};
-use shared::testkit::PG;
 use support::*;
 use uuid::Uuid;
 

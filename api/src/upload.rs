@@ -57,6 +57,45 @@ pub struct Prepared {
     pub stored_encoding: Encoding,
 }
 
+/// Reads an upload's body into one buffer sized from `Content-Length`, so
+/// that an upload costs its size once (collecting chunks and then
+/// concatenating them would hold it twice). More than `limit` bytes is 413.
+pub async fn read_body(
+    body: axum::body::Body,
+    headers: &axum::http::HeaderMap,
+    limit: usize,
+) -> Result<Bytes, ApiError> {
+    use futures_lite::StreamExt;
+    let too_large = || {
+        ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("the body exceeds {limit} bytes"),
+        )
+    };
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let mut buf = bytes::BytesMut::with_capacity(declared.unwrap_or(64 * 1024).min(limit));
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::new(
+                ErrorCode::BadRequest,
+                format!("reading the body failed: {e}"),
+            )
+        })?;
+        if buf.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
 /// Decodes, validates and prepares an upload for storage.
 pub fn prepare(
     format: Format,

@@ -4,16 +4,15 @@
 use sqlx::AssertSqlSafe;
 use std::collections::BTreeMap;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
-use shared::jobs::AnalyzeSession;
+use shared::jobs::{AnalyzeSession, Job};
 use shared::outbox::{self, JobRefs};
 use shared::sensor::Format;
 use utoipa::{IntoParams, ToSchema};
@@ -351,23 +350,27 @@ async fn upload_session(
     Path(horse_id): Path<Uuid>,
     Query(params): Query<UploadParams>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> ApiResult<Response> {
-    let body = body?;
     let format = upload_format(&headers)?;
     let encoding = upload_encoding(&headers)?;
     let key = idempotency_key(&headers)?;
     check_text("device_id", params.device_id.as_deref(), 200)?;
     check_text("notes", params.notes.as_deref(), 2000)?;
-    check_horse(&state, &user, horse_id).await?;
+    let body = upload::read_body(body, &headers, state.config.max_upload_bytes).await?;
 
+    // Validation (CPU, on a blocking thread) and the ownership check (one
+    // query) do not depend on each other: run them side by side.
     let max = state.config.max_decompressed_bytes;
     let span = tracing::Span::current();
-    let prepared = tokio::task::spawn_blocking(move || {
-        span.in_scope(|| upload::prepare(format, encoding, body, max))
-    })
-    .await
-    .map_err(ApiError::internal)??;
+    let validate = async {
+        tokio::task::spawn_blocking(move || {
+            span.in_scope(|| upload::prepare(format, encoding, body, max))
+        })
+        .await
+        .map_err(ApiError::internal)?
+    };
+    let ((), prepared) = tokio::try_join!(check_horse(&state, &user, horse_id), validate)?;
     let started_at = match (params.started_at, prepared.started_at_unix_ms) {
         (Some(t), _) => t,
         (None, Some(ms)) => Utc.timestamp_millis_opt(ms).single().ok_or_else(|| {
@@ -384,6 +387,8 @@ async fn upload_session(
         }
     };
 
+    // Postgres keeps microseconds: answer with what is stored.
+    let started_at = chrono::SubsecRound::trunc_subsecs(started_at, 6);
     let mut tx = state.db.begin().await?;
     let fingerprint = request_hash(horse_id, &params, &prepared);
     if let Some(key) = &key {
@@ -418,9 +423,15 @@ async fn upload_session(
 
     let session_id = Uuid::now_v7();
     let job_id = Uuid::now_v7();
-    sqlx::query(
-        "INSERT INTO sessions (id, horse_id, owner_id, started_at, sample_rate_hz, sample_count, duration_s, device_id, discipline, notes)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    // The session and its samples in one statement (one round trip); the
+    // answer is built from what is known, not read back.
+    let created_at: DateTime<Utc> = sqlx::query_scalar(
+        "WITH s AS (
+             INSERT INTO sessions (id, horse_id, owner_id, started_at, sample_rate_hz, sample_count, duration_s,
+                                   device_id, discipline, notes)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING created_at)
+         INSERT INTO session_data (session_id, format, encoding, byte_len, sha256, data)
+         SELECT $1, $11, $12, $13, $14, $15 FROM s RETURNING (SELECT created_at FROM s)",
     )
     .bind(session_id)
     .bind(horse_id)
@@ -432,17 +443,13 @@ async fn upload_session(
     .bind(&params.device_id)
     .bind(params.discipline.unwrap_or_default())
     .bind(&params.notes)
-    .execute(&mut *tx)
+    .bind(prepared.format.as_str())
+    .bind(prepared.stored_encoding.as_str())
+    .bind(prepared.byte_len)
+    .bind(&prepared.sha256)
+    .bind(prepared.stored.as_ref())
+    .fetch_one(&mut *tx)
     .await?;
-    sqlx::query("INSERT INTO session_data (session_id, format, encoding, byte_len, sha256, data) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(session_id)
-        .bind(prepared.format.as_str())
-        .bind(prepared.stored_encoding.as_str())
-        .bind(prepared.byte_len)
-        .bind(&prepared.sha256)
-        .bind(prepared.stored.as_ref())
-        .execute(&mut *tx)
-        .await?;
     let refs = JobRefs {
         owner_id: Some(user.id),
         horse_id: Some(horse_id),
@@ -451,34 +458,35 @@ async fn upload_session(
     let trace = shared::telemetry::inject_context(&tracing::Span::current());
     outbox::enqueue(&mut tx, job_id, &AnalyzeSession { session_id }, refs, trace).await?;
 
-    // Read back through the same queries as GET, inside the transaction.
-    let row: SessionRow =
-        sqlx::query_as(AssertSqlSafe(format!("{SESSION_SELECT} WHERE s.id = $1")))
-            .bind(session_id)
-            .fetch_one(&mut *tx)
-            .await?;
-    let job: JobView = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"
-    )))
-    .bind(job_id)
-    .fetch_one(&mut *tx)
-    .await?;
+    // `now()` is the transaction's start: the job row has the same timestamps.
+    let job = JobView {
+        id: job_id,
+        kind: AnalyzeSession::KIND.to_owned(),
+        status: "queued".to_owned(),
+        attempts: 0,
+        session_id: Some(session_id),
+        horse_id: Some(horse_id),
+        created_at,
+        updated_at: created_at,
+        started_at: None,
+        finished_at: None,
+    };
     let session = Session {
         analysis_job: Some(job.clone()),
-        id: row.id,
-        horse_id: row.horse_id,
-        started_at: row.started_at,
-        sample_rate_hz: row.sample_rate_hz,
-        sample_count: row.sample_count,
-        duration_s: row.duration_s,
-        device_id: row.device_id,
-        discipline: row.discipline,
-        notes: row.notes,
-        created_at: row.created_at,
+        id: session_id,
+        horse_id,
+        started_at,
+        sample_rate_hz: prepared.sample_rate_hz,
+        sample_count: prepared.sample_count,
+        duration_s: prepared.duration_s,
+        device_id: params.device_id.clone(),
+        discipline: params.discipline.unwrap_or_default(),
+        notes: params.notes.clone(),
+        created_at,
         raw: RawInfo {
-            format: row.format,
-            byte_len: row.byte_len,
-            sha256: hex(&row.sha256),
+            format: prepared.format.as_str().to_owned(),
+            byte_len: prepared.byte_len,
+            sha256: hex(&prepared.sha256),
         },
     };
     let links = Links {
