@@ -142,6 +142,7 @@ async fn run(n: usize) {
             api::upload::Encoding::Identity,
             body.clone(),
             128 << 20,
+            true, // with the hash, as with an Idempotency-Key
         )
         .expect("prepare");
         prep.push(t0.elapsed());

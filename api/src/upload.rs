@@ -47,8 +47,12 @@ pub struct Prepared {
     pub duration_s: f64,
     /// Start time carried by the data itself (binary header), if any.
     pub started_at_unix_ms: Option<i64>,
-    /// SHA-256 of the samples as uploaded (after transport decoding).
-    pub sha256: Vec<u8>,
+    /// SHA-256 of the samples as uploaded (after transport decoding), when
+    /// asked for; otherwise the caller hashes `raw` while it writes to the
+    /// database.
+    pub sha256: Option<Vec<u8>>,
+    /// The samples as uploaded (after transport decoding).
+    pub raw: Bytes,
     /// Length of the samples as uploaded (after transport decoding).
     pub byte_len: i64,
     /// The bytes to store and how they are encoded.
@@ -96,12 +100,14 @@ pub async fn read_body(
     Ok(buf.freeze())
 }
 
-/// Decodes, validates and prepares an upload for storage.
+/// Decodes, validates and prepares an upload for storage; hashes it too
+/// when `hash_now` (an Idempotency-Key needs the hash before the transaction).
 pub fn prepare(
     format: Format,
     encoding: Encoding,
     wire: Bytes,
     max_decompressed: usize,
+    hash_now: bool,
 ) -> Result<Prepared, ApiError> {
     let raw: Bytes = match encoding {
         Encoding::Identity if wire.len() > max_decompressed => {
@@ -118,12 +124,12 @@ pub fn prepare(
     let summary = sensor::validate(format, &raw).map_err(decode_error)?;
     let sample_count = i32::try_from(summary.sample_count)
         .map_err(|_| ApiError::new(ErrorCode::PayloadTooLarge, "too many samples"))?;
-    let sha256 = Sha256::digest(&raw).to_vec();
+    let sha256 = hash_now.then(|| sha256(&raw));
     let byte_len = i64::try_from(raw.len()).map_err(ApiError::internal)?;
     // Binary is already compact; text formats are kept gzipped (the client's
     // own gzip when it sent one, so no CPU is spent compressing again).
     let (stored, stored_encoding) = match (format, encoding) {
-        (Format::Binary, _) => (raw, Encoding::Identity),
+        (Format::Binary, _) => (raw.clone(), Encoding::Identity),
         (_, Encoding::Gzip) => (wire, Encoding::Gzip),
         (_, Encoding::Identity) => (Bytes::from(gzip(&raw)?), Encoding::Gzip),
     };
@@ -134,10 +140,16 @@ pub fn prepare(
         duration_s: summary.duration_s,
         started_at_unix_ms: summary.started_at_unix_ms,
         sha256,
+        raw,
         byte_len,
         stored,
         stored_encoding,
     })
+}
+
+/// SHA-256 of the samples.
+pub fn sha256(raw: &[u8]) -> Vec<u8> {
+    Sha256::digest(raw).to_vec()
 }
 
 fn gzip(data: &[u8]) -> Result<Vec<u8>, ApiError> {

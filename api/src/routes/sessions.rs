@@ -304,8 +304,19 @@ fn check_text(field: &str, value: Option<&str>, max: usize) -> ApiResult<()> {
     }
 }
 
+/// The samples' hash, known or being computed.
+enum Hashing {
+    Done(Vec<u8>),
+    Running(tokio::task::JoinHandle<Vec<u8>>),
+}
+
 /// Fingerprint of an upload, to tell a retry from a different request under the same key.
-fn request_hash(horse_id: Uuid, params: &UploadParams, p: &Prepared) -> Vec<u8> {
+fn request_hash(
+    horse_id: Uuid,
+    params: &UploadParams,
+    p: &Prepared,
+    samples_sha256: &[u8],
+) -> Vec<u8> {
     let mut h = Sha256::new();
     h.update(horse_id.as_bytes());
     h.update(p.format.as_str().as_bytes());
@@ -316,7 +327,7 @@ fn request_hash(horse_id: Uuid, params: &UploadParams, p: &Prepared) -> Vec<u8> 
         )
         .as_bytes(),
     );
-    h.update(&p.sha256);
+    h.update(samples_sha256);
     h.finalize().to_vec()
 }
 
@@ -363,9 +374,10 @@ async fn upload_session(
     // query) do not depend on each other: run them side by side.
     let max = state.config.max_decompressed_bytes;
     let span = tracing::Span::current();
+    let hash_now = key.is_some();
     let validate = async {
         tokio::task::spawn_blocking(move || {
-            span.in_scope(|| upload::prepare(format, encoding, body, max))
+            span.in_scope(|| upload::prepare(format, encoding, body, max, hash_now))
         })
         .await
         .map_err(ApiError::internal)?
@@ -390,8 +402,18 @@ async fn upload_session(
     // Postgres keeps microseconds: answer with what is stored.
     let started_at = chrono::SubsecRound::trunc_subsecs(started_at, 6);
     let mut tx = state.db.begin().await?;
-    let fingerprint = request_hash(horse_id, &params, &prepared);
-    if let Some(key) = &key {
+    // Without an Idempotency-Key the hash of the samples is computed on a
+    // blocking thread while the database takes them, and filled in before
+    // the commit; with one, it was needed (and computed) before.
+    let hashing = match &prepared.sha256 {
+        Some(sha) => Hashing::Done(sha.clone()),
+        None => {
+            let raw = prepared.raw.clone();
+            Hashing::Running(tokio::task::spawn_blocking(move || upload::sha256(&raw)))
+        }
+    };
+    if let (Some(key), Hashing::Done(sha)) = (&key, &hashing) {
+        let fingerprint = request_hash(horse_id, &params, &prepared, sha);
         let inserted = sqlx::query(
             "INSERT INTO idempotency_keys (user_id, key, request_hash, response_body) VALUES ($1, $2, $3, 'null')
              ON CONFLICT DO NOTHING",
@@ -446,7 +468,10 @@ async fn upload_session(
     .bind(prepared.format.as_str())
     .bind(prepared.stored_encoding.as_str())
     .bind(prepared.byte_len)
-    .bind(&prepared.sha256)
+    .bind(match &hashing {
+        Hashing::Done(sha) => sha.clone(),
+        Hashing::Running(_) => Vec::new(),
+    })
     .bind(prepared.stored.as_ref())
     .fetch_one(&mut *tx)
     .await?;
@@ -457,6 +482,18 @@ async fn upload_session(
     };
     let trace = shared::telemetry::inject_context(&tracing::Span::current());
     outbox::enqueue(&mut tx, job_id, &AnalyzeSession { session_id }, refs, trace).await?;
+    let sha256 = match hashing {
+        Hashing::Done(sha) => sha,
+        Hashing::Running(task) => {
+            let sha = task.await.map_err(ApiError::internal)?;
+            sqlx::query("UPDATE session_data SET sha256 = $2 WHERE session_id = $1")
+                .bind(session_id)
+                .bind(&sha)
+                .execute(&mut *tx)
+                .await?;
+            sha
+        }
+    };
 
     // `now()` is the transaction's start: the job row has the same timestamps.
     let job = JobView {
@@ -486,7 +523,7 @@ async fn upload_session(
         raw: RawInfo {
             format: prepared.format.as_str().to_owned(),
             byte_len: prepared.byte_len,
-            sha256: hex(&prepared.sha256),
+            sha256: hex(&sha256),
         },
     };
     let links = Links {

@@ -68,6 +68,12 @@ async fn upload_then_read_back_every_format_byte_for_byte() {
         assert_eq!(v["session"]["sample_count"], 2000);
         assert!((v["session"]["sample_rate_hz"].as_f64().unwrap() - 100.0).abs() < 1e-6);
         assert_eq!(v["session"]["raw"]["byte_len"], body.len());
+        let sha = api::auth::hex(&<sha2::Sha256 as sha2::Digest>::digest(&body));
+        assert_eq!(
+            v["session"]["raw"]["sha256"],
+            sha.as_str(),
+            "hash of the samples as uploaded"
+        );
 
         // Identity download: exactly the bytes uploaded (after transport decoding).
         let (rct, ce, bytes) = raw(&app, &t, &sid, false).await;
@@ -91,6 +97,11 @@ async fn upload_then_read_back_every_format_byte_for_byte() {
             .await
             .unwrap();
         assert_eq!(s["discipline"], "flat");
+        assert_eq!(
+            s["raw"]["sha256"],
+            sha.as_str(),
+            "the stored hash is the one answered"
+        );
         assert_eq!(s["analysis_job"]["status"], "queued");
         let r = app.get(&t, &format!("/v1/sessions/{sid}/analysis")).await;
         assert_eq!(r.status(), StatusCode::ACCEPTED);
