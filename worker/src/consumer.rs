@@ -137,7 +137,22 @@ async fn handle(ctx: &Ctx, channel: &Channel, delivery: Delivery) {
             return;
         }
     };
-    let span = tracing::info_span!("job", job_id = %msg.job_id, kind = %msg.kind, attempt = msg.attempt, session_id = tracing::field::Empty);
+    // The W3C trace id (from `traceparent`: version-traceid-spanid-flags) goes
+    // into every log line of the job, so logs and traces join up.
+    let trace_id = msg
+        .trace_context
+        .get("traceparent")
+        .and_then(|tp| tp.split('-').nth(1))
+        .unwrap_or("")
+        .to_owned();
+    let span = tracing::info_span!(
+        "job",
+        job_id = %msg.job_id,
+        kind = %msg.kind,
+        attempt = msg.attempt,
+        session_id = tracing::field::Empty,
+        trace_id = %trace_id,
+    );
     shared::telemetry::set_parent_from(&span, &msg.trace_context);
     async {
         ctx.metrics.in_flight.inc();

@@ -85,6 +85,8 @@ impl Drop for Env2 {
 pub struct WorkerProc {
     pub child: Child,
     pub http: SocketAddr,
+    /// Its stdout: JSON log lines.
+    pub log: PathBuf,
 }
 
 impl Drop for WorkerProc {
@@ -194,6 +196,7 @@ impl Env2 {
         WorkerProc {
             child: cmd.spawn().expect("spawn hoofbeat-worker"),
             http,
+            log,
         }
     }
 

@@ -389,3 +389,70 @@ async fn three_workers_share_the_queue_and_trend_runs_do_not_pile_up() {
         .await;
     assert!(trend_jobs <= 4, "9 sessions caused {trend_jobs} trend jobs");
 }
+
+#[tokio::test]
+async fn job_logs_carry_the_job_session_and_trace_ids() {
+    let env = setup().await;
+    let (token, horse) = env.rider().await;
+    let (session, job) = env.upload(&token, horse, tiny_csv()).await;
+    // Swap the job's message for one carrying a W3C trace context, as the
+    // API sends when tracing is on (the test API has no tracer).
+    let conn = amqp::connect(AMQP, Duration::from_secs(5)).await.unwrap();
+    let ch = amqp::confirm_channel(&conn).await.unwrap();
+    let original = eventually(LONG, || async {
+        ch.basic_get(
+            env.topology.work_queue().into(),
+            lapin::options::BasicGetOptions::default(),
+        )
+        .await
+        .ok()
+        .flatten()
+    })
+    .await
+    .expect("the upload's message");
+    original
+        .delivery
+        .ack(lapin::options::BasicAckOptions::default())
+        .await
+        .unwrap();
+    let trace_id = "0af7651916cd43dd8448eb211c80319c";
+    let mut ctx = std::collections::BTreeMap::new();
+    ctx.insert(
+        "traceparent".to_owned(),
+        format!("00-{trace_id}-b7ad6b7169203331-01"),
+    );
+    let msg = JobMessage::new(
+        job,
+        &AnalyzeSession {
+            session_id: session,
+        },
+        ctx,
+    )
+    .unwrap();
+    amqp::publish_job(&ch, &env.topology, &msg, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let _ = conn.close(200, "done".into()).await;
+
+    let worker = env.worker(&[]);
+    assert!(env.wait_status(job, "succeeded", LONG).await);
+    let line = eventually(Duration::from_secs(10), || async {
+        let log = std::fs::read_to_string(&worker.log).ok()?;
+        log.lines()
+            .find(|l| l.contains(trace_id))
+            .map(str::to_owned)
+    })
+    .await
+    .expect("a log line with the trace id");
+    let v: Value = serde_json::from_str(&line).expect("JSON log line");
+    let text = v.to_string();
+    assert!(text.contains(&job.to_string()), "{text}");
+    assert!(text.contains(&session.to_string()), "{text}");
+    let results: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM analysis_results WHERE session_id = $1")
+            .bind(session)
+            .fetch_one(&env.db)
+            .await
+            .unwrap();
+    assert_eq!(results, 1);
+}
