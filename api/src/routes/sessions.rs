@@ -353,8 +353,10 @@ fn accepted(body: serde_json::Value, session_id: Uuid) -> Response {
         (String = "text/csv", example = "t,ax,ay,az,gx,gy,gz\n0.00,0.12,-0.05,9.79,0.4,-0.2,0.1\n0.01,0.15,-0.02,9.83,0.5,-0.1,0.0\n"),
         (String = "application/json", example = json!({"started_at": "2026-11-26T09:00:00Z", "samples": [{"t": 0.0, "ax": 0.12, "ay": -0.05, "az": 9.79, "gx": 0.4, "gy": -0.2, "gz": 0.1}]})),
         (Vec<u8> = "application/vnd.hoofbeat.imu"))),
-    responses((status = 202, body = UploadAccepted), (status = 404, body = Problem), (status = 413, body = Problem),
-              (status = 415, body = Problem), (status = 422, body = Problem, description = "invalid_sensor_data, validation_failed or idempotency_key_reused")))]
+    responses((status = 202, body = UploadAccepted), (status = 400, body = Problem, description = "corrupt gzip or binary magic"),
+              (status = 404, body = Problem), (status = 413, body = Problem),
+              (status = 415, body = Problem), (status = 422, body = Problem, description = "invalid_sensor_data, validation_failed or idempotency_key_reused"),
+              (status = 503, body = Problem, description = "server_busy (see Retry-After) or database_unavailable")))]
 async fn upload_session(
     State(state): State<AppState>,
     user: AuthUser,
