@@ -1,7 +1,8 @@
 //! Test support shared by the API and worker test suites and the benchmarks
 //! (feature `testkit`, for dev-dependencies only): a database and broker
 //! names of their own per test, removed afterwards even when the test
-//! panics, a TCP proxy that can cut a link, and polling with a deadline.
+//! panics, a TCP proxy that can cut a link, polling with a deadline, a
+//! plausible recording, and signing up a rider through the real API.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -15,6 +16,7 @@ use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use crate::amqp::{self, Topology};
+use crate::sensor::Recording;
 
 /// The local Postgres server (trust auth), without a database name.
 pub const PG: &str = "postgres://postgres@127.0.0.1:5432";
@@ -181,4 +183,79 @@ impl Proxy {
     pub fn restore(&self) {
         self.broken.store(false, Ordering::SeqCst);
     }
+}
+
+/// A plausible recording: `secs` seconds at `rate` Hz with a trot-like
+/// bounce, so that uploads and analyses have something real to chew on.
+pub fn recording(secs: f64, rate: f64) -> Recording {
+    let n = (secs * rate) as usize;
+    let mut r = Recording {
+        sample_rate_hz: rate,
+        ..Recording::default()
+    };
+    for i in 0..n {
+        let t = i as f64 / rate;
+        let w = 2.0 * std::f64::consts::PI * 2.8 * t;
+        r.t.push(t);
+        r.acc[0].push(0.3 * w.cos());
+        r.acc[1].push(0.2 * (w / 2.0).sin());
+        r.acc[2].push(9.81 + 3.0 * w.sin());
+        r.gyro[0].push(5.0 * (w / 2.0).sin());
+        r.gyro[1].push(8.0 * w.cos());
+        r.gyro[2].push(1.5);
+    }
+    r
+}
+
+/// Registers and logs in `email` through the API at `base`; returns the
+/// bearer token and the user id. Panics (failing the test) on any other answer.
+pub async fn sign_up(http: &reqwest::Client, base: &str, email: &str) -> (String, Uuid) {
+    let creds = serde_json::json!({"email": email, "password": "correct horse battery"});
+    let r = http
+        .post(format!("{base}/v1/auth/register"))
+        .json(&creds)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("register: {e}"));
+    let status = r.status();
+    assert_eq!(
+        status,
+        reqwest::StatusCode::CREATED,
+        "register: {}",
+        r.text().await.unwrap_or_default()
+    );
+    let r = http
+        .post(format!("{base}/v1/auth/login"))
+        .json(&creds)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("login: {e}"));
+    assert_eq!(r.status(), reqwest::StatusCode::OK, "login");
+    let v: serde_json::Value = r.json().await.unwrap_or_else(|e| panic!("login json: {e}"));
+    let id = v["user"]["id"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no user id in {v}"));
+    let token = v["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no token in {v}"))
+        .to_owned();
+    (token, id)
+}
+
+/// Creates a horse named `name`; returns its id.
+pub async fn create_horse(http: &reqwest::Client, base: &str, token: &str, name: &str) -> Uuid {
+    let r = http
+        .post(format!("{base}/v1/horses"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"name": name}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("create horse: {e}"));
+    assert_eq!(r.status(), reqwest::StatusCode::CREATED, "create horse");
+    let v: serde_json::Value = r.json().await.unwrap_or_else(|e| panic!("horse json: {e}"));
+    v["id"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no horse id in {v}"))
 }

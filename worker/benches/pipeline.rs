@@ -19,9 +19,9 @@ use std::time::{Duration, Instant};
 
 use api::{ApiConfig, Application};
 use reqwest::Client;
-use serde_json::{Value, json};
+use serde_json::Value;
 use shared::config::Env;
-use shared::testkit::{AMQP, Scratch, eventually};
+use shared::testkit::{AMQP, Scratch, create_horse, eventually, sign_up};
 use sqlx::PgPool;
 use tokio::sync::oneshot;
 use uuid::Uuid;
@@ -75,36 +75,8 @@ async fn stack(workers: usize, skip_analysis: bool) -> Stack {
     let db = PgPool::connect(&scratch.db_url()).await.expect("pool");
     let http = Client::new();
     let email = format!("{}@example.com", Uuid::new_v4().simple());
-    let creds = json!({"email": email, "password": "correct horse battery"});
-    http.post(format!("{base}/v1/auth/register"))
-        .json(&creds)
-        .send()
-        .await
-        .expect("register");
-    let login: Value = http
-        .post(format!("{base}/v1/auth/login"))
-        .json(&creds)
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("json");
-    let token = login["token"].as_str().expect("token").to_owned();
-    let horse: Value = http
-        .post(format!("{base}/v1/horses"))
-        .bearer_auth(&token)
-        .json(&json!({"name": "Bench"}))
-        .send()
-        .await
-        .expect("horse")
-        .json()
-        .await
-        .expect("json");
-    let horse = horse["id"]
-        .as_str()
-        .and_then(|s| s.parse().ok())
-        .expect("horse id");
+    let (token, _) = sign_up(&http, &base, &email).await;
+    let horse = create_horse(&http, &base, &token, "Bench").await;
     let workers = (0..workers)
         .map(|_| {
             let port = std::net::TcpListener::bind("127.0.0.1:0")

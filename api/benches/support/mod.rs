@@ -15,13 +15,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use reqwest::{Client, StatusCode};
-use serde_json::{Value, json};
-use shared::sensor::{self, Recording};
+use serde_json::Value;
+use shared::sensor;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use uuid::Uuid;
 
-pub use shared::testkit::{AMQP, Scratch};
+pub use shared::testkit::{AMQP, Scratch, recording};
 pub const BINARY_CT: &str = "application/vnd.hoofbeat.imu";
 pub const MB: f64 = 1_000_000.0;
 
@@ -175,43 +175,15 @@ pub fn http() -> Client {
         .expect("client")
 }
 
-/// Registers and logs in a new user; returns the bearer token.
+/// Registers and logs in a fresh user; returns its token.
 pub async fn user(http: &Client, base: &str) -> String {
     let email = format!("bench-{}@example.com", Uuid::new_v4().simple());
-    let creds = json!({"email": email, "password": "correct horse battery"});
-    let r = http
-        .post(format!("{base}/v1/auth/register"))
-        .json(&creds)
-        .send()
-        .await
-        .expect("register");
-    assert_eq!(r.status(), StatusCode::CREATED, "register");
-    let r = http
-        .post(format!("{base}/v1/auth/login"))
-        .json(&creds)
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(r.status(), StatusCode::OK, "login");
-    let v: Value = r.json().await.expect("login json");
-    v["token"].as_str().expect("token").to_owned()
+    shared::testkit::sign_up(http, base, &email).await.0
 }
 
 /// Creates a horse; returns its id.
 pub async fn horse(http: &Client, base: &str, token: &str) -> Uuid {
-    let r = http
-        .post(format!("{base}/v1/horses"))
-        .bearer_auth(token)
-        .json(&json!({"name": "Bench Mare"}))
-        .send()
-        .await
-        .expect("create horse");
-    assert_eq!(r.status(), StatusCode::CREATED, "create horse");
-    let v: Value = r.json().await.expect("horse json");
-    v["id"]
-        .as_str()
-        .and_then(|s| s.parse().ok())
-        .expect("horse id")
+    shared::testkit::create_horse(http, base, token, "Bench Mare").await
 }
 
 /// Uploads a binary body; returns (status, session id if accepted).
@@ -236,27 +208,6 @@ pub async fn upload(
     let v: Value = r.json().await.unwrap_or(Value::Null);
     let id = v["session"]["id"].as_str().and_then(|s| s.parse().ok());
     (status, id)
-}
-
-/// A plausible recording (same shape as the API test harness): `secs` at `rate` Hz.
-pub fn recording(secs: f64, rate: f64) -> Recording {
-    let n = (secs * rate) as usize;
-    let mut r = Recording {
-        sample_rate_hz: rate,
-        ..Recording::default()
-    };
-    for i in 0..n {
-        let t = i as f64 / rate;
-        let w = 2.0 * std::f64::consts::PI * 2.8 * t;
-        r.t.push(t);
-        r.acc[0].push(0.3 * w.cos());
-        r.acc[1].push(0.2 * (w / 2.0).sin());
-        r.acc[2].push(9.81 + 3.0 * w.sin());
-        r.gyro[0].push(5.0 * (w / 2.0).sin());
-        r.gyro[1].push(8.0 * w.cos());
-        r.gyro[2].push(1.5);
-    }
-    r
 }
 
 /// A binary (`application/vnd.hoofbeat.imu`) body of `secs` seconds at 100 Hz.

@@ -118,6 +118,20 @@ fn check_birth_year(year: Option<i32>) -> ApiResult<()> {
     }
 }
 
+/// 404 unless the horse exists and belongs to the caller: the check every
+/// route under a horse makes before touching what hangs off it.
+pub async fn ensure_owned(state: &AppState, user: &AuthUser, horse_id: Uuid) -> ApiResult<()> {
+    let found: Option<(i32,)> =
+        sqlx::query_as("SELECT 1 FROM horses WHERE id = $1 AND owner_id = $2")
+            .bind(horse_id)
+            .bind(user.id)
+            .fetch_optional(&state.db)
+            .await?;
+    found
+        .map(|_| ())
+        .ok_or_else(|| ApiError::not_found("horse"))
+}
+
 const COLUMNS: &str = "id, name, breed, birth_year, notes, created_at, updated_at";
 
 /// Register a horse.

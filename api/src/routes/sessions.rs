@@ -22,6 +22,7 @@ use uuid::Uuid;
 use crate::auth::{AuthUser, hex};
 use crate::error::{ApiError, ApiResult, ErrorCode, Problem};
 use crate::extract::{Json, Path, Query};
+use crate::routes::horses::ensure_owned;
 use crate::routes::jobs::{JOB_COLUMNS, JobView};
 use crate::state::AppState;
 use crate::upload::{self, Encoding, Prepared};
@@ -216,18 +217,6 @@ async fn load_session(state: &AppState, user: &AuthUser, session_id: Uuid) -> Ap
         .ok_or_else(|| ApiError::not_found("session"))
 }
 
-async fn check_horse(state: &AppState, user: &AuthUser, horse_id: Uuid) -> ApiResult<()> {
-    let found: Option<(i32,)> =
-        sqlx::query_as("SELECT 1 FROM horses WHERE id = $1 AND owner_id = $2")
-            .bind(horse_id)
-            .bind(user.id)
-            .fetch_optional(&state.db)
-            .await?;
-    found
-        .map(|_| ())
-        .ok_or_else(|| ApiError::not_found("horse"))
-}
-
 /// Where to poll after an upload.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Links {
@@ -384,7 +373,7 @@ async fn upload_session(
         .await
         .map_err(ApiError::internal)?
     };
-    let ((), prepared) = tokio::try_join!(check_horse(&state, &user, horse_id), validate)?;
+    let ((), prepared) = tokio::try_join!(ensure_owned(&state, &user, horse_id), validate)?;
     let started_at = match (params.started_at, prepared.started_at_unix_ms) {
         (Some(t), _) => t,
         (None, Some(ms)) => Utc.timestamp_millis_opt(ms).single().ok_or_else(|| {
@@ -600,7 +589,7 @@ async fn list_sessions(
         ));
     }
     let cursor = params.cursor.as_deref().map(parse_cursor).transpose()?;
-    check_horse(&state, &user, horse_id).await?;
+    ensure_owned(&state, &user, horse_id).await?;
     let mut rows: Vec<SessionRow> = sqlx::query_as(AssertSqlSafe(format!(
         "{SESSION_SELECT} WHERE s.horse_id = $1 AND s.owner_id = $2
            AND ($3::timestamptz IS NULL OR (s.started_at, s.id) < ($3, $4))

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Json, Path};
+use crate::routes::horses::ensure_owned;
 use crate::state::AppState;
 
 /// Routes of this module.
@@ -49,13 +50,7 @@ async fn get_trends(
     user: AuthUser,
     Path(horse_id): Path<Uuid>,
 ) -> ApiResult<Json<Trends>> {
-    let owned: Option<(i32,)> =
-        sqlx::query_as("SELECT 1 FROM horses WHERE id = $1 AND owner_id = $2")
-            .bind(horse_id)
-            .bind(user.id)
-            .fetch_optional(&state.db)
-            .await?;
-    owned.ok_or_else(|| ApiError::not_found("horse"))?;
+    ensure_owned(&state, &user, horse_id).await?;
     let rows: Vec<(String, i32, DateTime<Utc>, String)> = sqlx::query_as(
         "SELECT algorithm_version, session_count, computed_at, result::text FROM horse_trends
          WHERE horse_id = $1 ORDER BY computed_at DESC",

@@ -5,12 +5,13 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use api::{ApiConfig, Application};
-use reqwest::{Client, Response, StatusCode};
-use serde_json::{Value, json};
+use reqwest::{Client, Response};
+use serde_json::Value;
 use shared::amqp::Topology;
 use shared::config::Env;
-use shared::sensor::{self, Recording};
-pub use shared::testkit::{AMQP, Proxy, Scratch, eventually};
+use shared::sensor;
+pub use shared::testkit::{AMQP, Proxy, Scratch, eventually, recording};
+use shared::testkit::{create_horse, sign_up};
 use sqlx::PgPool;
 use tokio::sync::oneshot;
 use uuid::Uuid;
@@ -135,46 +136,11 @@ impl TestApp {
 
     /// Registers and logs in a new user; returns (token, user id).
     pub async fn user(&self, email: &str) -> (String, Uuid) {
-        let creds = json!({"email": email, "password": "correct horse battery"});
-        let r = self
-            .http
-            .post(self.url("/v1/auth/register"))
-            .json(&creds)
-            .send()
-            .await
-            .expect("register");
-        assert_eq!(
-            r.status(),
-            StatusCode::CREATED,
-            "{}",
-            r.text().await.unwrap_or_default()
-        );
-        let r = self
-            .http
-            .post(self.url("/v1/auth/login"))
-            .json(&creds)
-            .send()
-            .await
-            .expect("login");
-        assert_eq!(r.status(), StatusCode::OK);
-        let v: Value = r.json().await.expect("login json");
-        let id = v["user"]["id"]
-            .as_str()
-            .and_then(|s| s.parse().ok())
-            .expect("user id");
-        (v["token"].as_str().expect("token").to_owned(), id)
+        sign_up(&self.http, &self.base, email).await
     }
 
     pub async fn horse(&self, token: &str, name: &str) -> Uuid {
-        let r = self
-            .post_json(token, "/v1/horses", &json!({"name": name}))
-            .await;
-        assert_eq!(r.status(), StatusCode::CREATED);
-        let v: Value = r.json().await.expect("horse json");
-        v["id"]
-            .as_str()
-            .and_then(|s| s.parse().ok())
-            .expect("horse id")
+        create_horse(&self.http, &self.base, token, name).await
     }
 
     /// Uploads samples; `content_type` selects the format.
@@ -207,27 +173,6 @@ impl Drop for TestApp {
             let _ = s.send(());
         }
     }
-}
-
-/// A plausible recording: `secs` seconds at `rate` Hz, trot-like bounce.
-pub fn recording(secs: f64, rate: f64) -> Recording {
-    let n = (secs * rate) as usize;
-    let mut r = Recording {
-        sample_rate_hz: rate,
-        ..Recording::default()
-    };
-    for i in 0..n {
-        let t = i as f64 / rate;
-        let w = 2.0 * std::f64::consts::PI * 2.8 * t;
-        r.t.push(t);
-        r.acc[0].push(0.3 * w.cos());
-        r.acc[1].push(0.2 * (w / 2.0).sin());
-        r.acc[2].push(9.81 + 3.0 * w.sin());
-        r.gyro[0].push(5.0 * (w / 2.0).sin());
-        r.gyro[1].push(8.0 * w.cos());
-        r.gyro[2].push(1.5);
-    }
-    r
 }
 
 pub fn csv_body(secs: f64) -> Vec<u8> {

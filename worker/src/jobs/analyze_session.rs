@@ -9,22 +9,33 @@ use uuid::Uuid;
 use super::{JobError, compute_trend, mark_succeeded};
 use crate::Ctx;
 
-/// Analyses the samples as stored: the same bytes, decoder and analysis as
-/// `hoofbeat analyze --format json`, so both produce identical documents.
+/// Decodes the samples as stored (`session_data`): the same bytes and decoder
+/// as `hoofbeat analyze` reading the uploaded file.
+fn decode_stored(
+    format: &str,
+    encoding: &str,
+    byte_len: i64,
+    data: &[u8],
+) -> Result<sensor::Recording, String> {
+    let format: Format = format.parse().map_err(|e| format!("stored format: {e}"))?;
+    let len = usize::try_from(byte_len).map_err(|_| "stored length out of range".to_owned())?;
+    let bytes = sensor::stored_bytes(data, encoding, len)
+        .map_err(|e| format!("stored samples unreadable: {e}"))?;
+    sensor::decode(format, &bytes)
+        .map(|d| d.recording)
+        .map_err(|e| format!("stored samples invalid: {e}"))
+}
+
+/// Analyses the samples as stored, so that worker and CLI produce identical
+/// documents; returns the algorithm version and the document.
 pub fn analyse_stored(
     format: &str,
     encoding: &str,
     byte_len: i64,
     data: &[u8],
 ) -> Result<(String, Vec<u8>), String> {
-    let format: Format = format.parse().map_err(|e| format!("stored format: {e}"))?;
-    let len = usize::try_from(byte_len).map_err(|_| "stored length out of range".to_owned())?;
-    let bytes = sensor::stored_bytes(data, encoding, len)
-        .map_err(|e| format!("stored samples unreadable: {e}"))?;
-    let decoded =
-        sensor::decode(format, &bytes).map_err(|e| format!("stored samples invalid: {e}"))?;
-    let analysis =
-        analysis::analyze(&decoded.recording).map_err(|e| format!("analysis failed: {e}"))?;
+    let recording = decode_stored(format, encoding, byte_len, data)?;
+    let analysis = analysis::analyze(&recording).map_err(|e| format!("analysis failed: {e}"))?;
     Ok((
         analysis.algorithm_version.clone(),
         analysis::to_json(&analysis),
@@ -84,13 +95,8 @@ async fn skip_analysis(
     data: Vec<u8>,
 ) -> Result<(), JobError> {
     let (format, encoding) = (format.to_owned(), encoding.to_owned());
-    crate::runner::run(&ctx.pool, move || -> Result<usize, String> {
-        let format: Format = format.parse().map_err(|e| format!("stored format: {e}"))?;
-        let len = usize::try_from(byte_len).map_err(|_| "stored length out of range".to_owned())?;
-        let bytes = sensor::stored_bytes(&data, &encoding, len).map_err(|e| e.to_string())?;
-        sensor::decode(format, &bytes)
-            .map(|d| d.recording.len())
-            .map_err(|e| e.to_string())
+    crate::runner::run(&ctx.pool, move || {
+        decode_stored(&format, &encoding, byte_len, &data).map(|r| r.len())
     })
     .await
     .and_then(|r| r)

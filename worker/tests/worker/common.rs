@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use api::{ApiConfig, Application};
 use reqwest::{Client, StatusCode};
-use serde_json::{Value, json};
+use serde_json::Value;
 use shared::amqp::Topology;
 use shared::config::Env;
-use shared::sensor::Recording;
 pub use shared::testkit::{AMQP, Proxy, Scratch, eventually};
+use shared::testkit::{create_horse, recording, sign_up};
 use sqlx::PgPool;
 use tokio::sync::oneshot;
 use uuid::Uuid;
@@ -207,44 +207,9 @@ impl Env2 {
     /// Registers, logs in, creates a horse: (token, horse id).
     pub async fn rider(&self) -> (String, Uuid) {
         let email = format!("{}@example.com", Uuid::new_v4().simple());
-        let creds = json!({"email": email, "password": "correct horse battery"});
-        let r = self
-            .http
-            .post(self.url("/v1/auth/register"))
-            .json(&creds)
-            .send()
-            .await
-            .expect("register");
-        assert_eq!(r.status(), StatusCode::CREATED);
-        let v: Value = self
-            .http
-            .post(self.url("/v1/auth/login"))
-            .json(&creds)
-            .send()
-            .await
-            .expect("login")
-            .json()
-            .await
-            .expect("json");
-        let token = v["token"].as_str().expect("token").to_owned();
-        let h: Value = self
-            .http
-            .post(self.url("/v1/horses"))
-            .bearer_auth(&token)
-            .json(&json!({"name": "Comet"}))
-            .send()
-            .await
-            .expect("horse")
-            .json()
-            .await
-            .expect("json");
-        (
-            token,
-            h["id"]
-                .as_str()
-                .and_then(|s| s.parse().ok())
-                .expect("horse id"),
-        )
+        let (token, _) = sign_up(&self.http, &self.base, &email).await;
+        let horse = create_horse(&self.http, &self.base, &token, "Comet").await;
+        (token, horse)
     }
 
     /// Uploads a CSV body; returns (session id, job id).
@@ -309,23 +274,9 @@ pub fn session_csv(seed: u64, minutes: f64) -> Vec<u8> {
     shared::sensor::encode_csv(&s.recording)
 }
 
-/// A trivial recording (for tests that only need some job to run).
+/// A short recording (for tests that only need some job to run).
 pub fn tiny_csv() -> Vec<u8> {
-    let mut r = Recording {
-        sample_rate_hz: 50.0,
-        ..Recording::default()
-    };
-    for i in 0..500 {
-        let t = f64::from(i) / 50.0;
-        r.t.push(t);
-        r.acc[0].push(0.1 * (t * 9.0).sin());
-        r.acc[1].push(0.0);
-        r.acc[2].push(9.81 + 2.0 * (t * 17.0).sin());
-        r.gyro[0].push(0.0);
-        r.gyro[1].push(3.0 * (t * 17.0).cos());
-        r.gyro[2].push(0.0);
-    }
-    shared::sensor::encode_csv(&r)
+    shared::sensor::encode_csv(&recording(10.0, 50.0))
 }
 
 /// The `hoofbeat` CLI binary (built on demand when only this package is tested).
