@@ -24,6 +24,7 @@ use shared::sensor::Recording;
 
 pub mod cli;
 pub mod eval;
+pub mod features;
 pub mod filter;
 pub mod gait;
 pub mod jumps;

@@ -9,63 +9,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The five gaits the analysis tells apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Gait {
-    Halt,
-    Walk,
-    Trot,
-    Canter,
-    Gallop,
-}
-
-impl Gait {
-    /// Every gait in table order.
-    pub const ALL: [Gait; 5] = [
-        Gait::Halt,
-        Gait::Walk,
-        Gait::Trot,
-        Gait::Canter,
-        Gait::Gallop,
-    ];
-
-    /// Vertical oscillations of the trunk per stride: two at the symmetric
-    /// gaits (one per diagonal or per hind step), one at canter and gallop.
-    pub fn beats_per_stride(self) -> f64 {
-        match self {
-            Gait::Halt | Gait::Canter | Gait::Gallop => 1.0,
-            Gait::Walk | Gait::Trot => 2.0,
-        }
-    }
-
-    /// Relative effort used for the gait-weighted workload (walk = 1).
-    pub fn workload_weight(self) -> f64 {
-        match self {
-            Gait::Halt => 0.0,
-            Gait::Walk => 1.0,
-            Gait::Trot => 2.0,
-            Gait::Canter => 3.0,
-            Gait::Gallop => 4.0,
-        }
-    }
-
-    /// Lower-case name as used in the JSON document.
-    pub fn name(self) -> &'static str {
-        match self {
-            Gait::Halt => "halt",
-            Gait::Walk => "walk",
-            Gait::Trot => "trot",
-            Gait::Canter => "canter",
-            Gait::Gallop => "gallop",
-        }
-    }
-
-    /// True for canter and gallop, the gaits that have a lead.
-    pub fn has_lead(self) -> bool {
-        matches!(self, Gait::Canter | Gait::Gallop)
-    }
-}
+/// The five gaits the analysis tells apart (defined with the trend inputs,
+/// which share it).
+pub use trend::Gait;
 
 /// Turning direction of a bout (the rein in the riding-school sense: on the
 /// left rein the horse turns left, positive yaw rate).
