@@ -1,6 +1,7 @@
 //! The `hoofbeat` command line: offline analysis, synthetic sessions and the
 //! accuracy evaluation. Needs no server; `main.rs` only calls [`main`].
 
+use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
 use std::fmt::Write as _;
@@ -78,6 +79,60 @@ pub enum Command {
         #[arg(long)]
         details: bool,
     },
+    /// A horse's trend from its session files (or stored analyses), as the server computes it.
+    Trend {
+        /// Session files or directories of them (.csv needs a FILE.meta.json sidecar).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The files are analysis documents (`{"started_at", "result"}`, or bare with a sidecar).
+        #[arg(long)]
+        from_analyses: bool,
+        /// `json` prints the document the server stores (byte for byte).
+        #[arg(long, value_enum, default_value = "table")]
+        format: OutputFormat,
+        /// First day of the window (YYYY-MM-DD, UTC).
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        /// Last day of the window.
+        #[arg(long)]
+        to: Option<NaiveDate>,
+        /// Keep only the day or the week series.
+        #[arg(long, value_enum)]
+        granularity: Option<GranularityArg>,
+    },
+    /// Write synthetic horse histories: CSV sessions with .meta.json start times.
+    GenerateHistory {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 2)]
+        horses: usize,
+        #[arg(long, default_value_t = 8)]
+        weeks: u32,
+        /// Session length in minutes: `M` or `MIN..MAX`.
+        #[arg(long, default_value = "20..45")]
+        minutes: String,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
+    /// Score the trend on generated horse histories; non-zero exit if a target is missed.
+    EvaluateTrends {
+        #[arg(long, default_value_t = 12)]
+        horses: usize,
+        #[arg(long, default_value_t = 8)]
+        weeks: u32,
+        /// Session length in minutes: `M` or `MIN..MAX`.
+        #[arg(long, default_value = "20..45")]
+        minutes: String,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
+}
+
+/// `--granularity` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum GranularityArg {
+    Day,
+    Week,
 }
 
 /// Runs the CLI with the process arguments.
@@ -100,6 +155,41 @@ pub fn run(cli: Cli) -> ExitCode {
             seed,
             rate,
         } => generate(&out, count, minutes, seed, rate),
+        Command::Trend {
+            paths,
+            from_analyses,
+            format,
+            from,
+            to,
+            granularity,
+        } => crate::cli_trend::trend(&crate::cli_trend::TrendArgs {
+            paths,
+            from_analyses,
+            format,
+            from,
+            to,
+            granularity: granularity.map(|g| match g {
+                GranularityArg::Day => trend::Granularity::Day,
+                GranularityArg::Week => trend::Granularity::Week,
+            }),
+        }),
+        Command::GenerateHistory {
+            out,
+            horses,
+            weeks,
+            minutes,
+            seed,
+        } => with_minutes(&minutes, |m| {
+            crate::cli_trend::generate_history(&out, horses, weeks, m, seed)
+        }),
+        Command::EvaluateTrends {
+            horses,
+            weeks,
+            minutes,
+            seed,
+        } => with_minutes(&minutes, |m| {
+            crate::cli_trend::evaluate_trends(horses, weeks, m, seed)
+        }),
         Command::Evaluate {
             count,
             minutes,
@@ -131,6 +221,16 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
+fn with_minutes(s: &str, f: impl FnOnce((f64, f64)) -> ExitCode) -> ExitCode {
+    match parse_minutes(s) {
+        Some(m) => f(m),
+        None => {
+            eprintln!("hoofbeat: --minutes must be M or MIN..MAX with 0 < MIN ≤ MAX ≤ 240");
+            ExitCode::from(2)
+        }
+    }
+}
+
 /// Parses `M` or `MIN..MAX`.
 pub fn parse_minutes(s: &str) -> Option<(f64, f64)> {
     let (lo, hi) = match s.split_once("..") {
@@ -146,9 +246,16 @@ pub fn parse_minutes(s: &str) -> Option<(f64, f64)> {
 /// Decodes and analyses one file; the error names the file (and the line,
 /// through the decoder's issues).
 pub fn analyze_file(path: &Path) -> Result<SessionAnalysis, String> {
+    analyze_file_timed(path).map(|(a, _)| a)
+}
+
+/// Like [`analyze_file`], also giving the start time the file carries
+/// (binary header, JSON `started_at`; Unix ms).
+pub fn analyze_file_timed(path: &Path) -> Result<(SessionAnalysis, Option<i64>), String> {
     let decoded = shared::sensor::decode_file(path, MAX_FILE_BYTES)
         .map_err(|e| format!("{}: {e}", path.display()))?;
-    crate::analyze(&decoded.recording).map_err(|e| format!("{}: {e}", path.display()))
+    let a = crate::analyze(&decoded.recording).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((a, decoded.started_at_unix_ms))
 }
 
 fn analyze_files(files: &[PathBuf], format: OutputFormat, bouts: bool) -> ExitCode {

@@ -23,7 +23,9 @@ use rayon::prelude::*;
 use shared::sensor::Recording;
 
 pub mod cli;
+pub mod cli_trend;
 pub mod eval;
+pub mod eval_trend;
 pub mod features;
 pub mod filter;
 pub mod gait;

@@ -69,7 +69,7 @@ pub struct TrendConfig {
     /// the threshold (hysteresis: no flapping around the limit).
     pub clear_fraction: f64,
     /// Rein balance (left − right)/(left + right) beyond ± this is one-sided
-    /// (0.2 = a 60:40 split).
+    /// (1/3 = a 2:1 split).
     pub rein_one_sided: f64,
     /// … in this many consecutive sessions that turned at the gait …
     pub rein_sessions: u32,
@@ -106,9 +106,9 @@ impl Default for TrendConfig {
             confirm_days: 14,
             confirm_strides: 150,
             clear_fraction: 0.75,
-            rein_one_sided: 0.2,
-            rein_sessions: 4,
-            rein_min_turn_s: 60.0,
+            rein_one_sided: 1.0 / 3.0,
+            rein_sessions: 5,
+            rein_min_turn_s: 120.0,
         }
     }
 }

@@ -11,6 +11,7 @@
 //! analysis code is not used here except [`crate::symmetry::diffs`], the shared
 //! *definition* of MinDiff/MaxDiff applied to the true, noise-free trunk curve.
 
+pub mod history;
 pub mod physics;
 pub mod rng;
 
@@ -113,7 +114,10 @@ struct BoutPlan {
 
 /// Per-horse parameters.
 #[derive(Debug, Clone)]
-struct Horse {
+pub struct Horse {
+    /// The horse's own stride frequencies (walk, trot, canter, gallop) when
+    /// it has a history; single sessions draw each bout's from a wide range.
+    pace: Option<[f64; 4]>,
     walk_amp: f64,
     trot_amp: f64,
     canter: (f64, f64, f64),
@@ -128,6 +132,7 @@ struct Horse {
 impl Horse {
     fn new(rng: &mut Rng) -> Self {
         Horse {
+            pace: None,
             walk_amp: rng.range(0.012, 0.018),
             trot_amp: rng.range(0.025, 0.032),
             canter: (
@@ -219,7 +224,42 @@ fn next_gait(g: Gait, rng: &mut Rng) -> Gait {
     opts[rng.weighted(w)]
 }
 
-fn plan_bout(gait: Gait, horse: &Horse, rng: &mut Rng) -> (BoutPlan, f64) {
+/// Day-to-day changes of a horse, for histories of sessions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionMods {
+    /// Added to the horse's diagonal asymmetry harmonics (m): MinDiff moves
+    /// by about twice `asym_b_m`, MaxDiff by about twice `asym_c_m`.
+    pub asym_b_m: f64,
+    pub asym_c_m: f64,
+    /// Multiplies every stride frequency of the session.
+    pub stride_factor: f64,
+    /// Relative stride-to-stride jitter (SD) and its clamp.
+    pub jitter: f64,
+    pub jitter_limit: f64,
+    /// Start with a walk, then a straight trot on the long side (warm-up).
+    pub warmup: bool,
+}
+
+impl Default for SessionMods {
+    fn default() -> Self {
+        SessionMods {
+            asym_b_m: 0.0,
+            asym_c_m: 0.0,
+            stride_factor: 1.0,
+            jitter: 0.03,
+            jitter_limit: 0.1,
+            warmup: false,
+        }
+    }
+}
+
+fn plan_bout(
+    gait: Gait,
+    horse: &Horse,
+    mods: &SessionMods,
+    rein_override: Option<Rein>,
+    rng: &mut Rng,
+) -> (BoutPlan, f64) {
     use Gait::*;
     let (dur, f, speed, radius) = match gait {
         Halt => (rng.range(8.0, 40.0), 0.0, 0.0, (1.0, 1.0)),
@@ -248,11 +288,19 @@ fn plan_bout(gait: Gait, horse: &Horse, rng: &mut Rng) -> (BoutPlan, f64) {
             (30.0, 50.0),
         ),
     };
+    let f = match (horse.pace, gait) {
+        (Some(p), Walk | Trot | Canter | Gallop) => {
+            let own = p[gait as usize - 1];
+            own * (1.0 + 0.03 * (2.0 * rng.unit() - 1.0)) * mods.stride_factor
+        }
+        _ => f * mods.stride_factor,
+    };
     let rein = if gait == Halt {
         Rein::Straight
     } else {
         [Rein::Straight, Rein::Left, Rein::Right][rng.weighted(&[0.4, 0.3, 0.3])]
     };
+    let rein = rein_override.unwrap_or(rein);
     let yaw_dps = match rein {
         Rein::Straight => 0.0,
         Rein::Left => (speed / rng.range(radius.0, radius.1)).to_degrees(),
@@ -297,10 +345,23 @@ fn plan_bout(gait: Gait, horse: &Horse, rng: &mut Rng) -> (BoutPlan, f64) {
     (plan, dur)
 }
 
-/// Generates one session.
+/// Generates one session of a horse drawn from the seed.
 pub fn generate(cfg: &SynthConfig) -> SynthSession {
     let mut rng = Rng::new(cfg.seed);
     let horse = Horse::new(&mut rng);
+    generate_with(cfg, &horse, &SessionMods::default(), rng)
+}
+
+/// Generates one session of a given horse on a given day.
+fn generate_with(cfg: &SynthConfig, horse: &Horse, mods: &SessionMods, mut rng: Rng) -> SynthSession {
+    let mut horse = horse.clone();
+    horse.asym_b += mods.asym_b_m;
+    horse.asym_c += mods.asym_c_m;
+    let mut forced: std::collections::VecDeque<(Gait, Option<Rein>)> = if mods.warmup {
+        [(Gait::Walk, None), (Gait::Trot, Some(Rein::Straight))].into()
+    } else {
+        Default::default()
+    };
     let total = (cfg.minutes * 60.0).max(1.0);
     let rate = cfg.rate_hz.clamp(
         shared::sensor::MIN_SAMPLE_RATE_HZ,
@@ -315,7 +376,11 @@ pub fn generate(cfg: &SynthConfig) -> SynthSession {
     let mut t = 0.0;
     let mut gait = Gait::Halt;
     while t < total {
-        let (plan, planned) = plan_bout(gait, &horse, &mut rng);
+        let rein_override = forced.front().and_then(|f| (f.0 == gait).then_some(f.1)).flatten();
+        if forced.front().is_some_and(|f| f.0 == gait) {
+            forced.pop_front();
+        }
+        let (plan, planned) = plan_bout(gait, &horse, mods, rein_override, &mut rng);
         let bi = plans.len();
         let start = t;
         let end_plan = (t + planned).min(total);
@@ -371,7 +436,8 @@ pub fn generate(cfg: &SynthConfig) -> SynthSession {
                     });
                     t += shape.total_s();
                 } else {
-                    let d = (1.0 + 0.03 * rng.normal()).clamp(0.9, 1.1) / plan.stride_hz;
+                    let d = (1.0 + mods.jitter * rng.normal())
+                        .clamp(1.0 - mods.jitter_limit, 1.0 + mods.jitter_limit) / plan.stride_hz;
                     cycles.push(Cycle {
                         t0: t,
                         dur: d,
@@ -412,7 +478,10 @@ pub fn generate(cfg: &SynthConfig) -> SynthSession {
             max_diff_mm,
         });
         plans.push(plan);
-        gait = next_gait(gait, &mut rng);
+        gait = match forced.front() {
+            Some(&(g, _)) => g,
+            None => next_gait(gait, &mut rng),
+        };
     }
     let duration = t;
 
