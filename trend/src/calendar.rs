@@ -19,7 +19,7 @@ pub fn day_of(ms: i64) -> NaiveDate {
 
 /// `2026-11-26`.
 pub fn day_label(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
 }
 
 /// Monday of the ISO week of `d`.

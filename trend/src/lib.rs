@@ -46,24 +46,31 @@ pub struct Session<'a> {
     pub key: String,
     pub ms: i64,
     pub day: NaiveDate,
+    /// UTC days since 1970-01-01 (cheap day arithmetic).
+    pub dayno: i64,
     pub f: &'a SessionFeatures,
 }
 
 /// Orders the sessions by start (ties by content, so input order never
 /// matters) and names them.
 pub fn prepare(features: &[SessionFeatures]) -> Vec<Session<'_>> {
-    let mut keyed: Vec<(&SessionFeatures, Vec<u8>)> = features
-        .iter()
-        .map(|f| (f, serde_json::to_vec(f).unwrap_or_default()))
-        .collect();
-    keyed.sort_by(|a, b| {
-        a.0.started_at_ms
-            .cmp(&b.0.started_at_ms)
-            .then_with(|| a.1.cmp(&b.1))
-    });
+    let mut keyed: Vec<&SessionFeatures> = features.iter().collect();
+    keyed.sort_by_key(|f| f.started_at_ms);
+    // Sessions starting the same millisecond: order them by content.
+    let mut i = 0;
+    while i < keyed.len() {
+        let j = i + keyed[i..]
+            .iter()
+            .take_while(|f| f.started_at_ms == keyed[i].started_at_ms)
+            .count();
+        if j - i > 1 {
+            keyed[i..j].sort_by_cached_key(|f| serde_json::to_vec(f).unwrap_or_default());
+        }
+        i = j;
+    }
     let mut out: Vec<Session<'_>> = Vec::with_capacity(keyed.len());
     let mut same = 1;
-    for (f, _) in keyed {
+    for f in keyed {
         let base = calendar::timestamp(f.started_at_ms);
         let key = match out.last() {
             Some(p) if p.ms == f.started_at_ms => {
@@ -79,6 +86,7 @@ pub fn prepare(features: &[SessionFeatures]) -> Vec<Session<'_>> {
             key,
             ms: f.started_at_ms,
             day: calendar::day_of(f.started_at_ms),
+            dayno: f.started_at_ms.div_euclid(86_400_000),
             f,
         });
     }

@@ -9,7 +9,7 @@
 //! baseline is frozen.
 
 use crate::Session;
-use crate::calendar::{day_label, days_between};
+use crate::calendar::day_label;
 use crate::config::TrendConfig;
 use crate::document::{Alert, Baseline, Evidence, Exclusion, Latest, Metric, Point, Slope};
 use crate::features::Gait;
@@ -235,40 +235,50 @@ fn raw_points(def: &Def, sessions: &[Session], cfg: &TrendConfig) -> Vec<Raw> {
     out
 }
 
-/// The baseline from the usable points before `upto`, within the window.
+/// The baseline from the usable points before `upto`, within the window
+/// of days before `dayno`.
 fn baseline(
     pts: &[Raw],
     usable: &[bool],
     upto: usize,
-    at: chrono::NaiveDate,
+    dayno: i64,
     sessions: &[Session],
     kind: Kind,
     cfg: &TrendConfig,
 ) -> Option<Baseline> {
-    let chosen: Vec<&Raw> = pts[..upto]
-        .iter()
-        .zip(usable)
-        .rev()
-        .filter(|(p, ok)| **ok && days_between(sessions[p.s].day, at) <= i64::from(cfg.baseline_days))
-        .map(|(p, _)| p)
-        .take(cfg.baseline_max_sessions as usize)
-        .collect();
-    let mut days: Vec<chrono::NaiveDate> = chosen.iter().map(|p| sessions[p.s].day).collect();
-    days.dedup();
-    if chosen.len() < cfg.baseline_min_sessions as usize || days.len() < cfg.baseline_min_days as usize
-    {
+    let max = cfg.baseline_max_sessions as usize;
+    let mut chosen: Vec<usize> = Vec::with_capacity(max);
+    for k in (0..upto).rev() {
+        let s = &sessions[pts[k].s];
+        if dayno - s.dayno > i64::from(cfg.baseline_days) || chosen.len() == max {
+            break;
+        }
+        if usable[k] {
+            chosen.push(k);
+        }
+    }
+    let mut days = 0u32;
+    let mut last_day = None;
+    for &k in &chosen {
+        let d = sessions[pts[k].s].dayno;
+        if last_day != Some(d) {
+            days += 1;
+            last_day = Some(d);
+        }
+    }
+    if chosen.len() < cfg.baseline_min_sessions as usize || days < cfg.baseline_min_days {
         return None;
     }
-    let values: Vec<f64> = chosen.iter().map(|p| p.value).collect();
+    let values: Vec<f64> = chosen.iter().map(|&k| pts[k].value).collect();
     let (centre, spread) = robust(&values)?;
     let d = kind.decimals();
     Some(Baseline {
         centre: round(centre, d),
         spread: round(spread.max(kind.min_spread()), d + 1),
         sessions: chosen.len() as u32,
-        days: days.len() as u32,
-        from: sessions[chosen[chosen.len() - 1].s].key.clone(),
-        to: sessions[chosen[0].s].key.clone(),
+        days,
+        from: sessions[pts[chosen[chosen.len() - 1]].s].key.clone(),
+        to: sessions[pts[chosen[0]].s].key.clone(),
     })
 }
 
@@ -299,7 +309,7 @@ fn judge(def: &Def, pts: &[Raw], sessions: &[Session], cfg: &TrendConfig) -> (Me
         let s = &sessions[p.s];
         let base = match &open {
             Some(a) => a.baseline.clone(),
-            None => baseline(pts, &usable, i, s.day, sessions, def.kind, cfg),
+            None => baseline(pts, &usable, i, s.dayno, sessions, def.kind, cfg),
         };
         let Some(base) = base else {
             usable[i] = true;
@@ -346,8 +356,7 @@ fn judge(def: &Def, pts: &[Raw], sessions: &[Session], cfg: &TrendConfig) -> (Me
         let confirmed_with = match pending {
             Some((j, sign))
                 if sign == signed.signum()
-                    && days_between(sessions[pts[j].s].day, s.day)
-                        <= i64::from(cfg.confirm_days) =>
+                    && s.dayno - sessions[pts[j].s].dayno <= i64::from(cfg.confirm_days) =>
             {
                 Some(j)
             }
@@ -390,7 +399,7 @@ fn judge(def: &Def, pts: &[Raw], sessions: &[Session], cfg: &TrendConfig) -> (Me
         Some(a) => a.baseline.clone(),
         None => pts
             .last()
-            .and_then(|p| baseline(pts, &usable, pts.len(), sessions[p.s].day, sessions, def.kind, cfg)),
+            .and_then(|p| baseline(pts, &usable, pts.len(), sessions[p.s].dayno, sessions, def.kind, cfg)),
     };
     let latest = points.last().map(|p: &Point| Latest {
         session: p.session.clone(),
@@ -428,12 +437,12 @@ fn point(s: &Session, p: &Raw, deviation: Option<f64>, d: i32) -> Point {
 }
 
 fn slope(pts: &[Raw], sessions: &[Session], cfg: &TrendConfig, d: i32) -> Option<Slope> {
-    let last = sessions[pts.last()?.s].day;
+    let last = sessions[pts.last()?.s].dayno;
     let recent: Vec<&Raw> = pts
         .iter()
-        .filter(|p| days_between(sessions[p.s].day, last) <= i64::from(cfg.slope_days))
+        .filter(|p| last - sessions[p.s].dayno <= i64::from(cfg.slope_days))
         .collect();
-    let mut days: Vec<chrono::NaiveDate> = recent.iter().map(|p| sessions[p.s].day).collect();
+    let mut days: Vec<i64> = recent.iter().map(|p| sessions[p.s].dayno).collect();
     days.dedup();
     if recent.len() < cfg.baseline_min_sessions as usize || days.len() < cfg.baseline_min_days as usize
     {
