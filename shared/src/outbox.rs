@@ -3,14 +3,15 @@
 //! A job row and its outbox row are written in the caller's transaction, so a
 //! job exists exactly when the change that caused it is committed; the API's
 //! relay then publishes the outbox row to RabbitMQ with publisher confirms.
-//! Both the API (uploads, replays) and the worker (trend jobs) enqueue here.
+//! Both the API (uploads, replays, session deletions) and the worker (trend
+//! jobs after an analysis) enqueue here.
 
 use std::collections::BTreeMap;
 
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::jobs::{Job, JobMessage};
+use crate::jobs::{ComputeTrend, Job, JobMessage};
 
 /// What a job is about, for ownership checks and cascading deletes.
 #[derive(Debug, Clone, Copy, Default)]
@@ -63,4 +64,43 @@ pub async fn publish_later(
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// Queues a `compute_trend` job for the horse in the caller's transaction,
+/// unless one is already queued: the partial unique index
+/// `jobs_one_queued_trend` allows at most one, so that many sessions
+/// finishing (or being deleted) together cause one trend run, not a pile of
+/// them. A trend job that is already running does not count: it may have
+/// read the horse's sessions before the caller's change, so a new one is
+/// queued behind it. Returns the new job's message, or `None` when one was
+/// already queued (it will see the caller's change).
+///
+/// `trace_context` is the W3C context to carry (see `telemetry::inject_context`).
+pub async fn enqueue_trend_once(
+    conn: &mut PgConnection,
+    horse_id: Uuid,
+    owner_id: Uuid,
+    trace_context: BTreeMap<String, String>,
+) -> Result<Option<JobMessage>, sqlx::Error> {
+    let job_id = Uuid::now_v7();
+    let job = ComputeTrend { horse_id };
+    let message = JobMessage::new(job_id, &job, trace_context)
+        .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let inserted = sqlx::query(
+        "INSERT INTO jobs (id, kind, version, owner_id, horse_id, payload) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (horse_id) WHERE kind = 'compute_trend' AND status = 'queued' DO NOTHING",
+    )
+    .bind(job_id)
+    .bind(ComputeTrend::KIND)
+    .bind(i32::try_from(ComputeTrend::VERSION).unwrap_or(i32::MAX))
+    .bind(owner_id)
+    .bind(horse_id)
+    .bind(&message.payload)
+    .execute(&mut *conn)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        return Ok(None);
+    }
+    publish_later(conn, &message).await?;
+    Ok(Some(message))
 }

@@ -79,7 +79,7 @@ pub async fn run(ctx: &Ctx, msg: &JobMessage, job: AnalyzeSession) -> Result<(),
     .execute(&mut *tx)
     .await?;
     mark_succeeded(&mut tx, msg.job_id).await?;
-    compute_trend::enqueue_once(&mut tx, horse_id, owner_id).await?;
+    compute_trend::enqueue(&mut tx, horse_id, owner_id).await?;
     tx.commit().await?;
     tracing::info!(%session_id, algorithm_version = %version, "analysis stored");
     Ok(())

@@ -5,10 +5,8 @@
 //! job is real: queued through the outbox, with a status, retries and
 //! dead-lettering like any other.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
-use shared::jobs::{ComputeTrend, Job, JobMessage};
+use shared::jobs::{ComputeTrend, JobMessage};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -18,37 +16,17 @@ use crate::Ctx;
 /// Version of the trend document.
 pub const TREND_VERSION: &str = "trend/0.1.0-summary";
 
-/// Queues a trend job for the horse unless one is already queued (a partial
-/// unique index guarantees at most one), so that many sessions finishing
-/// together cause one trend run, not a pile of them.
-pub async fn enqueue_once(
+/// Queues a trend job for the horse unless one is already queued
+/// (`shared::outbox::enqueue_trend_once`), carrying the current trace.
+pub async fn enqueue(
     tx: &mut PgConnection,
     horse_id: Uuid,
     owner_id: Uuid,
 ) -> Result<(), sqlx::Error> {
-    let job_id = Uuid::now_v7();
-    let job = ComputeTrend { horse_id };
-    let payload = serde_json::to_value(&job).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    let inserted = sqlx::query(
-        "INSERT INTO jobs (id, kind, version, owner_id, horse_id, payload) VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (horse_id) WHERE kind = 'compute_trend' AND status = 'queued' DO NOTHING",
-    )
-    .bind(job_id)
-    .bind(ComputeTrend::KIND)
-    .bind(ComputeTrend::VERSION as i32)
-    .bind(owner_id)
-    .bind(horse_id)
-    .bind(payload)
-    .execute(&mut *tx)
-    .await?;
-    if inserted.rows_affected() == 1 {
-        let trace: BTreeMap<String, String> =
-            shared::telemetry::inject_context(&tracing::Span::current());
-        let message =
-            JobMessage::new(job_id, &job, trace).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-        shared::outbox::publish_later(tx, &message).await?;
-    }
-    Ok(())
+    let trace = shared::telemetry::inject_context(&tracing::Span::current());
+    shared::outbox::enqueue_trend_once(tx, horse_id, owner_id, trace)
+        .await
+        .map(|_| ())
 }
 
 /// Analysed sessions, first and last start, total seconds.
