@@ -629,7 +629,9 @@ async fn get_session(
     load_session(&state, &user, session_id).await.map(Json)
 }
 
-/// Delete a session with its samples, jobs and results.
+/// Delete a session with its samples, jobs, results and trend features. The
+/// horse's trend is recomputed without it (a trend job is queued in the same
+/// transaction, unless one is already queued).
 #[utoipa::path(delete, path = "/v1/sessions/{session_id}", tag = "sessions", security(("bearer" = [])),
     params(("session_id" = Uuid, Path)), responses((status = 204), (status = 404, body = Problem)))]
 async fn delete_session(
@@ -637,14 +639,18 @@ async fn delete_session(
     user: AuthUser,
     Path(session_id): Path<Uuid>,
 ) -> ApiResult<StatusCode> {
-    let done = sqlx::query("DELETE FROM sessions WHERE id = $1 AND owner_id = $2")
-        .bind(session_id)
-        .bind(user.id)
-        .execute(&state.db)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(ApiError::not_found("session"));
-    }
+    let mut tx = state.db.begin().await?;
+    let horse_id: Option<Uuid> = sqlx::query_scalar(
+        "DELETE FROM sessions WHERE id = $1 AND owner_id = $2 RETURNING horse_id",
+    )
+    .bind(session_id)
+    .bind(user.id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let horse_id = horse_id.ok_or_else(|| ApiError::not_found("session"))?;
+    let trace = shared::telemetry::inject_context(&tracing::Span::current());
+    outbox::enqueue_trend_once(&mut tx, horse_id, user.id, trace).await?;
+    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -254,11 +254,18 @@ async fn list_sessions_with_cursor_pagination_and_delete() {
         "not_found",
     )
     .await;
-    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs")
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE kind = 'analyze_session'")
         .fetch_one(&app.db)
         .await
         .unwrap();
     assert_eq!(left, 4, "the session's job went with it");
+    let trend: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM jobs WHERE kind = 'compute_trend' AND status = 'queued'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(trend, 1, "the horse's trend is recomputed without it");
 }
 
 #[tokio::test]
