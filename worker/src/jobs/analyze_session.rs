@@ -1,7 +1,9 @@
 //! `analyze_session`: load a session's samples, run the aggregation on the
-//! rayon pool, store the result and mark the job succeeded in one
-//! transaction, and queue (at most one) trend job for the horse.
+//! rayon pool, store the result and the session's trend features and mark
+//! the job succeeded in one transaction, and queue (at most one) trend job
+//! for the horse.
 
+use chrono::{DateTime, Utc};
 use shared::jobs::{AnalyzeSession, JobMessage};
 use shared::sensor::{self, Format};
 use uuid::Uuid;
@@ -26,6 +28,17 @@ fn decode_stored(
         .map_err(|e| format!("stored samples invalid: {e}"))
 }
 
+/// Analyses the samples as stored.
+fn analyse_recording(
+    format: &str,
+    encoding: &str,
+    byte_len: i64,
+    data: &[u8],
+) -> Result<analysis::SessionAnalysis, String> {
+    let recording = decode_stored(format, encoding, byte_len, data)?;
+    analysis::analyze(&recording).map_err(|e| format!("analysis failed: {e}"))
+}
+
 /// Analyses the samples as stored, so that worker and CLI produce identical
 /// documents; returns the algorithm version and the document.
 pub fn analyse_stored(
@@ -34,39 +47,133 @@ pub fn analyse_stored(
     byte_len: i64,
     data: &[u8],
 ) -> Result<(String, Vec<u8>), String> {
-    let recording = decode_stored(format, encoding, byte_len, data)?;
-    let analysis = analysis::analyze(&recording).map_err(|e| format!("analysis failed: {e}"))?;
+    let analysis = analyse_recording(format, encoding, byte_len, data)?;
     Ok((
         analysis.algorithm_version.clone(),
         analysis::to_json(&analysis),
     ))
 }
 
+/// What one analysis stores.
+#[derive(Debug)]
+pub struct Analysed {
+    /// Version of the analysis algorithms.
+    pub version: String,
+    /// The analysis document, exactly as [`analyse_stored`] gives it.
+    pub document: String,
+    /// The session's trend inputs, derived from the analysis.
+    pub features: trend::SessionFeatures,
+    /// Their JSON, as stored in `session_features`.
+    pub features_json: String,
+}
+
+/// The session start as the trend sees it: Unix milliseconds (Postgres keeps
+/// microseconds; `hoofbeat trend` and the stored features use milliseconds).
+pub fn started_at_ms(started_at: DateTime<Utc>) -> i64 {
+    started_at.timestamp_millis()
+}
+
+/// The trend features of an analysis, with their stored JSON.
+pub fn features_of(
+    analysis: &analysis::SessionAnalysis,
+    started_at_ms: i64,
+) -> Result<(trend::SessionFeatures, String), String> {
+    let features = analysis::features::from_analysis(analysis, started_at_ms);
+    let json = serde_json::to_string(&features)
+        .map_err(|e| format!("session features do not serialise: {e}"))?;
+    Ok((features, json))
+}
+
+/// Analyses the stored samples of a session that started at `started_at_ms`
+/// and derives its trend features.
+pub fn analyse_session(
+    format: &str,
+    encoding: &str,
+    byte_len: i64,
+    data: &[u8],
+    started_at_ms: i64,
+) -> Result<Analysed, String> {
+    let analysis = analyse_recording(format, encoding, byte_len, data)?;
+    let document = String::from_utf8(analysis::to_json(&analysis))
+        .map_err(|e| format!("analysis output is not UTF-8: {e}"))?;
+    let (features, features_json) = features_of(&analysis, started_at_ms)?;
+    Ok(Analysed {
+        version: analysis.algorithm_version,
+        document,
+        features,
+        features_json,
+    })
+}
+
+/// Stores a session's trend features, replacing a row that differs (another
+/// analysis version or features layout). Idempotent: the same analysis
+/// gives the same row, and an identical row is left untouched.
+pub async fn upsert_features(
+    conn: &mut sqlx::PgConnection,
+    session_id: Uuid,
+    horse_id: Uuid,
+    features: &trend::SessionFeatures,
+    features_json: &str,
+) -> Result<(), sqlx::Error> {
+    let started_at = DateTime::<Utc>::from_timestamp_millis(features.started_at_ms)
+        .ok_or_else(|| sqlx::Error::Protocol("session start out of range".into()))?;
+    sqlx::query(
+        "INSERT INTO session_features (session_id, horse_id, started_at, analysis_version, features_version, features)
+         VALUES ($1, $2, $3, $4, $5, $6::json)
+         ON CONFLICT (session_id) DO UPDATE SET horse_id = excluded.horse_id, started_at = excluded.started_at,
+             analysis_version = excluded.analysis_version, features_version = excluded.features_version,
+             features = excluded.features
+         WHERE (session_features.features::text, session_features.horse_id, session_features.started_at,
+                session_features.analysis_version, session_features.features_version)
+               IS DISTINCT FROM (excluded.features::text, excluded.horse_id, excluded.started_at,
+                excluded.analysis_version, excluded.features_version)",
+    )
+    .bind(session_id)
+    .bind(horse_id)
+    .bind(started_at)
+    .bind(&features.analysis_version)
+    .bind(i32::try_from(features.features_version).unwrap_or(i32::MAX))
+    .bind(features_json)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// format, encoding, byte_len, data, horse_id, owner_id, started_at.
+type StoredSession = (String, String, i64, Vec<u8>, Uuid, Uuid, DateTime<Utc>);
+
 /// Runs one attempt.
 pub async fn run(ctx: &Ctx, msg: &JobMessage, job: AnalyzeSession) -> Result<(), JobError> {
     let session_id = job.session_id;
     tracing::Span::current().record("session_id", tracing::field::display(session_id));
-    let row: Option<(String, String, i64, Vec<u8>, Uuid, Uuid)> = sqlx::query_as(
-        "SELECT d.format, d.encoding, d.byte_len, d.data, s.horse_id, s.owner_id
+    let row: Option<StoredSession> = sqlx::query_as(
+        "SELECT d.format, d.encoding, d.byte_len, d.data, s.horse_id, s.owner_id, s.started_at
          FROM session_data d JOIN sessions s ON s.id = d.session_id WHERE d.session_id = $1",
     )
     .bind(session_id)
     .fetch_optional(&ctx.db)
     .await?;
-    let (format, encoding, byte_len, data, horse_id, owner_id) = row.ok_or(JobError::Gone)?;
+    let (format, encoding, byte_len, data, horse_id, owner_id, started_at) =
+        row.ok_or(JobError::Gone)?;
     if ctx.config.bench_skip_analysis {
         return skip_analysis(ctx, msg, &format, &encoding, byte_len, data).await;
     }
 
-    let (version, document) = crate::runner::run(&ctx.pool, move || {
-        analyse_stored(&format, &encoding, byte_len, &data)
+    let started_at_ms = started_at_ms(started_at);
+    let Analysed {
+        version,
+        document,
+        features,
+        features_json,
+    } = crate::runner::run(&ctx.pool, move || {
+        analyse_session(&format, &encoding, byte_len, &data, started_at_ms)
     })
     .await
     .and_then(|r| r)
     .map_err(JobError::Failed)?;
-    let document = String::from_utf8(document)
-        .map_err(|e| JobError::Failed(format!("analysis output is not UTF-8: {e}")))?;
 
+    // Result, features, job status and the trend job: all or nothing, so a
+    // duplicate delivery or a replay has the effect of one run.
     let mut tx = ctx.db.begin().await?;
     sqlx::query(
         "INSERT INTO analysis_results (session_id, algorithm_version, job_id, result) VALUES ($1, $2, $3, $4::json)
@@ -78,6 +185,7 @@ pub async fn run(ctx: &Ctx, msg: &JobMessage, job: AnalyzeSession) -> Result<(),
     .bind(&document)
     .execute(&mut *tx)
     .await?;
+    upsert_features(&mut tx, session_id, horse_id, &features, &features_json).await?;
     mark_succeeded(&mut tx, msg.job_id).await?;
     compute_trend::enqueue(&mut tx, horse_id, owner_id).await?;
     tx.commit().await?;

@@ -83,7 +83,8 @@ async fn upload_ends_with_a_stored_result_equal_to_the_cli_output() {
     })
     .await
     .expect("trend computed");
-    assert_eq!(trend["trends"][0]["result"]["analysed_sessions"], 1);
+    assert_eq!(trend["trends"][0]["algorithm_version"], trend::TREND_VERSION);
+    assert_eq!(trend["trends"][0]["result"]["sessions"], 1);
     let m = worker.metrics().await;
     assert!(
         m.contains(r#"hoofbeat_worker_jobs_total{kind="analyze_session",outcome="succeeded"} 1"#),
