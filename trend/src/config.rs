@@ -62,9 +62,12 @@ pub struct TrendConfig {
     /// direction within this many days …
     pub confirm_days: u32,
     /// … or, for asymmetry, by one session with at least this many
-    /// straight-trot strides whose confidence interval stays past the
-    /// threshold.
+    /// straight-trot strides over at least three stretches, whose confidence
+    /// interval stays past `confirm_strong_factor` × the threshold (a
+    /// session can be biased as a whole — a shifted mount, an odd surface —
+    /// which its own interval cannot show, hence the margin).
     pub confirm_strides: u32,
+    pub confirm_strong_factor: f64,
     /// An open alert clears when the value comes back within this share of
     /// the threshold (hysteresis: no flapping around the limit).
     pub clear_fraction: f64,
@@ -105,6 +108,7 @@ impl Default for TrendConfig {
             regularity_floor: 0.05,
             confirm_days: 14,
             confirm_strides: 150,
+            confirm_strong_factor: 2.0,
             clear_fraction: 0.75,
             rein_one_sided: 1.0 / 3.0,
             rein_sessions: 5,

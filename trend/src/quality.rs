@@ -97,6 +97,8 @@ struct Raw {
     value: f64,
     ci: Option<f64>,
     strides: u32,
+    /// Straight-trot stretches behind a symmetry value (0 otherwise).
+    stretches: u32,
 }
 
 /// Exclusions of whole sessions and of single figures.
@@ -208,7 +210,7 @@ fn raw_points(def: &Def, sessions: &[Session], cfg: &TrendConfig) -> Vec<Raw> {
                     } else {
                         (y.max_diff_mm, y.max_diff_ci_mm)
                     };
-                    (v, ci, y.strides)
+                    (v, ci, y.strides, y.stretches)
                 }),
             _ => s
                 .f
@@ -220,15 +222,16 @@ fn raw_points(def: &Def, sessions: &[Session], cfg: &TrendConfig) -> Vec<Raw> {
                         Kind::Regularity => g.regularity,
                         _ => g.elevation_cm,
                     };
-                    (v, None, g.strides)
+                    (v, None, g.strides, 0)
                 }),
         };
-        if let Some((value, ci, strides)) = point.filter(|p| p.0.is_finite()) {
+        if let Some((value, ci, strides, stretches)) = point.filter(|p| p.0.is_finite()) {
             out.push(Raw {
                 s: i,
                 value,
                 ci,
                 strides,
+                stretches,
             });
         }
     }
@@ -350,9 +353,11 @@ fn judge(def: &Def, pts: &[Raw], sessions: &[Session], cfg: &TrendConfig) -> (Me
             usable[i] = true;
             continue;
         }
-        let strong = p.strides >= cfg.confirm_strides
-            && p.ci.is_some_and(|h| signed.abs() - h > thr)
-            && two_sided;
+        let strong = two_sided
+            && p.strides >= cfg.confirm_strides
+            && p.stretches >= 3
+            && p.ci
+                .is_some_and(|h| signed.abs() - h > cfg.confirm_strong_factor * thr);
         let confirmed_with = match pending {
             Some((j, sign))
                 if sign == signed.signum()
