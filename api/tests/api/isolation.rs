@@ -24,6 +24,9 @@ async fn another_users_objects_are_not_found() {
         format!("/v1/horses/{horse}"),
         format!("/v1/horses/{horse}/sessions"),
         format!("/v1/horses/{horse}/trends"),
+        format!("/v1/horses/{horse}/trends?from=2026-11-01&granularity=week"),
+        format!("/v1/horses/{horse}/alerts"),
+        format!("/v1/horses/{horse}/alerts?status=all"),
         format!("/v1/sessions/{session}"),
         format!("/v1/sessions/{session}/raw"),
         format!("/v1/sessions/{session}/analysis"),
@@ -86,5 +89,6 @@ async fn another_users_objects_are_not_found() {
         .json()
         .await
         .unwrap();
-    assert_eq!(trends["trends"], json!([]));
+    assert_eq!(trends["status"], "none");
+    assert_eq!(trends["trend"], Value::Null);
 }

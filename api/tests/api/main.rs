@@ -10,4 +10,5 @@ mod isolation;
 mod ops;
 mod outbox;
 mod sessions;
+mod trends;
 mod uploads;

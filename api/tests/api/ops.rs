@@ -62,6 +62,7 @@ async fn probes_metrics_openapi_and_unknown_routes() {
         "/v1/sessions/{session_id}/analysis",
         "/v1/jobs/{job_id}",
         "/v1/horses/{horse_id}/trends",
+        "/v1/horses/{horse_id}/alerts",
         "/v1/admin/jobs/{job_id}/replay",
     ] {
         assert!(

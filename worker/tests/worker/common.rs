@@ -214,10 +214,23 @@ impl Env2 {
 
     /// Uploads a CSV body; returns (session id, job id).
     pub async fn upload(&self, token: &str, horse: Uuid, csv: Vec<u8>) -> (Uuid, Uuid) {
+        self.upload_at(token, horse, csv, "2026-11-26T09:00:00Z")
+            .await
+    }
+
+    /// Uploads a CSV body of a session that started at `started_at` (RFC
+    /// 3339); returns (session id, job id).
+    pub async fn upload_at(
+        &self,
+        token: &str,
+        horse: Uuid,
+        csv: Vec<u8>,
+        started_at: &str,
+    ) -> (Uuid, Uuid) {
         let r = self
             .http
             .post(self.url(&format!(
-                "/v1/horses/{horse}/sessions?started_at=2026-11-26T09:00:00Z"
+                "/v1/horses/{horse}/sessions?started_at={started_at}"
             )))
             .bearer_auth(token)
             .header("content-type", "text/csv")
@@ -292,4 +305,78 @@ pub fn cli_binary() -> PathBuf {
         assert!(status.success());
     }
     bin
+}
+
+/// `GET /v1/horses/{horse}/trends{query}`: the answer, and its `trend` member
+/// exactly as sent (`None` when null).
+pub async fn get_trend(
+    env: &Env2,
+    token: &str,
+    horse: Uuid,
+    query: &str,
+) -> (Value, Option<String>) {
+    #[derive(serde::Deserialize)]
+    struct Raw {
+        trend: Option<Box<serde_json::value::RawValue>>,
+    }
+    let r = env
+        .http
+        .get(env.url(&format!("/v1/horses/{horse}/trends{query}")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("trends");
+    assert_eq!(r.status(), StatusCode::OK);
+    let body = r.text().await.expect("body");
+    let raw: Raw = serde_json::from_str(&body).expect("trend answer");
+    let v: Value = serde_json::from_str(&body).expect("trend answer");
+    (v, raw.trend.map(|t| t.get().to_owned()))
+}
+
+/// Waits until the stored trend covers `sessions` sessions; returns the
+/// answer and the raw document.
+pub async fn wait_trend(
+    env: &Env2,
+    token: &str,
+    horse: Uuid,
+    sessions: u64,
+    within: Duration,
+) -> (Value, String) {
+    let found = eventually(within, || async {
+        let (v, raw) = get_trend(env, token, horse, "").await;
+        (v["status"] == "ready" && v["trend"]["sessions"].as_u64() == Some(sessions))
+            .then(|| (v, raw.unwrap_or_default()))
+    })
+    .await;
+    match found {
+        Some(f) => f,
+        None => panic!(
+            "no trend over {sessions} sessions: {:?}",
+            get_trend(env, token, horse, "").await.0
+        ),
+    }
+}
+
+/// What `hoofbeat trend` prints for these files: each decoded and analysed
+/// offline, its features derived with its start in Unix milliseconds.
+pub fn offline_trend(files: &[(&[u8], i64)]) -> String {
+    let features: Vec<trend::SessionFeatures> = files
+        .iter()
+        .map(|(csv, ms)| {
+            let recording = shared::sensor::decode(shared::sensor::Format::Csv, csv)
+                .expect("valid CSV")
+                .recording;
+            let a = analysis::analyze(&recording).expect("analysis");
+            analysis::features::from_analysis(&a, *ms)
+        })
+        .collect();
+    let doc = trend::compute(&features, &trend::TrendConfig::default());
+    String::from_utf8(trend::to_json(&doc)).expect("UTF-8")
+}
+
+/// Unix milliseconds of an RFC 3339 time, truncated (as the server keeps it).
+pub fn unix_ms(rfc3339: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .expect("RFC 3339")
+        .timestamp_millis()
 }

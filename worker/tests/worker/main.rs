@@ -1,6 +1,7 @@
 //! Worker integration tests: real worker processes, real RabbitMQ and Postgres.
 
 mod common;
+mod trends;
 
 use std::collections::BTreeSet;
 use std::process::Command;
@@ -68,23 +69,8 @@ async fn upload_ends_with_a_stored_result_equal_to_the_cli_output() {
     assert_eq!(r.status(), 200);
     let a: Value = r.json().await.unwrap();
     assert_eq!(a["status"], "ready");
-    let trend = eventually(LONG, || async {
-        let v: Value = env
-            .http
-            .get(env.url(&format!("/v1/horses/{horse}/trends")))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .ok()?
-            .json()
-            .await
-            .ok()?;
-        (v["trends"].as_array()?.len() == 1).then_some(v)
-    })
-    .await
-    .expect("trend computed");
-    assert_eq!(trend["trends"][0]["algorithm_version"], trend::TREND_VERSION);
-    assert_eq!(trend["trends"][0]["result"]["sessions"], 1);
+    let (trend, _) = wait_trend(&env, &token, horse, 1, LONG).await;
+    assert_eq!(trend["session_count"], 1);
     let m = worker.metrics().await;
     assert!(
         m.contains(r#"hoofbeat_worker_jobs_total{kind="analyze_session",outcome="succeeded"} 1"#),
