@@ -380,3 +380,32 @@ pub fn unix_ms(rfc3339: &str) -> i64 {
         .expect("RFC 3339")
         .timestamp_millis()
 }
+
+/// What the real `hoofbeat trend --format json [ARGS] DIR` prints for these
+/// CSV files, each with its start in a `FILE.meta.json` sidecar.
+pub fn cli_trend(dir_name: &str, files: &[(&[u8], &str)], args: &[&str]) -> String {
+    let dir = std::env::temp_dir().join(dir_name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    for (i, (csv, at)) in files.iter().enumerate() {
+        std::fs::write(dir.join(format!("ride-{i}.csv")), csv).expect("write");
+        let meta = serde_json::json!({ "started_at": at }).to_string();
+        std::fs::write(dir.join(format!("ride-{i}.csv.meta.json")), meta).expect("write");
+    }
+    let out = Command::new(cli_binary())
+        .args(["trend", "--format", "json"])
+        .args(args)
+        .arg(&dir)
+        .output()
+        .expect("hoofbeat trend");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        out.status.success(),
+        "hoofbeat trend failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("UTF-8")
+        .trim_end()
+        .to_owned()
+}

@@ -99,6 +99,48 @@ async fn trend_is_byte_identical_to_the_offline_one_and_follows_deletions() {
         offline_trend(&files),
         "server and offline trends differ"
     );
+    // … and what the real `hoofbeat trend` prints, whole and over a window.
+    let cli_files: Vec<(&[u8], &str)> = RIDES
+        .iter()
+        .zip(&csvs)
+        .map(|((_, _, at), csv)| (csv.as_slice(), *at))
+        .collect();
+    let dir = format!("{}-trend", env.prefix);
+    assert_eq!(
+        raw,
+        cli_trend(&dir, &cli_files, &[]),
+        "server and CLI differ"
+    );
+    let (windowed, windowed_raw) = get_trend(
+        &env,
+        &token,
+        horse,
+        "?from=2026-11-03&to=2026-11-09&granularity=day",
+    )
+    .await;
+    let cli_windowed = cli_trend(
+        &dir,
+        &cli_files,
+        &[
+            "--from",
+            "2026-11-03",
+            "--to",
+            "2026-11-09",
+            "--granularity",
+            "day",
+        ],
+    );
+    assert_eq!(windowed_raw.as_deref(), Some(cli_windowed.as_str()));
+    assert_eq!(
+        windowed["trend"]["volume"]["daily"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["period"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["2026-11-03", "2026-11-05", "2026-11-09"]
+    );
+    assert_eq!(windowed["trend"]["volume"]["weekly"], serde_json::json!([]));
 
     assert_eq!(answer["status"], "ready");
     assert_eq!(answer["algorithm_version"], trend::TREND_VERSION);
