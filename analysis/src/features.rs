@@ -53,28 +53,37 @@ pub fn from_analysis(a: &SessionAnalysis, started_at_ms: i64) -> SessionFeatures
     }
 }
 
-/// Stride-weighted MinDiff/MaxDiff over the measured stretches, with a 95 %
-/// interval from the spread between stretches (none with a single one).
+/// Stride-weighted MinDiff/MaxDiff over the session's straight trot
+/// stretches, with a 95 % half-width: from the stretches' own intervals
+/// (combined as for a weighted mean of independent estimates) when every
+/// stretch has one, else from the spread between stretches (none with a
+/// single stretch).
 fn symmetry(a: &SessionAnalysis) -> Option<SymmetryFeatures> {
-    let s: Vec<_> = a.bouts.iter().filter_map(|b| b.symmetry).collect();
+    let s = &a.symmetry_stretches;
     let strides: u32 = s.iter().map(|y| y.strides).sum();
     if strides == 0 {
         return None;
     }
     let w: Vec<f64> = s.iter().map(|y| f64::from(y.strides)).collect();
-    let ci = |x: &dyn Fn(usize) -> f64| -> (f64, Option<f64>) {
-        let sw: f64 = w.iter().sum();
+    let sw: f64 = w.iter().sum();
+    let ci = |x: &dyn Fn(usize) -> f64, h: &dyn Fn(usize) -> Option<f64>| -> (f64, Option<f64>) {
         let mean = (0..s.len()).map(|i| w[i] * x(i)).sum::<f64>() / sw;
-        let n_eff = sw * sw / w.iter().map(|v| v * v).sum::<f64>();
-        let half = (s.len() >= 2 && n_eff > 1.5).then(|| {
-            let var = (0..s.len()).map(|i| w[i] * (x(i) - mean).powi(2)).sum::<f64>() / sw;
-            let se = (var / (n_eff - 1.0)).sqrt();
-            round(trend::stats::t975(n_eff.round() as usize - 1) * se, 2)
-        });
-        (round(mean, 2), half)
+        let own: Option<Vec<f64>> = (0..s.len()).map(h).collect();
+        let half = match own {
+            Some(hs) => Some((0..s.len()).map(|i| (w[i] * hs[i]).powi(2)).sum::<f64>().sqrt() / sw),
+            None => {
+                let n_eff = sw * sw / w.iter().map(|v| v * v).sum::<f64>();
+                (s.len() >= 2 && n_eff > 1.5).then(|| {
+                    let var =
+                        (0..s.len()).map(|i| w[i] * (x(i) - mean).powi(2)).sum::<f64>() / sw;
+                    trend::stats::t975(n_eff.round() as usize - 1) * (var / (n_eff - 1.0)).sqrt()
+                })
+            }
+        };
+        (round(mean, 2), half.map(|v| round(v, 2)))
     };
-    let (min_diff_mm, min_diff_ci_mm) = ci(&|i| s[i].min_diff_mm);
-    let (max_diff_mm, max_diff_ci_mm) = ci(&|i| s[i].max_diff_mm);
+    let (min_diff_mm, min_diff_ci_mm) = ci(&|i| s[i].min_diff_mm, &|i| s[i].min_diff_ci_mm);
+    let (max_diff_mm, max_diff_ci_mm) = ci(&|i| s[i].max_diff_mm, &|i| s[i].max_diff_ci_mm);
     Some(SymmetryFeatures {
         min_diff_mm,
         max_diff_mm,

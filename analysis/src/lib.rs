@@ -40,8 +40,8 @@ pub mod symmetry;
 pub mod synth;
 
 pub use report::{
-    Bout, Gait, GaitSummary, Gap, Jump, Lead, Quality, Rein, ReinShare, SessionAnalysis, Symmetry,
-    Workload, to_json,
+    Bout, Gait, GaitSummary, Gap, Jump, Lead, Quality, Rein, ReinSegment, ReinShare,
+    SessionAnalysis, Symmetry, SymmetryStretch, Workload, to_json,
 };
 
 use orientation::HorseSegment;
@@ -50,7 +50,7 @@ use resample::FS;
 
 /// Version of the algorithms; stored with every result so that results can be
 /// recomputed when it changes.
-pub const ALGORITHM_VERSION: &str = "aggregation/1.0.0";
+pub const ALGORITHM_VERSION: &str = "aggregation/1.1.0";
 
 /// Why a recording cannot be analysed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -69,6 +69,8 @@ pub enum AnalysisError {
 #[derive(Debug, Default)]
 struct SegmentResult {
     bouts: Vec<Bout>,
+    stretches: Vec<SymmetryStretch>,
+    timeline: Vec<ReinSegment>,
     jumps: Vec<Jump>,
     transitions: u32,
     vedba_sum: f64,
@@ -113,10 +115,14 @@ pub fn analyze(rec: &Recording) -> Result<SessionAnalysis, AnalysisError> {
         .collect();
 
     let mut bouts = Vec::new();
+    let mut stretches = Vec::new();
+    let mut timeline = Vec::new();
     let mut jumps = Vec::new();
     let (mut transitions, mut vedba, mut samples) = (0u32, 0.0, 0usize);
     for r in results {
         bouts.extend(r.bouts);
+        stretches.extend(r.stretches);
+        timeline.extend(r.timeline);
         jumps.extend(r.jumps);
         transitions += r.transitions;
         vedba += r.vedba_sum;
@@ -124,7 +130,7 @@ pub fn analyze(rec: &Recording) -> Result<SessionAnalysis, AnalysisError> {
     }
     let analysed_s: f64 = rs.segments.iter().map(|s| s.len() as f64 / FS).sum();
     let gaits = summarise(&bouts, analysed_s);
-    let symmetry = overall_symmetry(&bouts);
+    let symmetry = combine(&stretches);
     let workload = Workload {
         gait_weighted_min: round(
             bouts
@@ -176,6 +182,8 @@ pub fn analyze(rec: &Recording) -> Result<SessionAnalysis, AnalysisError> {
         bouts,
         gaits,
         symmetry,
+        symmetry_stretches: stretches,
+        rein_timeline: timeline,
         jumps,
         transitions,
         workload,
@@ -196,6 +204,15 @@ fn analyse_segment(hs: &HorseSegment, runs: Option<Vec<gait::Run>>) -> SegmentRe
     let runs = runs.unwrap_or_else(|| gait::runs(&gait::block_features(hs), hs.vert.view()));
     let yaw_smooth = filter::moving_mean(hs.yaw.view(), w);
     let seg_end = hs.time((hs.len() - 1) as f64);
+    let turns = rein::timeline(yaw_smooth.view());
+    out.timeline = turns
+        .iter()
+        .map(|t| ReinSegment {
+            start_s: round(hs.time(t.start as f64), 3),
+            end_s: round(hs.time(t.end as f64).min(seg_end), 3),
+            rein: t.rein,
+        })
+        .collect();
     let mut strides = Vec::with_capacity(runs.len());
     for run in &runs {
         let info = if run.gait == Gait::Halt {
@@ -205,7 +222,7 @@ fn analyse_segment(hs: &HorseSegment, runs: Option<Vec<gait::Run>>) -> SegmentRe
         };
         let range = run.start..run.end;
         let (a, b) = (range.start, range.end);
-        let rein = rein::share(filter::sub(yaw_smooth.view(), range.start, range.end));
+        let rein = rein::share_in(&turns, range.start, range.end);
         let rein = if run.gait == Gait::Halt {
             ReinShare {
                 left: 0.0,
@@ -233,17 +250,13 @@ fn analyse_segment(hs: &HorseSegment, runs: Option<Vec<gait::Run>>) -> SegmentRe
                 (Lead::Left, Rein::Right) | (Lead::Right, Rein::Left)
             )
         });
-        let dur = (run.end - run.start) as f64 / FS;
-        let symmetry =
-            if run.gait == Gait::Trot && rein.straight >= 0.8 && dur >= symmetry::MIN_BOUT_S {
-                symmetry::analyse(
-                    filter::sub(hs.vert.view(), a, b),
-                    filter::sub(hs.lat.view(), a, b),
-                    info.stride_hz,
-                )
-            } else {
-                None
-            };
+        let stretches: Vec<SymmetryStretch> = if run.gait == Gait::Trot {
+            straight_stretches(hs, &turns, a, b, info.stride_hz, seg_end)
+        } else {
+            Vec::new()
+        };
+        let symmetry = combine(&stretches);
+        out.stretches.extend(stretches);
         out.bouts.push(Bout {
             start_s: round(hs.time(run.start as f64), 3),
             end_s: round(hs.time(run.end as f64).min(seg_end), 3),
@@ -399,25 +412,63 @@ fn summarise(bouts: &[Bout], analysed_s: f64) -> Vec<GaitSummary> {
         .collect()
 }
 
-fn overall_symmetry(bouts: &[Bout]) -> Option<Symmetry> {
-    let syms: Vec<Symmetry> = bouts.iter().filter_map(|b| b.symmetry).collect();
-    let n: u32 = syms.iter().map(|s| s.strides).sum();
+/// Symmetry of every straight stretch of at least 5 s inside the trot run
+/// `[a, b)`, measured with the run's stride frequency.
+fn straight_stretches(
+    hs: &HorseSegment,
+    turns: &[rein::Segment],
+    a: usize,
+    b: usize,
+    stride_hz: f64,
+    seg_end: f64,
+) -> Vec<SymmetryStretch> {
+    let min = (symmetry::MIN_BOUT_S * FS) as usize;
+    turns
+        .iter()
+        .filter(|t| t.rein == Rein::Straight)
+        .filter_map(|t| {
+            // Half a second off each end: the smoothed yaw rate lags the end
+            // of a turn, and the strides of a transition are not trot yet.
+            let trim = (0.5 * FS) as usize;
+            let (s, e) = (t.start.max(a) + trim, t.end.min(b).saturating_sub(trim));
+            if e <= s || e - s < min {
+                return None;
+            }
+            let m = symmetry::measure(
+                filter::sub(hs.vert.view(), s, e),
+                filter::sub(hs.lat.view(), s, e),
+                stride_hz,
+            )?;
+            let f = symmetry::figures(m.min_diff, m.max_diff, m.range, m.cycles);
+            Some(SymmetryStretch {
+                start_s: round(hs.time(s as f64), 3),
+                end_s: round(hs.time(e as f64).min(seg_end), 3),
+                min_diff_mm: f.min_diff_mm,
+                max_diff_mm: f.max_diff_mm,
+                min_diff_ci_mm: m.min_ci.map(|c| round(c * 1000.0, 1)),
+                max_diff_ci_mm: m.max_ci.map(|c| round(c * 1000.0, 1)),
+                symmetry_index: f.symmetry_index,
+                strides: m.cycles,
+            })
+        })
+        .collect()
+}
+
+/// Stride-weighted summary of stretches (a bout's, or the session's).
+fn combine(stretches: &[SymmetryStretch]) -> Option<Symmetry> {
+    let n: u32 = stretches.iter().map(|s| s.strides).sum();
     if n == 0 {
         return None;
     }
-    let w = |f: &dyn Fn(&Symmetry) -> f64| {
-        syms.iter().map(|s| f(s) * s.strides as f64).sum::<f64>() / n as f64
+    let w = |f: &dyn Fn(&SymmetryStretch) -> f64| {
+        stretches.iter().map(|s| f(s) * f64::from(s.strides)).sum::<f64>() / f64::from(n)
     };
-    let (mn, mx, idx) = (
-        w(&|s| s.min_diff_mm),
-        w(&|s| s.max_diff_mm),
-        w(&|s| s.symmetry_index),
-    );
+    let (mn, mx) = (w(&|s| s.min_diff_mm), w(&|s| s.max_diff_mm));
     let worst = mn.abs().max(mx.abs());
     Some(Symmetry {
         min_diff_mm: round(mn, 1),
         max_diff_mm: round(mx, 1),
-        symmetry_index: round(idx, 1),
+        symmetry_index: round(w(&|s| s.symmetry_index), 1),
         score: round(
             (10.0 - (worst - 3.0).max(0.0) * 10.0 / 17.0).clamp(0.0, 10.0),
             1,

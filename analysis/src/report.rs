@@ -69,6 +69,30 @@ pub struct Symmetry {
     pub strides: u32,
 }
 
+/// A stretch of constant turning direction (the rein timeline).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ReinSegment {
+    pub start_s: f64,
+    pub end_s: f64,
+    pub rein: Rein,
+}
+
+/// Trot symmetry measured on one straight stretch of trot (≥ 5 s).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SymmetryStretch {
+    pub start_s: f64,
+    pub end_s: f64,
+    pub min_diff_mm: f64,
+    pub max_diff_mm: f64,
+    /// 95 % half-widths (grouped jackknife over the strides); `None` with
+    /// fewer than 6 strides.
+    pub min_diff_ci_mm: Option<f64>,
+    pub max_diff_ci_mm: Option<f64>,
+    /// As in [`Symmetry`].
+    pub symmetry_index: f64,
+    pub strides: u32,
+}
+
 /// One homogeneous stretch of one gait.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bout {
@@ -91,7 +115,8 @@ pub struct Bout {
     pub counter_canter: Option<bool>,
     /// Peak-to-peak vertical trunk displacement over a stride, in cm.
     pub elevation_cm: f64,
-    /// Straight trot bouts of at least 5 s only.
+    /// Trot bouts with straight stretches of at least 5 s: stride-weighted
+    /// over those stretches.
     pub symmetry: Option<Symmetry>,
 }
 
@@ -183,8 +208,13 @@ pub struct SessionAnalysis {
     pub algorithm_version: String,
     pub bouts: Vec<Bout>,
     pub gaits: Vec<GaitSummary>,
-    /// Stride-weighted mean over the straight trot bouts.
+    /// Stride-weighted mean over the straight trot stretches.
     pub symmetry: Option<Symmetry>,
+    /// Every straight stretch of trot of at least 5 s, in time order.
+    pub symmetry_stretches: Vec<SymmetryStretch>,
+    /// Left / right / straight over the analysed time, in time order; time
+    /// per rein and the bouts' rein shares come from it.
+    pub rein_timeline: Vec<ReinSegment>,
     pub jumps: Vec<Jump>,
     /// Changes of gait between consecutive bouts (gaps excluded).
     pub transitions: u32,

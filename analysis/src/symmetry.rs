@@ -33,8 +33,46 @@ pub const MIN_BOUT_S: f64 = 5.0;
 
 /// Extremes of a one-stride displacement curve: (MinDiff, MaxDiff, range) in m.
 pub fn diffs(z: impl Fn(f64) -> f64) -> (f64, f64, f64) {
-    const N: usize = 720;
-    let at = |i: usize| z(2.0 * PI * i as f64 / N as f64 - PI / 2.0);
+    diffs_on_grid(|i| z(2.0 * PI * i as f64 / GRID as f64 - PI / 2.0))
+}
+
+/// Points of the phase grid the extremes are searched on.
+const GRID: usize = 720;
+/// Harmonics of the displacement profiles.
+const HARMONICS: usize = 6;
+
+/// cos and sin of k·θᵢ on the grid, k = 1..=6, computed once.
+fn grid_table() -> &'static [[(f64, f64); HARMONICS]] {
+    static TABLE: std::sync::OnceLock<Vec<[(f64, f64); HARMONICS]>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        (0..GRID)
+            .map(|i| {
+                let th = 2.0 * PI * i as f64 / GRID as f64 - PI / 2.0;
+                std::array::from_fn(|k| {
+                    let (s, c) = ((k + 1) as f64 * th).sin_cos();
+                    (c, s)
+                })
+            })
+            .collect()
+    })
+}
+
+/// [`diffs`] of a displacement profile, with tabulated harmonics (the
+/// jackknife evaluates a dozen profiles per stretch).
+pub fn profile_diffs(p: &Profile) -> (f64, f64, f64) {
+    let table = grid_table();
+    diffs_on_grid(|i| {
+        p.coeffs
+            .iter()
+            .zip(&table[i])
+            .map(|((re, im), (c, s))| re * c - im * s)
+            .sum()
+    })
+}
+
+/// The extremes over the grid; `at(i)` is the displacement at θ = −π/2 + 2πi/N.
+fn diffs_on_grid(at: impl Fn(usize) -> f64) -> (f64, f64, f64) {
+    const N: usize = GRID;
     // Grid starts at −π/2; index i ↦ θ = −π/2 + 2πi/N.
     let (mut min_lf, mut min_rf, mut max_lf, mut max_rf) = (
         f64::INFINITY,
@@ -77,8 +115,30 @@ pub fn figures(min_diff: f64, max_diff: f64, range: f64, strides: u32) -> Symmet
     }
 }
 
-/// Symmetry of one straight trot stretch (horse-frame signals of the bout).
-pub fn analyse(vert: ArrayView1<f64>, lat: ArrayView1<f64>, stride_hz: f64) -> Option<Symmetry> {
+/// MinDiff/MaxDiff of one stretch, in metres, with 95 % half-widths.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Measured {
+    pub min_diff: f64,
+    pub max_diff: f64,
+    pub range: f64,
+    pub cycles: u32,
+    /// From a grouped jackknife over the stretch's strides (≥ 3 groups).
+    pub min_ci: Option<f64>,
+    pub max_ci: Option<f64>,
+}
+
+/// Largest number of jackknife groups.
+const GROUPS: usize = 10;
+
+/// Measures one straight trot stretch (horse-frame signals of the stretch).
+///
+/// The strides are cut into up to 10 consecutive groups; the mean profile is
+/// the stride-weighted mean of the groups' profiles (the harmonic
+/// coefficients are averages, so this equals one pass over all strides), and
+/// leaving one group out at a time gives the jackknife standard error of
+/// MinDiff and MaxDiff — a confidence interval that widens with few or
+/// inconsistent strides.
+pub fn measure(vert: ArrayView1<f64>, lat: ArrayView1<f64>, stride_hz: f64) -> Option<Measured> {
     if stride_hz <= 0.0 || (vert.len() as f64) < MIN_BOUT_S * FS {
         return None;
     }
@@ -89,13 +149,81 @@ pub fn analyse(vert: ArrayView1<f64>, lat: ArrayView1<f64>, stride_hz: f64) -> O
         .into_iter()
         .filter(|&c| c >= margin && c <= len - margin)
         .collect();
-    let profile: Profile =
-        displacement_profile(vert, &events, 0.7 / stride_hz, 1.4 / stride_hz, 6, PI / 2.0)?;
-    if profile.cycles < 4 {
+    if events.len() < 5 {
         return None;
     }
-    let (mn, mx, range) = diffs(|t| profile.at(t));
-    Some(figures(mn, mx, range, profile.cycles))
+    let windows = events.len() - 1;
+    let groups = (windows / 2).clamp(1, GROUPS);
+    let parts: Vec<Profile> = (0..groups)
+        .filter_map(|g| {
+            let (a, b) = (g * windows / groups, (g + 1) * windows / groups);
+            displacement_profile(
+                vert,
+                &events[a..=b],
+                0.7 / stride_hz,
+                1.4 / stride_hz,
+                HARMONICS,
+                PI / 2.0,
+            )
+        })
+        .collect();
+    let cycles: u32 = parts.iter().map(|p| p.cycles).sum();
+    if cycles < 4 {
+        return None;
+    }
+    let harmonics = parts[0].coeffs.len();
+    let mut total = vec![(0.0, 0.0); harmonics];
+    for p in &parts {
+        for (t, c) in total.iter_mut().zip(&p.coeffs) {
+            t.0 += c.0 * f64::from(p.cycles);
+            t.1 += c.1 * f64::from(p.cycles);
+        }
+    }
+    let mean_of = |sum: &[(f64, f64)], n: f64| Profile {
+        coeffs: sum.iter().map(|c| (c.0 / n, c.1 / n)).collect(),
+        cycles: n as u32,
+    };
+    let mean = mean_of(&total, f64::from(cycles));
+    let (mn, mx, range) = profile_diffs(&mean);
+    let (mut min_ci, mut max_ci) = (None, None);
+    if parts.len() >= 3 {
+        let loo: Vec<(f64, f64)> = parts
+            .iter()
+            .filter(|p| p.cycles < cycles)
+            .map(|p| {
+                let rest: Vec<(f64, f64)> = total
+                    .iter()
+                    .zip(&p.coeffs)
+                    .map(|(t, c)| (t.0 - c.0 * f64::from(p.cycles), t.1 - c.1 * f64::from(p.cycles)))
+                    .collect();
+                let prof = mean_of(&rest, f64::from(cycles - p.cycles));
+                let (a, b, _) = profile_diffs(&prof);
+                (a, b)
+            })
+            .collect();
+        let g = loo.len() as f64;
+        let half = |f: &dyn Fn(&(f64, f64)) -> f64| {
+            let m = loo.iter().map(f).sum::<f64>() / g;
+            let var = (g - 1.0) / g * loo.iter().map(|x| (f(x) - m).powi(2)).sum::<f64>();
+            trend::stats::t975(loo.len() - 1) * var.sqrt()
+        };
+        min_ci = Some(half(&|x| x.0));
+        max_ci = Some(half(&|x| x.1));
+    }
+    Some(Measured {
+        min_diff: mn,
+        max_diff: mx,
+        range,
+        cycles,
+        min_ci,
+        max_ci,
+    })
+}
+
+/// Symmetry of one straight trot stretch (horse-frame signals of the stretch).
+pub fn analyse(vert: ArrayView1<f64>, lat: ArrayView1<f64>, stride_hz: f64) -> Option<Symmetry> {
+    let m = measure(vert, lat, stride_hz)?;
+    Some(figures(m.min_diff, m.max_diff, m.range, m.cycles))
 }
 
 #[cfg(test)]
@@ -110,6 +238,17 @@ mod tests {
         assert!((mn - 2.0 * b).abs() < 2e-4, "{mn}");
         assert!((mx - 2.0 * c).abs() < 2e-4, "{mx}");
         assert!(range > 2.0 * a);
+    }
+
+    #[test]
+    fn tabulated_profile_matches_the_definition() {
+        let p = Profile {
+            coeffs: vec![(0.002, -0.001), (-0.03, 0.004), (0.0, 0.0), (0.001, 0.0), (0.0, 0.0), (0.0, 0.0)],
+            cycles: 10,
+        };
+        let (a, b, c) = profile_diffs(&p);
+        let (x, y, z) = diffs(|t| p.at(t));
+        assert!((a - x).abs() < 1e-12 && (b - y).abs() < 1e-12 && (c - z).abs() < 1e-12);
     }
 
     #[test]

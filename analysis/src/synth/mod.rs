@@ -352,6 +352,14 @@ pub fn generate(cfg: &SynthConfig) -> SynthSession {
     generate_with(cfg, &horse, &SessionMods::default(), rng)
 }
 
+/// Generates one session of the seed's horse, changed as `mods` says (for
+/// sweeps of asymmetry, cadence or regularity).
+pub fn generate_modified(cfg: &SynthConfig, mods: &SessionMods) -> SynthSession {
+    let mut rng = Rng::new(cfg.seed);
+    let horse = Horse::new(&mut rng);
+    generate_with(cfg, &horse, mods, rng)
+}
+
 /// Generates one session of a given horse on a given day.
 fn generate_with(cfg: &SynthConfig, horse: &Horse, mods: &SessionMods, mut rng: Rng) -> SynthSession {
     let mut horse = horse.clone();
