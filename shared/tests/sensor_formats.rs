@@ -529,6 +529,205 @@ fn csv_non_finite_values_are_located() {
     );
 }
 
+/// What the CSV contract says a field means, spelled out with the standard
+/// library: ASCII whitespace around it is ignored, the rest must be UTF-8
+/// that `str::parse::<f64>` reads as a finite number; otherwise the issue
+/// message, quoting at most 32 characters.
+fn field_by_std(field: &[u8]) -> Result<f64, String> {
+    let Ok(text) = std::str::from_utf8(field.trim_ascii()) else {
+        return Err("not valid UTF-8".to_owned());
+    };
+    if text.is_empty() {
+        return Err("empty value".to_owned());
+    }
+    let head: String = text.chars().take(32).collect();
+    let quoted = if text.chars().count() > 32 {
+        format!("\"{head}…\"")
+    } else {
+        format!("\"{head}\"")
+    };
+    match text.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        Ok(_) => Err(format!("not a finite number: {quoted}")),
+        Err(_) => Err(format!("not a number: {quoted}")),
+    }
+}
+
+/// Deterministic xorshift64*, so that failures are reproducible.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+
+    fn digits(&mut self, max: usize) -> String {
+        let n = self.below(max + 1);
+        (0..n)
+            .map(|_| char::from(b'0' + self.below(10) as u8))
+            .collect()
+    }
+}
+
+/// A few thousand field spellings: edge cases (signs, `.5`, `5.`,
+/// exponents, whitespace, subnormals, the overflow boundary, halfway cases,
+/// long mantissas, inf/nan spellings, garbage) and random numbers, random
+/// bit patterns and their near misses. None contains `,` or `\n`.
+fn field_spellings() -> Vec<Vec<u8>> {
+    #[rustfmt::skip]
+    let fixed: &[&str] = &[
+        "0", "-0", "+0", "0.0", "-0.0", "00", "007", "1", "-1", "+1", ".5", "-.5", "+.5", "5.",
+        "-5.", "+5.", "5.e3", ".5e-3", ".", "+", "-", "+-1", "--1", "++1", "", " ", "\t", "e5",
+        "E5", ".e5", "1e", "1e+", "1e-", "1E5", "1e+5", "1e-5", "1e05", "1e+0", "1e-0", "1ee5",
+        "1e5e5", "1e5.0", "1.2.3", "1..2", "0x10", "0b1", "1_000", "1f", "1d", "1.0f64", "1 2",
+        " 1", "1 ", "  -2.5  ", "\t3\t", "\x0c4", "\r5", "5\r", "5\r\r", "\x0b6", "\u{a0}7",
+        "7\u{a0}", "１", "٣", "1.5e308", "1.7976931348623157e308", "-1.7976931348623157e308",
+        "1.7976931348623158e308", "1.7976931348623159e308", "1.8e308", "1e308", "1e309",
+        "-1e309", "1e999", "1e99999999999999999999", "-1e99999999999999999999",
+        "0e99999999999999999999", "0e-99999999999999999999", "1e-99999999999999999999",
+        "2.2250738585072014e-308", "2.2250738585072011e-308", "2.2250738585072012e-308",
+        "4.9406564584124654e-324", "4.9e-324", "5e-324", "3e-324", "2.5e-324",
+        "2.4703282292062327e-324", "2.4703282292062328e-324", "2e-324", "1e-400", "-1e-400",
+        "9007199254740992", "9007199254740993", "9007199254740994", "9007199254740995",
+        "18446744073709551615", "18446744073709551616", "99999999999999999999",
+        "0.1", "0.2", "0.3", "0.30000000000000004", "0.1000000000000000055511151231257827",
+        "0.1000000000000000055511151231257828", "123456789012345678901234567890",
+        "1.00000000000000011102230246251565404236316680908203125",
+        "1.00000000000000011102230246251565404236316680908203124",
+        "1.00000000000000011102230246251565404236316680908203126",
+        "7.2057594037927933e16", "3.141592653589793238462643383279502884197",
+        "inf", "-inf", "+inf", "INF", "Inf", "infinity", "Infinity", "-Infinity", "+infinity",
+        "INFINITY", "infinit", "infinityy", "in", "i", "nan", "NaN", "NAN", "-nan", "+nan",
+        "nan1", "na", "nan(1)", "snan", "abc", "x", "9.81m/s", "\u{feff}1", "é", "\u{1F40E}",
+    ];
+    let mut out: Vec<Vec<u8>> = fixed.iter().map(|s| s.as_bytes().to_vec()).collect();
+    for bad in [&b"\xff"[..], b"1\xff", b"\xc3", b"1.\x80", b" \xfe1 "] {
+        out.push(bad.to_vec());
+    }
+    // A long run of zeros on either side of the point, and an exponent that
+    // is capped while parsing.
+    let zeros = "0".repeat(800);
+    out.push(format!("0.{zeros}1e810").into_bytes());
+    out.push(format!("{zeros}1.5").into_bytes());
+    out.push(format!("1{zeros}").into_bytes());
+    out.push(format!("1{zeros}e-800").into_bytes());
+    out.push(format!("0.{}1e70000", "0".repeat(70_000)).into_bytes());
+    out.push(format!("1.{}1", "0".repeat(40)).into_bytes());
+    out.push("9".repeat(400).into_bytes());
+
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let signs = ["", "", "-", "+"];
+    let spaces = ["", "", "", " ", "\t", "  ", "\r"];
+    for _ in 0..2000 {
+        // Built from the grammar's parts, sometimes malformed.
+        let mut s = String::new();
+        s.push_str(signs[rng.below(signs.len())]);
+        s.push_str(&rng.digits(22));
+        if rng.below(3) > 0 {
+            s.push('.');
+            s.push_str(&rng.digits(22));
+        }
+        if rng.below(3) == 0 {
+            s.push(*rng.pick(&['e', 'E']));
+            s.push_str(signs[rng.below(signs.len())]);
+            s.push_str(&rng.digits(4));
+        }
+        if rng.below(8) == 0 {
+            let junk = *rng.pick(&['.', 'e', '+', '-', 'x', 'i', ' ', '0']);
+            let at = rng.below(s.len() + 1);
+            if s.is_char_boundary(at) {
+                s.insert(at, junk);
+            }
+        }
+        out.push(format!("{}{s}{}", rng.pick(&spaces), rng.pick(&spaces)).into_bytes());
+    }
+    for _ in 0..1500 {
+        // Any finite double, in both notations, and its digits cut short or
+        // nudged by one in the last place (halfway and near-halfway cases).
+        let v = f64::from_bits(rng.next());
+        if !v.is_finite() {
+            continue;
+        }
+        let plain = format!("{v}");
+        let sci = format!("{v:e}");
+        let long = format!("{v:.25e}");
+        for s in [plain, sci, long] {
+            let cut = s.len().saturating_sub(rng.below(4));
+            out.push(s.as_bytes()[..cut].to_vec());
+            let mut nudged = s.into_bytes();
+            if let Some(d) = nudged.iter().rposition(u8::is_ascii_digit) {
+                nudged[d] = if nudged[d] == b'9' {
+                    b'0'
+                } else {
+                    nudged[d] + 1
+                };
+            }
+            out.push(nudged);
+        }
+    }
+    for _ in 0..1000 {
+        // Sensor-like values: what real uploads are made of.
+        let v = (rng.next() as f64 / u64::MAX as f64 - 0.5) * 200.0;
+        out.push(format!("{v}").into_bytes());
+        out.push(format!("{v:.3}").into_bytes());
+        out.push(format!("{}", v as f32).into_bytes());
+    }
+    out
+}
+
+#[test]
+fn csv_fields_parse_exactly_as_str_parse() {
+    let spellings = field_spellings();
+    assert!(spellings.len() > 5000, "{}", spellings.len());
+    let mut accepted = 0;
+    for s in &spellings {
+        assert!(!s.contains(&b',') && !s.contains(&b'\n'), "{s:?}");
+        // In a middle column and in the last one (where the line's CR is
+        // stripped first), once on a fast-path-looking line and once after
+        // a line that ends with CRLF.
+        let mut body = b"t,ax,ay,az,gx,gy,gz\n0,".to_vec();
+        body.extend_from_slice(s);
+        body.extend_from_slice(b",0,0,0,0,");
+        body.extend_from_slice(s);
+        body.extend_from_slice(b"\r\n0.01,0,0,0,0,0,0\n");
+        let shown = String::from_utf8_lossy(s);
+        match (field_by_std(s), decode(Format::Csv, &body)) {
+            (Ok(v), Ok(d)) => {
+                accepted += 1;
+                let r = &d.recording;
+                assert_eq!(r.acc[0][0].to_bits(), v.to_bits(), "{shown:?}");
+                assert_eq!(r.gyro[2][0].to_bits(), v.to_bits(), "{shown:?}");
+            }
+            (Err(msg), Err(e)) => {
+                assert_eq!(e.kind, DecodeErrorKind::Invalid, "{shown:?}");
+                assert_eq!(
+                    e.issues,
+                    vec![
+                        Issue::at(2, Some("ax"), msg.clone()),
+                        Issue::at(2, Some("gz"), msg)
+                    ],
+                    "{shown:?}"
+                );
+            }
+            (want, got) => panic!("{shown:?}: expected {want:?}, got {got:?}"),
+        }
+    }
+    // Most spellings are numbers; enough of the rest are rejected.
+    assert!(accepted > spellings.len() / 2, "{accepted}");
+    assert!(accepted < spellings.len() - 300, "{accepted}");
+}
+
 #[test]
 fn csv_non_monotonic_time_reports_the_line() {
     let mut r = rows(20);
