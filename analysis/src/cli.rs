@@ -370,21 +370,24 @@ pub fn table(path: &Path, a: &SessionAnalysis, bouts: bool) -> String {
         );
     }
     let canter: Vec<_> = a.bouts.iter().filter(|b| b.gait.has_lead()).collect();
-    let left = canter
-        .iter()
-        .filter(|b| b.lead == Some(crate::Lead::Left))
-        .count();
+    let count = |l: crate::Lead| canter.iter().filter(|b| b.lead == Some(l)).count();
+    let (left, right, unknown) = (
+        count(crate::Lead::Left),
+        count(crate::Lead::Right),
+        count(crate::Lead::Unknown),
+    );
     let counter = canter
         .iter()
         .filter(|b| b.counter_canter == Some(true))
         .count();
     let _ = writeln!(
         s,
-        "{} bouts, {} transitions; canter/gallop bouts: {} left lead, {} right lead, {} counter-canter",
+        "{} bouts, {} transitions; canter/gallop bouts: {} left lead, {} right lead, {} lead unknown, {} counter-canter",
         a.bouts.len(),
         a.transitions,
         left,
-        canter.len() - left,
+        right,
+        unknown,
         counter
     );
     match &a.symmetry {

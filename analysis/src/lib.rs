@@ -240,16 +240,21 @@ fn analyse_segment(hs: &HorseSegment, runs: Option<Vec<gait::Run>>) -> SegmentRe
                 filter::sub(hs.roll.view(), a, b),
                 info.stride_hz,
             )
-            .map(|(l, _)| l)
         } else {
             None
         };
-        let counter_canter = lead.map(|l| {
-            matches!(
-                (l, dominant),
-                (Lead::Left, Rein::Right) | (Lead::Right, Rein::Left)
-            )
-        });
+        let counter_canter = lead
+            .filter(|(l, _)| *l != Lead::Unknown)
+            .map(|(l, _)| {
+                matches!(
+                    (l, dominant),
+                    (Lead::Left, Rein::Right) | (Lead::Right, Rein::Left)
+                )
+            });
+        let (lead, lead_confidence) = match lead {
+            Some((l, c)) => (Some(l), Some(round(c, 2))),
+            None => (None, None),
+        };
         let stretches: Vec<SymmetryStretch> = if run.gait == Gait::Trot {
             straight_stretches(hs, &turns, a, b, info.stride_hz, seg_end)
         } else {
@@ -272,6 +277,7 @@ fn analyse_segment(hs: &HorseSegment, runs: Option<Vec<gait::Run>>) -> SegmentRe
             },
             dominant_rein: dominant,
             lead,
+            lead_confidence,
             counter_canter,
             elevation_cm: round(info.elevation_m * 100.0, 1),
             symmetry,

@@ -29,6 +29,9 @@ pub enum Rein {
 pub enum Lead {
     Left,
     Right,
+    /// The evidence was too weak or contradictory to decide (see
+    /// `lead_confidence`): said rather than guessed.
+    Unknown,
 }
 
 /// Share of a bout's time spent turning left, right or going straight.
@@ -111,7 +114,11 @@ pub struct Bout {
     pub dominant_rein: Rein,
     /// Canter and gallop only.
     pub lead: Option<Lead>,
-    /// Canter and gallop only: lead opposite to the turning direction.
+    /// Canter and gallop only: 0–1, the weaker of the two agreeing cues;
+    /// below 0.3 (or with cues that disagree) the lead is `unknown`.
+    pub lead_confidence: Option<f64>,
+    /// Canter and gallop with a decided lead: lead opposite to the turning
+    /// direction.
     pub counter_canter: Option<bool>,
     /// Peak-to-peak vertical trunk displacement over a stride, in cm.
     pub elevation_cm: f64,

@@ -322,7 +322,7 @@ fn plan_bout(
         Some(match (natural, counter) {
             (Lead::Left, true) => Lead::Right,
             (Lead::Right, true) => Lead::Left,
-            (l, false) => l,
+            (l, _) => l,
         })
     } else {
         None
