@@ -80,6 +80,9 @@ pub struct HorseTrend {
     pub computed_at: Option<DateTime<Utc>>,
     /// Sessions the document covers.
     pub session_count: Option<i32>,
+    /// A trend job is queued or running (after an upload or a deletion):
+    /// the document shown will be replaced shortly.
+    pub updating: bool,
     /// The window asked for.
     pub window: TrendWindow,
     /// The trend document: without parameters, exactly the bytes the worker
@@ -96,6 +99,8 @@ pub struct HorseAlerts {
     pub horse_id: Uuid,
     /// Of the trend document the alerts come from: `ready`, `pending` or `none`.
     pub status: &'static str,
+    /// A trend job is queued or running: the alerts will be recomputed shortly.
+    pub updating: bool,
     /// Oldest episode first; each with its id (stable across
     /// recomputations), kind, metric, severity, status (`open`/`cleared`),
     /// dates, message, baseline, threshold and evidence.
@@ -184,31 +189,39 @@ fn trend_window(pairs: Vec<(String, String)>) -> ApiResult<TrendWindow> {
 /// session_count, computed_at, the document as stored.
 type StoredTrend = (i32, DateTime<Utc>, String);
 
-/// The current document of the horse, or whether one is on its way.
-async fn stored_trend(
-    state: &AppState,
-    horse_id: Uuid,
-) -> ApiResult<Result<StoredTrend, &'static str>> {
-    let row: Option<StoredTrend> = sqlx::query_as(
+/// The horse's current document (if any) and whether a newer one is on its way.
+struct CurrentTrend {
+    stored: Option<StoredTrend>,
+    /// A trend job is queued, running or waiting for a retry (`failed`).
+    updating: bool,
+}
+
+impl CurrentTrend {
+    fn status(&self) -> &'static str {
+        match (&self.stored, self.updating) {
+            (Some(_), _) => "ready",
+            (None, true) => "pending",
+            (None, false) => "none",
+        }
+    }
+}
+
+async fn current_trend(state: &AppState, horse_id: Uuid) -> ApiResult<CurrentTrend> {
+    let stored = sqlx::query_as(
         "SELECT session_count, computed_at, result::text FROM horse_trends
          WHERE horse_id = $1 AND algorithm_version = $2",
     )
     .bind(horse_id)
     .bind(TREND_VERSION)
-    .fetch_optional(&state.db)
-    .await?;
-    if let Some(row) = row {
-        return Ok(Ok(row));
-    }
-    // `failed` is a failed attempt with a retry scheduled: still on its way.
-    let queued: bool = sqlx::query_scalar(
+    .fetch_optional(&state.db);
+    let updating = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM jobs WHERE horse_id = $1 AND kind = 'compute_trend'
                         AND status IN ('queued', 'running', 'failed'))",
     )
     .bind(horse_id)
-    .fetch_one(&state.db)
-    .await?;
-    Ok(Err(if queued { "pending" } else { "none" }))
+    .fetch_one(&state.db);
+    let (stored, updating) = tokio::try_join!(stored, updating)?;
+    Ok(CurrentTrend { stored, updating })
 }
 
 /// Runs CPU work (parsing and re-serialising a document) off the async executor.
@@ -248,15 +261,15 @@ async fn get_trends(
         algorithm_version: TREND_VERSION.to_owned(),
         computed_at: None,
         session_count: None,
+        updating: false,
         window,
         trend: None,
     };
-    let (session_count, computed_at, stored) = match stored_trend(&state, horse_id).await? {
-        Ok(row) => row,
-        Err(status) => {
-            answer.status = status;
-            return Ok(Json(answer));
-        }
+    let current = current_trend(&state, horse_id).await?;
+    answer.status = current.status();
+    answer.updating = current.updating;
+    let Some((session_count, computed_at, stored)) = current.stored else {
+        return Ok(Json(answer));
     };
     answer.session_count = Some(session_count);
     answer.computed_at = Some(computed_at);
@@ -361,15 +374,15 @@ async fn get_alerts(
 ) -> ApiResult<Json<HorseAlerts>> {
     let filter = alert_filter(query)?;
     ensure_owned(&state, &user, horse_id).await?;
-    let (_, _, stored) = match stored_trend(&state, horse_id).await? {
-        Ok(row) => row,
-        Err(status) => {
-            return Ok(Json(HorseAlerts {
-                horse_id,
-                status,
-                alerts: Vec::new(),
-            }));
-        }
+    let current = current_trend(&state, horse_id).await?;
+    let (status, updating) = (current.status(), current.updating);
+    let Some((_, _, stored)) = current.stored else {
+        return Ok(Json(HorseAlerts {
+            horse_id,
+            status,
+            updating,
+            alerts: Vec::new(),
+        }));
     };
     let alerts = blocking(move || {
         let doc: AlertsOnly = serde_json::from_str(&stored).map_err(ApiError::internal)?;
@@ -378,7 +391,8 @@ async fn get_alerts(
     .await?;
     Ok(Json(HorseAlerts {
         horse_id,
-        status: "ready",
+        status,
+        updating,
         alerts,
     }))
 }

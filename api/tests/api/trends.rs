@@ -138,7 +138,7 @@ async fn trend_status_window_and_granularity() {
     assert_eq!(
         v,
         json!({"horse_id": horse, "status": "none", "algorithm_version": TREND_VERSION,
-               "computed_at": null, "session_count": null,
+               "computed_at": null, "session_count": null, "updating": false,
                "window": {"from": null, "to": null, "granularity": null}, "trend": null})
     );
     assert_eq!(raw, None);
@@ -152,13 +152,24 @@ async fn trend_status_window_and_granularity() {
     tx.commit().await.unwrap();
     let (v, _) = trends(&app, &t, horse, "").await;
     assert_eq!(v["status"], "pending");
+    assert_eq!(v["updating"], true);
     assert!(v["trend"].is_null());
 
-    // Ready: without parameters, the stored bytes verbatim.
+    // Ready while the queued job will replace it: `updating` says so.
     let doc = history();
     let stored = store(&app, horse, TREND_VERSION, &doc).await;
+    let (v, _) = trends(&app, &t, horse, "").await;
+    assert_eq!((v["status"].as_str(), v["updating"].as_bool()), (Some("ready"), Some(true)));
+    sqlx::query("UPDATE jobs SET status = 'succeeded' WHERE horse_id = $1")
+        .bind(horse)
+        .execute(&app.db)
+        .await
+        .unwrap();
+
+    // Ready: without parameters, the stored bytes verbatim.
     let (v, raw) = trends(&app, &t, horse, "").await;
     assert_eq!(v["status"], "ready");
+    assert_eq!(v["updating"], false);
     assert_eq!(v["session_count"], 9);
     assert!(v["computed_at"].is_string());
     assert_eq!(raw.as_deref(), Some(stored.as_str()));
@@ -325,7 +336,7 @@ async fn alerts_open_recent_or_all() {
         .unwrap();
     assert_eq!(
         none,
-        json!({"horse_id": horse, "status": "none", "alerts": []})
+        json!({"horse_id": horse, "status": "none", "updating": false, "alerts": []})
     );
 
     // The last session is 2026-11-20: "recent" reaches back to 2026-10-21.
