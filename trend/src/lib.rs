@@ -118,6 +118,14 @@ pub fn compute(features: &[SessionFeatures], cfg: &TrendConfig) -> TrendDocument
     }
 }
 
+/// `walk` → `Walk`, for the start of an alert's sentence.
+pub(crate) fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
 /// Canonical bytes of a trend document: compact JSON, fields in declaration
 /// order. This is what the worker stores and `hoofbeat trend` prints.
 pub fn to_json(doc: &TrendDocument) -> Vec<u8> {

@@ -488,26 +488,19 @@ fn message(def: &Def, base: &Baseline, value: f64, start: chrono::NaiveDate, n: 
         Kind::Cadence => format!(
             "{} cadence fell from the usual {:.1} to {:.1} strides/min since {since}, seen in {sessions}. \
              A slower, shorter stride can be a sign of stiffness, pain or fatigue.",
-            capital(def.gait.name()),
+            crate::capitalised(def.gait.name()),
             base.centre,
             value
         ),
         Kind::Regularity => format!(
             "{} rhythm became less regular (from the usual {:.2} to {:.2}) since {since}, seen in {sessions}. \
              An irregular rhythm can be a sign of discomfort.",
-            capital(def.gait.name()),
+            crate::capitalised(def.gait.name()),
             base.centre,
             value
         ),
         Kind::Elevation => String::new(),
     }
-}
-
-fn capital(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-        .unwrap_or_default()
 }
 
 /// Rein balance per gait, session by session: an alert when it stays

@@ -269,7 +269,7 @@ fn overload(scope: &str, at: &str, n: u32, limit: u32, cleared: Option<String>) 
         cleared_at: cleared,
         message: format!(
             "{} had {n} jumps, more than the limit of {limit}. Give the horse's legs an easier time before jumping again.",
-            capitalise(&what)
+            crate::capitalised(&what)
         ),
         baseline: None,
         threshold: f64::from(limit),
@@ -279,11 +279,4 @@ fn overload(scope: &str, at: &str, n: u32, limit: u32, cleared: Option<String>) 
             deviation: None,
         }],
     }
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-        .unwrap_or_default()
 }

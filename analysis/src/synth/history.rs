@@ -92,12 +92,12 @@ fn scenario(i: usize, count: usize, sessions: usize, rng: &mut Rng) -> Scenario 
         let onset = lo + (rng.unit() * (sessions.saturating_sub(lo + 4)).max(1) as f64) as usize;
         return Scenario::Asymmetry {
             onset,
-            fore: k % 2 == 0,
-            right: (k / 2) % 2 == 0,
+            fore: k.is_multiple_of(2),
+            right: (k / 2).is_multiple_of(2),
             mm: rng.range(6.0, 12.0),
         };
     }
-    if (i - 2 * third) % 2 == 0 {
+    if (i - 2 * third).is_multiple_of(2) {
         let lo = (sessions * 2 / 5).max(6);
         Scenario::BadDay {
             session: lo + (rng.unit() * (sessions.saturating_sub(lo + 2)).max(1) as f64) as usize,
