@@ -25,7 +25,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::metrics::{self, Metrics};
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
-use crate::{outbox, routes};
+use crate::{headers, outbox, routes};
 
 /// Why the API could not start.
 #[derive(Debug, thiserror::Error)]
@@ -196,6 +196,7 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION]))
+        .layer(middleware::from_fn(headers::security))
         .with_state(state)
 }
 

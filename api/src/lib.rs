@@ -7,13 +7,14 @@
 //! - [`upload`]: decoding, validating and storing uploaded samples.
 //! - [`outbox`]: the relay that publishes committed jobs to RabbitMQ.
 //! - [`error`]: the `ApiError` type and its problem+json rendering.
-//! - [`metrics`], [`openapi`], [`extract`], [`state`]: supporting pieces.
+//! - [`metrics`], [`openapi`], [`extract`], [`headers`], [`state`]: supporting pieces.
 
 pub mod app;
 pub mod auth;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod headers;
 pub mod metrics;
 pub mod openapi;
 pub mod outbox;

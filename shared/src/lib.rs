@@ -6,6 +6,7 @@
 //! - `db` (feature `db`): the Postgres pool with bounded waits and the embedded migrations.
 //! - `outbox` (feature `db`): enqueueing jobs through the transactional outbox.
 //! - `testkit` (feature `testkit`, dev only): per-test databases and queue names, a link-cutting proxy.
+//! - [`json`]: JSON input rules (objects only, no U+0000 in text).
 //! - [`jobs`]: the job contract (job kinds and the JSON envelope of every AMQP message).
 //! - `amqp` (feature `amqp`): RabbitMQ topology, connection and confirmed publishing.
 //! - `telemetry` (feature `telemetry`): tracing subscriber, OTLP span export, W3C context in job messages.
@@ -15,6 +16,7 @@ pub mod config;
 #[cfg(feature = "db")]
 pub mod db;
 pub mod jobs;
+pub mod json;
 #[cfg(feature = "db")]
 pub mod outbox;
 pub mod sensor;

@@ -390,6 +390,12 @@ async fn upload_session(
         }
     };
 
+    if !plausible_start(started_at) {
+        return Err(ApiError::invalid_field(
+            "started_at",
+            "must lie between 2000-01-01 and 2100-01-01 (UTC)",
+        ));
+    }
     // Postgres keeps microseconds: answer with what is stored.
     let started_at = chrono::SubsecRound::trunc_subsecs(started_at, 6);
     let mut tx = state.db.begin().await?;
@@ -563,11 +569,23 @@ pub struct SessionPage {
     pub next_cursor: Option<String>,
 }
 
+/// Session starts the API accepts: a sensor clock outside this range is
+/// broken, and Postgres and RFC 3339 both have narrower ranges than chrono.
+fn plausible_start(t: DateTime<Utc>) -> bool {
+    let lo = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).single();
+    let hi = Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).single();
+    lo.is_some_and(|lo| t >= lo) && hi.is_some_and(|hi| t < hi)
+}
+
 fn parse_cursor(cursor: &str) -> ApiResult<(DateTime<Utc>, Uuid)> {
     let bad = || ApiError::invalid_field("cursor", "not a cursor returned by this API");
     let (micros, id) = cursor.split_once('_').ok_or_else(bad)?;
     let micros: i64 = micros.parse().map_err(|_| bad())?;
-    let at = Utc.timestamp_micros(micros).single().ok_or_else(bad)?;
+    let at = Utc
+        .timestamp_micros(micros)
+        .single()
+        .filter(|t| plausible_start(*t))
+        .ok_or_else(bad)?;
     Ok((at, id.parse().map_err(|_| bad())?))
 }
 

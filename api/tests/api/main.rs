@@ -5,6 +5,7 @@ mod common;
 
 mod accounts;
 mod failures;
+mod hardening;
 mod horses;
 mod isolation;
 mod ops;

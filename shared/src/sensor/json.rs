@@ -101,7 +101,9 @@ impl<'de> Visitor<'de> for SamplesSeed<'_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let rec = &mut self.0.rec;
-        while let Some(s) = seq.next_element::<SampleIn>()? {
+        // Each sample is an object: an array of numbers would otherwise fill
+        // the fields by position.
+        while let Some(crate::json::ObjectOnly(s)) = seq.next_element::<crate::json::ObjectOnly<SampleIn>>()? {
             if rec.t.len() >= MAX_SAMPLES {
                 self.0.overflow = true;
                 return Err(de::Error::custom("too many samples"));

@@ -197,10 +197,20 @@ pub fn decode(format: Format, bytes: &[u8]) -> Result<Decoded, DecodeError> {
     }
 }
 
+/// The nominal rate as stored and reported. The validator admits rates
+/// within ±0.1 % of the bounds (a 400 Hz clock running a hair fast, a CSV
+/// whose step is printed as 0.04000001 s); they are reported as the bound
+/// itself, so the one range 25–400 Hz holds everywhere, the database's
+/// check included.
+pub fn nominal_rate(rate_hz: f64) -> f64 {
+    rate_hz.clamp(MIN_SAMPLE_RATE_HZ, MAX_SAMPLE_RATE_HZ)
+}
+
 /// What an upload contains, once validated: enough to store it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Summary {
-    /// Nominal sample rate (Hz).
+    /// Nominal sample rate (Hz), within [`MIN_SAMPLE_RATE_HZ`,
+    /// `MAX_SAMPLE_RATE_HZ`] (see [`nominal_rate`]).
     pub sample_rate_hz: f64,
     /// Number of samples.
     pub sample_count: usize,
@@ -219,14 +229,14 @@ pub fn validate(format: Format, bytes: &[u8]) -> Result<Summary, DecodeError> {
         Format::Binary if !bytes.is_empty() && !bytes.starts_with(&GZIP_MAGIC) => {
             let c = binary::check_binary(bytes)?;
             Ok(Summary {
-                sample_rate_hz: c.rate_hz,
+                sample_rate_hz: nominal_rate(c.rate_hz),
                 sample_count: c.count,
                 duration_s: c.count.saturating_sub(1) as f64 / c.rate_hz,
                 started_at_unix_ms: Some(c.started_at),
             })
         }
         _ => decode(format, bytes).map(|d| Summary {
-            sample_rate_hz: d.recording.sample_rate_hz,
+            sample_rate_hz: nominal_rate(d.recording.sample_rate_hz),
             sample_count: d.recording.len(),
             duration_s: d.recording.duration_s(),
             started_at_unix_ms: d.started_at_unix_ms,

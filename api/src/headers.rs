@@ -1,0 +1,31 @@
+//! Response headers every answer carries: no MIME sniffing anywhere, no
+//! caching of API answers (they carry tokens and personal data), and the
+//! docs UI never framed by another site (clickjacking).
+
+use axum::extract::Request;
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
+
+/// Adds the security headers to every response.
+pub async fn security(request: Request, next: Next) -> Response {
+    let docs = request.uri().path().starts_with("/docs");
+    let api = request.uri().path().starts_with("/v1/");
+    let mut response = next.run(request).await;
+    let h = response.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if api {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if docs {
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("frame-ancestors 'none'"),
+        );
+    }
+    response
+}
