@@ -21,7 +21,12 @@ pub fn router(ctx: Arc<Ctx>) -> Router {
 }
 
 async fn readyz(State(ctx): State<Arc<Ctx>>) -> impl IntoResponse {
-    if ctx.is_consuming() {
+    if ctx.is_draining() {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "draining: finishing the jobs in hand before exit",
+        )
+    } else if ctx.is_consuming() {
         (StatusCode::OK, "consuming")
     } else {
         (

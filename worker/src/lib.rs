@@ -39,12 +39,19 @@ pub struct Ctx {
     /// Exchange and queue names.
     pub topology: Topology,
     consuming: AtomicBool,
+    /// Set on SIGTERM: the probe port stays up and says so until exit.
+    draining: AtomicBool,
 }
 
 impl Ctx {
     fn set_consuming(&self, up: bool) {
         self.consuming.store(up, Ordering::Relaxed);
         self.metrics.consuming.set(i64::from(up));
+    }
+
+    /// True once shutdown has begun (jobs in hand are being finished).
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::Relaxed)
     }
 
     /// True while consuming from the broker.
@@ -115,6 +122,7 @@ impl Worker {
             metrics: metrics::Metrics::default(),
             topology,
             consuming: AtomicBool::new(false),
+            draining: AtomicBool::new(false),
         });
         Ok(Self { ctx, listener })
     }
@@ -132,17 +140,24 @@ impl Worker {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let stop = CancellationToken::new();
-        let http_stop = stop.clone();
+        // The probe port outlives the drain: /livez stays 200 and /readyz
+        // answers 503 "draining" until the process exits, instead of
+        // "connection refused" the moment SIGTERM arrives.
+        let http_stop = CancellationToken::new();
+        let http_done = http_stop.clone();
         let http = axum::serve(self.listener, http::router(self.ctx.clone()))
-            .with_graceful_shutdown(async move { http_stop.cancelled().await });
+            .with_graceful_shutdown(async move { http_done.cancelled().await });
         let http = tokio::spawn(async move { http.await });
         let on_signal = stop.clone();
+        let ctx = self.ctx.clone();
         tokio::spawn(async move {
             shutdown.await;
+            ctx.draining.store(true, Ordering::Relaxed);
             on_signal.cancel();
         });
         consumer::run(self.ctx.clone(), stop.clone()).await;
         stop.cancel();
+        http_stop.cancel();
         match http.await {
             Ok(r) => r,
             Err(e) => Err(std::io::Error::other(e)),

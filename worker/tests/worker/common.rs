@@ -98,11 +98,28 @@ impl Drop for WorkerProc {
 
 impl WorkerProc {
     /// Sends SIGTERM and waits for the exit code.
-    pub async fn terminate(mut self, within: Duration) -> Option<i32> {
+    pub async fn terminate(self, within: Duration) -> Option<i32> {
+        self.sigterm();
+        self.wait_exit(within).await
+    }
+
+    /// Sends SIGTERM.
+    pub fn sigterm(&self) {
         let _ = Command::new("kill")
             .arg("-TERM")
             .arg(self.child.id().to_string())
             .status();
+    }
+
+    /// `GET` of a probe path: status and body (`None` when refused).
+    pub async fn probe(&self, path: &str) -> Option<(u16, String)> {
+        let r = reqwest::get(format!("http://{}{path}", self.http)).await.ok()?;
+        let status = r.status().as_u16();
+        Some((status, r.text().await.unwrap_or_default()))
+    }
+
+    /// Waits for the exit code.
+    pub async fn wait_exit(mut self, within: Duration) -> Option<i32> {
         let deadline = tokio::time::Instant::now() + within;
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {

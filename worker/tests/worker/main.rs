@@ -298,7 +298,16 @@ async fn sigterm_finishes_the_job_in_hand_or_requeues_it() {
         .await
         .is_some()
     );
-    assert_eq!(w.terminate(Duration::from_secs(20)).await, Some(0));
+    // While it drains, the probes still answer: live, not ready.
+    w.sigterm();
+    let draining = eventually(Duration::from_secs(5), || async {
+        let ready = w.probe("/readyz").await?;
+        (ready.0 == 503 && ready.1.contains("draining")).then_some(())
+    })
+    .await;
+    assert!(draining.is_some(), "readyz never said draining");
+    assert_eq!(w.probe("/livez").await.map(|p| p.0), Some(200));
+    assert_eq!(w.wait_exit(Duration::from_secs(20)).await, Some(0));
     assert_eq!(env.job_status(job).await.0, "succeeded");
 
     // Too little grace: the job goes back to the queue and another worker completes it.
