@@ -14,6 +14,7 @@
 pub mod history;
 pub mod physics;
 pub mod rng;
+pub mod variety;
 
 use serde::{Deserialize, Serialize};
 use shared::sensor::Recording;
@@ -66,6 +67,12 @@ pub struct TruthJump {
     pub rise_cm: f64,
     /// Canter strides since the previous fence of the same bout.
     pub strides_from_previous: Option<u32>,
+    /// Varied sessions only: peak take-off specific force (g) and the kind
+    /// of soft jump (`None` = a normal jump).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push_g: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub soft: Option<variety::SoftKind>,
 }
 
 /// Everything the generator knows about a session.
@@ -83,6 +90,17 @@ pub struct Truth {
     pub gaps: Vec<[f64; 2]>,
     /// Every injected hole (also the short, interpolated ones).
     pub holes: Vec<[f64; 2]>,
+    /// Varied sessions only (absent from the default generator's truth):
+    /// what was varied, the rein per time (segments covering every bout; a
+    /// bout on an arena track mixes straight lines, corners and circles) and
+    /// the events inside the surrounding gait (spooks, bucks, lateral work,
+    /// rising trot).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variation: Option<variety::Variation>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rein_segments: Vec<variety::TruthReinSegment>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<variety::TruthEvent>,
 }
 
 #[derive(Debug, Clone)]
@@ -434,6 +452,8 @@ fn generate_with(cfg: &SynthConfig, horse: &Horse, mods: &SessionMods, mut rng: 
                         flight_s: shape.flight_s,
                         rise_cm: G * shape.flight_s.powi(2) / 8.0 * 100.0,
                         strides_from_previous: since_landing,
+                        push_g: None,
+                        soft: None,
                     });
                     since_landing = Some(0);
                     cycles.push(Cycle {
@@ -609,6 +629,9 @@ fn generate_with(cfg: &SynthConfig, horse: &Horse, mods: &SessionMods, mut rng: 
             jumps: truth_jumps,
             gaps,
             holes,
+            variation: None,
+            rein_segments: Vec::new(),
+            events: Vec::new(),
         },
     }
 }

@@ -248,3 +248,80 @@ impl JumpShape {
         }
     }
 }
+
+/// A soft jump (only generated with a [`super::variety::Variation`]): the
+/// base jump's take-off and landing stances around an airborne phase that may
+/// start with the hind limbs still pushing (`tail`), end with the forelimbs
+/// already reaching the ground (`reach`), and whose ballistic part carries
+/// the trunk's reaction to the limbs folding and unfolding (`wobble`,
+/// internal forces: the centre of mass stays ballistic, the trunk does not).
+/// `base.flight_s` is the whole airborne phase `tail_s + ballistic_s + reach_s`.
+#[derive(Debug, Clone, Copy)]
+pub struct SoftJump {
+    pub base: JumpShape,
+    /// Hind-limb push after the forelimbs left the ground: a hump of
+    /// `tail_g` (in g) over `tail_s`.
+    pub tail_s: f64,
+    pub tail_g: f64,
+    /// Ground-reaction force exactly 0: the truth's flight time.
+    pub ballistic_s: f64,
+    /// Forelimb contact before the landing impact: a hump of `reach_g` over `reach_s`.
+    pub reach_s: f64,
+    pub reach_g: f64,
+    /// Peak internal force of the limb swing in the ballistic phase (g).
+    pub wobble_g: f64,
+}
+
+impl SoftJump {
+    pub fn total_s(&self) -> f64 {
+        self.base.total_s()
+    }
+
+    /// Start of the ballistic phase from the start of the take-off stance.
+    pub fn ballistic_start_s(&self) -> f64 {
+        self.base.takeoff_s + self.tail_s
+    }
+
+    /// Trunk state `tau` seconds after the start of the take-off stance.
+    pub fn state(&self, tau: f64) -> TrunkState {
+        let mut s = self.base.state(tau);
+        let v = tau - self.base.takeoff_s;
+        if v < 0.0 || v >= self.base.flight_s {
+            return s;
+        }
+        let hump = |u: f64| (PI * u.clamp(0.0, 1.0)).sin();
+        if v < self.tail_s {
+            let u = hump(v / self.tail_s);
+            s.force[2] += self.tail_g * G * u;
+            s.force[0] += 0.3 * self.tail_g * G * u;
+        } else if v < self.tail_s + self.ballistic_s {
+            let u = 2.0 * PI * (v - self.tail_s) / self.ballistic_s;
+            s.force[2] += self.wobble_g * G * u.sin();
+            s.force[0] += 0.4 * self.wobble_g * G * (2.0 * u).sin();
+        } else if self.reach_s > 0.0 {
+            let u = hump((v - self.tail_s - self.ballistic_s) / self.reach_s);
+            s.force[2] += self.reach_g * G * u;
+            s.force[0] -= 0.3 * self.reach_g * G * u;
+        }
+        s
+    }
+}
+
+/// Smooth step 0 → 1 over [0, T]: value, first and second derivative at `u`.
+pub fn smooth_step(u: f64, t: f64) -> (f64, f64, f64) {
+    let u = u.clamp(0.0, t);
+    let a = 2.0 * PI * u / t;
+    (
+        u / t - a.sin() / (2.0 * PI),
+        (1.0 - a.cos()) / t,
+        2.0 * PI * a.sin() / (t * t),
+    )
+}
+
+/// Bump sin²(π u / T) over [0, T]: value, first and second derivative.
+pub fn bump(u: f64, t: f64) -> (f64, f64, f64) {
+    let u = u.clamp(0.0, t);
+    let a = 2.0 * PI * u / t;
+    let w = PI / t;
+    (0.5 * (1.0 - a.cos()), w * a.sin(), 2.0 * w * w * a.cos())
+}
