@@ -60,24 +60,36 @@ pub enum Command {
         /// Seed of the first session; session i uses seed + i.
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Device rate in Hz; by default the sessions cycle 50/60/100/200 Hz.
+        /// Device rate in Hz; by default the sessions cycle 50/60/100/200 Hz
+        /// (with `--variety wide`: the wide set's rates, 25–400 Hz).
         #[arg(long)]
         rate: Option<f64>,
+        /// `wide`: varied sessions (horse size, collection, arena tracks,
+        /// spooks/bucks, lateral work, rising trot, radio gaps, soft jumps,
+        /// two canter models); the truth then lists the variation, rein
+        /// segments and events.
+        #[arg(long, value_enum, default_value = "standard")]
+        variety: Variety,
     },
     /// Score the analysis on generated sessions; non-zero exit if a target is missed.
     Evaluate {
-        /// Number of generated sessions.
-        #[arg(long, default_value_t = 20)]
-        count: u32,
-        /// Session length in minutes: `M` or `MIN..MAX`.
-        #[arg(long, default_value = "20..60")]
-        minutes: String,
+        /// Number of generated sessions (default 20; 48 with `--variety wide`).
+        #[arg(long)]
+        count: Option<u32>,
+        /// Session length in minutes: `M` or `MIN..MAX` (default 20..60;
+        /// 10..30 with `--variety wide`).
+        #[arg(long)]
+        minutes: Option<String>,
         /// Seed of the evaluation set.
         #[arg(long, default_value_t = 2026)]
         seed: u64,
         /// Also list missed and false jumps.
         #[arg(long)]
         details: bool,
+        /// `wide`: varied sessions scored against the issue-8 targets,
+        /// overall, per variation band, and the gait confusion table.
+        #[arg(long, value_enum, default_value = "standard")]
+        variety: Variety,
     },
     /// A horse's trend from its session files (or stored analyses), as the server computes it.
     Trend {
@@ -128,6 +140,15 @@ pub enum Command {
     },
 }
 
+/// `--variety` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Variety {
+    /// The base generator (unchanged sessions for a seed).
+    Standard,
+    /// The issue-8 variety (`synth::variety`).
+    Wide,
+}
+
 /// `--granularity` values.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum GranularityArg {
@@ -154,7 +175,8 @@ pub fn run(cli: Cli) -> ExitCode {
             minutes,
             seed,
             rate,
-        } => generate(&out, count, minutes, seed, rate),
+            variety,
+        } => generate(&out, count, minutes, seed, rate, variety),
         Command::Trend {
             paths,
             from_analyses,
@@ -195,29 +217,43 @@ pub fn run(cli: Cli) -> ExitCode {
             minutes,
             seed,
             details,
-        } => match parse_minutes(&minutes) {
-            Some((lo, hi)) => {
-                let score = crate::eval::evaluate(count, lo, hi, seed);
-                let mut text = score.to_string();
-                if details {
-                    for n in &score.notes {
-                        text.push_str(n);
-                        text.push('\n');
+            variety,
+        } => {
+            let wide = variety == Variety::Wide;
+            let count = count.unwrap_or(if wide { 48 } else { 20 });
+            let minutes = minutes.unwrap_or_else(|| if wide { "10..30" } else { "20..60" }.into());
+            match parse_minutes(&minutes) {
+                Some((lo, hi)) => {
+                    let (mut text, pass, notes) = if wide {
+                        let sessions = crate::eval::evaluate_wide(count, lo, hi, seed);
+                        let (text, pass) = crate::eval::wide_report(&sessions);
+                        let notes: Vec<String> =
+                            sessions.into_iter().flat_map(|s| s.score.notes).collect();
+                        (text, pass, notes)
+                    } else {
+                        let score = crate::eval::evaluate(count, lo, hi, seed);
+                        (score.to_string(), score.all_pass(), score.notes)
+                    };
+                    if details {
+                        for n in &notes {
+                            text.push_str(n);
+                            text.push('\n');
+                        }
+                    }
+                    // A closed pipe (`| head`) is not an error worth a panic.
+                    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+                    if pass {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::FAILURE
                     }
                 }
-                // A closed pipe (`| head`) is not an error worth a panic.
-                let _ = std::io::stdout().lock().write_all(text.as_bytes());
-                if score.all_pass() {
-                    ExitCode::SUCCESS
-                } else {
-                    ExitCode::FAILURE
+                None => {
+                    eprintln!("hoofbeat: --minutes must be M or MIN..MAX with 0 < MIN ≤ MAX ≤ 240");
+                    ExitCode::from(2)
                 }
             }
-            None => {
-                eprintln!("hoofbeat: --minutes must be M or MIN..MAX with 0 < MIN ≤ MAX ≤ 240");
-                ExitCode::from(2)
-            }
-        },
+        }
     }
 }
 
@@ -464,7 +500,14 @@ pub fn table(path: &Path, a: &SessionAnalysis, bouts: bool) -> String {
     s
 }
 
-fn generate(out: &Path, count: u32, minutes: f64, seed: u64, rate: Option<f64>) -> ExitCode {
+fn generate(
+    out: &Path,
+    count: u32,
+    minutes: f64,
+    seed: u64,
+    rate: Option<f64>,
+    variety: Variety,
+) -> ExitCode {
     if !(minutes > 0.0 && minutes <= 240.0) {
         eprintln!("hoofbeat: --minutes must be in (0, 240]");
         return ExitCode::from(2);
@@ -489,7 +532,21 @@ fn generate(out: &Path, count: u32, minutes: f64, seed: u64, rate: Option<f64>) 
                 minutes,
                 rate_hz: rate.unwrap_or(rates[i as usize % rates.len()]),
             };
-            let session = crate::synth::generate(&cfg);
+            let session = match variety {
+                Variety::Standard => crate::synth::generate(&cfg),
+                Variety::Wide => {
+                    // Session i of the wide set with this seed (its
+                    // variation and, unless --rate is given, its rate).
+                    let (wide_cfg, var) =
+                        crate::synth::variety::Variation::wide_config(seed, i, minutes, minutes);
+                    let cfg = crate::synth::SynthConfig {
+                        seed: s,
+                        minutes,
+                        rate_hz: rate.unwrap_or(wide_cfg.rate_hz),
+                    };
+                    crate::synth::variety::generate_varied(&cfg, &var)
+                }
+            };
             let name = format!("session-{s:04}");
             let csv = out.join(format!("{name}.csv"));
             let truth = out.join(format!("{name}.truth.json"));

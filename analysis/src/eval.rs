@@ -40,6 +40,17 @@ pub struct Score {
     pub flight_err_s: Vec<f64>,
     /// Human-readable notes on misses (printed with `--details`).
     pub notes: Vec<String>,
+    /// Riding seconds (gaps, spooks and bucks excluded) scored for the rein
+    /// per time against the truth's rein segments (or bout reins), and those
+    /// where `rein_timeline` agrees.
+    pub rein_time_s: f64,
+    pub rein_time_ok_s: f64,
+    /// Per truth trot bout ≥ 10 s with measured symmetry stretches inside it
+    /// (none touching a spook or buck): [true MinDiff, measured MinDiff,
+    /// true MaxDiff, measured MaxDiff] in mm, stride-weighted over stretches.
+    pub sym_pairs: Vec<[f64; 4]>,
+    /// Jumps per kind (normal, soft push, no plateau): [true, found].
+    pub jumps_by_kind: [[u32; 2]; 3],
 }
 
 const GRID_S: f64 = 0.1;
@@ -169,6 +180,7 @@ impl Score {
                 }
             }
         }
+        s.score_variety(truth, a);
         // Jumps.
         let mut used = vec![false; a.jumps.len()];
         for tj in &truth.jumps {
@@ -193,9 +205,16 @@ impl Score {
                         .abs()
                         .total_cmp(&(y.1.time_s - tj.time_s).abs())
                 });
+            let kind = match tj.soft {
+                None => 0,
+                Some(crate::synth::variety::SoftKind::SoftPush) => 1,
+                Some(crate::synth::variety::SoftKind::NoPlateau) => 2,
+            };
+            s.jumps_by_kind[kind][0] += 1;
             if let Some((i, j)) = m {
                 used[i] = true;
                 s.jumps_found += 1;
+                s.jumps_by_kind[kind][1] += 1;
                 s.flight_err_s.push((j.flight_s - tj.flight_s).abs());
             } else {
                 s.notes.push(format!(
@@ -245,7 +264,238 @@ impl Score {
         self.jumps_false += o.jumps_false;
         self.flight_err_s.extend(o.flight_err_s);
         self.notes.extend(o.notes);
+        self.rein_time_s += o.rein_time_s;
+        self.rein_time_ok_s += o.rein_time_ok_s;
+        self.sym_pairs.extend(o.sym_pairs);
+        for k in 0..3 {
+            for j in 0..2 {
+                self.jumps_by_kind[k][j] += o.jumps_by_kind[k][j];
+            }
+        }
         self
+    }
+
+    /// Rein per time and symmetry pairs (used by the wide evaluation; they
+    /// do not enter the default table).
+    fn score_variety(&mut self, truth: &Truth, a: &SessionAnalysis) {
+        use crate::synth::variety::EventKind;
+        let disturbed: Vec<[f64; 2]> = truth
+            .events
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::Spook | EventKind::Buck))
+            .map(|e| [e.start_s, e.end_s])
+            .collect();
+        let segments: Vec<(f64, f64, Rein)> = if truth.rein_segments.is_empty() {
+            truth
+                .bouts
+                .iter()
+                .map(|b| (b.start_s, b.end_s, b.rein))
+                .collect()
+        } else {
+            truth
+                .rein_segments
+                .iter()
+                .map(|r| (r.start_s, r.end_s, r.rein))
+                .collect()
+        };
+        let n = (truth.duration_s / GRID_S) as usize;
+        let (mut bi, mut ri, mut pi) = (0usize, 0usize, 0usize);
+        for k in 0..n {
+            let t = (k as f64 + 0.5) * GRID_S;
+            while bi + 1 < truth.bouts.len() && t >= truth.bouts[bi].end_s {
+                bi += 1;
+            }
+            while ri + 1 < segments.len() && t >= segments[ri].1 {
+                ri += 1;
+            }
+            while pi < a.rein_timeline.len() && t >= a.rein_timeline[pi].end_s {
+                pi += 1;
+            }
+            if truth.bouts.get(bi).is_none_or(|b| b.gait == Gait::Halt)
+                || truth.gaps.iter().any(|g| t > g[0] && t < g[1])
+                || disturbed.iter().any(|d| t >= d[0] && t < d[1])
+            {
+                continue;
+            }
+            let Some(&(_, _, rein)) = segments.get(ri) else {
+                continue;
+            };
+            self.rein_time_s += GRID_S;
+            if a
+                .rein_timeline
+                .get(pi)
+                .is_some_and(|p| t >= p.start_s && p.rein == rein)
+            {
+                self.rein_time_ok_s += GRID_S;
+            }
+        }
+        for tb in &truth.bouts {
+            let (Some(tmin), Some(tmax)) = (tb.min_diff_mm, tb.max_diff_mm) else {
+                continue;
+            };
+            if tb.gait != Gait::Trot || tb.end_s - tb.start_s < 10.0 {
+                continue;
+            }
+            let parts: Vec<_> = a
+                .symmetry_stretches
+                .iter()
+                .filter(|p| p.start_s >= tb.start_s - 0.5 && p.end_s <= tb.end_s + 0.5)
+                .filter(|p| !disturbed.iter().any(|d| d[1] > p.start_s && d[0] < p.end_s))
+                .collect();
+            let w: f64 = parts.iter().map(|p| p.strides as f64).sum();
+            if w > 0.0 {
+                let mn = parts.iter().map(|p| p.min_diff_mm * p.strides as f64).sum::<f64>() / w;
+                let mx = parts.iter().map(|p| p.max_diff_mm * p.strides as f64).sum::<f64>() / w;
+                self.sym_pairs.push([tmin, mn, tmax, mx]);
+            }
+        }
+    }
+
+    /// Least-squares slope of measured on true MinDiff and MaxDiff (pooled)
+    /// over the pairs whose true value is within ±15 mm.
+    pub fn sym_slope(&self) -> f64 {
+        let pts: Vec<(f64, f64)> = self
+            .sym_pairs
+            .iter()
+            .flat_map(|p| [(p[0], p[1]), (p[2], p[3])])
+            .filter(|(t, m)| t.abs() <= 15.0 && m.is_finite())
+            .collect();
+        if pts.len() < 3 {
+            return f64::NAN;
+        }
+        let n = pts.len() as f64;
+        let mx = pts.iter().map(|p| p.0).sum::<f64>() / n;
+        let my = pts.iter().map(|p| p.1).sum::<f64>() / n;
+        let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
+        let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+        if sxx > 0.0 { sxy / sxx } else { f64::NAN }
+    }
+
+    /// The issue-8 targets (the wide evaluation), one row each.
+    pub fn wide_targets(&self) -> Vec<Target> {
+        let gait = Self::ratio(self.gait_correct_s, self.scored_s);
+        let stride = Self::within(&self.stride_err_hz, 0.01);
+        let rein = Self::ratio(self.rein_time_ok_s, self.rein_time_s);
+        let lead = Self::ratio(self.lead_correct_s, self.lead_decided_s);
+        let coverage = Self::ratio(self.lead_decided_s, self.lead_s);
+        let sym_err: Vec<f64> = self
+            .sym_pairs
+            .iter()
+            .map(|p| (p[1] - p[0]).abs().max((p[3] - p[2]).abs()))
+            .collect();
+        let sym = Self::within(&sym_err, 1.5);
+        let slope = self.sym_slope();
+        let recall = Self::ratio(self.jumps_found as f64, self.jumps_truth as f64);
+        let hours = self.riding_s / 3600.0;
+        let fph = if hours > 0.0 {
+            self.jumps_false as f64 / hours
+        } else {
+            0.0
+        };
+        let flight = Self::within(&self.flight_err_s, 0.015);
+        vec![
+            Target::new(
+                "gait correct (time)",
+                "≥ 98.5 %",
+                format!("{:.2} %", 100.0 * gait),
+                gait >= 0.985,
+            ),
+            Target::new(
+                "stride frequency within 0.01 Hz of realised",
+                "≥ 95 % of bouts",
+                format!(
+                    "{:.1} % (median {:.4} Hz, p90 {:.4}, n={})",
+                    100.0 * stride,
+                    Self::quantile(&self.stride_err_hz, 0.5),
+                    Self::quantile(&self.stride_err_hz, 0.9),
+                    self.stride_err_hz.len()
+                ),
+                stride >= 0.95,
+            ),
+            Target::new(
+                "rein per time (vs truth rein segments)",
+                "≥ 97 %",
+                format!(
+                    "{:.2} % ({:.0} of {:.0} s)",
+                    100.0 * rein,
+                    self.rein_time_ok_s,
+                    self.rein_time_s
+                ),
+                rein >= 0.97,
+            ),
+            Target::new(
+                "canter lead correct (decided canter time)",
+                "≥ 97 %",
+                format!(
+                    "{:.1} % ({:.0} of {:.0} s decided)",
+                    100.0 * lead,
+                    self.lead_correct_s,
+                    self.lead_decided_s
+                ),
+                lead >= 0.97,
+            ),
+            Target::new(
+                "canter time with a decided lead",
+                "≥ 90 %",
+                format!(
+                    "{:.1} % ({:.0} of {:.0} s)",
+                    100.0 * coverage,
+                    self.lead_decided_s,
+                    self.lead_s
+                ),
+                coverage >= 0.9,
+            ),
+            Target::new(
+                "MinDiff/MaxDiff within 1.5 mm (trot bouts)",
+                "≥ 95 % of bouts",
+                format!(
+                    "{:.1} % (median {:.2} mm, p90 {:.2} mm, n={})",
+                    100.0 * sym,
+                    Self::quantile(&sym_err, 0.5),
+                    Self::quantile(&sym_err, 0.9),
+                    sym_err.len()
+                ),
+                sym >= 0.95,
+            ),
+            Target::new(
+                "MinDiff/MaxDiff slope (true within ±15 mm)",
+                "1 ± 0.1",
+                format!("{slope:.3}"),
+                (slope - 1.0).abs() <= 0.1,
+            ),
+            Target::new(
+                "jump recall",
+                "≥ 99 %",
+                format!(
+                    "{:.1} % ({}/{}; soft push {}/{}, no plateau {}/{})",
+                    100.0 * recall,
+                    self.jumps_found,
+                    self.jumps_truth,
+                    self.jumps_by_kind[1][1],
+                    self.jumps_by_kind[1][0],
+                    self.jumps_by_kind[2][1],
+                    self.jumps_by_kind[2][0]
+                ),
+                recall >= 0.99,
+            ),
+            Target::new(
+                "false jumps per riding hour",
+                "≤ 0.5",
+                format!("{:.2} ({} in {:.1} h)", fph, self.jumps_false, hours),
+                fph <= 0.5,
+            ),
+            Target::new(
+                "flight time within 15 ms",
+                "≥ 95 % of jumps",
+                format!(
+                    "{:.1} % (median {:.1} ms, p95 {:.1} ms)",
+                    100.0 * flight,
+                    1000.0 * Self::quantile(&self.flight_err_s, 0.5),
+                    1000.0 * Self::quantile(&self.flight_err_s, 0.95)
+                ),
+                flight >= 0.95,
+            ),
+        ]
     }
 
     fn ratio(a: f64, b: f64) -> f64 {
@@ -495,4 +745,242 @@ pub fn evaluate(count: u32, min_minutes: f64, max_minutes: f64, seed: u64) -> Sc
             }
         })
         .reduce(Score::default, Score::merge)
+}
+
+/// One session of the wide evaluation: what was varied and its score.
+#[derive(Debug, Clone)]
+pub struct WideSession {
+    pub config: SynthConfig,
+    pub variation: crate::synth::variety::Variation,
+    pub score: Score,
+}
+
+/// The variation bands of the per-variation table: (group, band) per session.
+pub fn bands(cfg: &SynthConfig, v: &crate::synth::variety::Variation) -> Vec<(&'static str, &'static str)> {
+    let size = if v.size < 0.85 {
+        "0.6–0.85"
+    } else if v.size < 1.25 {
+        "0.85–1.25"
+    } else {
+        "1.25–1.6"
+    };
+    let collection = if v.collection < -0.33 {
+        "collected"
+    } else if v.collection > 0.33 {
+        "extended"
+    } else {
+        "working"
+    };
+    let rate = if cfg.rate_hz < 50.0 {
+        "25–49 Hz"
+    } else if cfg.rate_hz < 150.0 {
+        "50–149 Hz"
+    } else {
+        "150–400 Hz"
+    };
+    vec![
+        ("horse size", size),
+        ("collection (mean)", collection),
+        ("canter model", v.canter_model.name()),
+        ("rate", rate),
+        ("track", if v.arena { "arena" } else { "open" }),
+        (
+            "spooks/bucks",
+            if v.spooks_per_h + v.bucks_per_h > 0.0 { "with" } else { "without" },
+        ),
+        ("rising trot", if v.rising_trot > 0.0 { "some" } else { "none" }),
+        ("lateral work", if v.lateral_work > 0.0 { "some" } else { "none" }),
+        ("soft jumps", if v.soft_jumps > 0.0 { "some" } else { "none" }),
+        (
+            "link",
+            if v.radio_gaps >= 3 || v.drop_rate > 0.01 { "lossy (≥3 gaps or >1 % drops)" } else { "clean" },
+        ),
+        ("mount tilt max", if v.max_tilt_deg < 12.5 { "< 12.5°" } else { "12.5–25°" }),
+    ]
+}
+
+/// Generates `count` varied sessions (see [`crate::synth::variety`]) in
+/// memory, analyses them in parallel and scores each.
+pub fn evaluate_wide(count: u32, min_minutes: f64, max_minutes: f64, seed: u64) -> Vec<WideSession> {
+    (0..count)
+        .into_par_iter()
+        .map(|i| {
+            let (cfg, var) =
+                crate::synth::variety::Variation::wide_config(seed, i, min_minutes, max_minutes);
+            let s = crate::synth::variety::generate_varied(&cfg, &var);
+            let score = match crate::analyze(&s.recording) {
+                Ok(a) => Score::session(&s.truth, &a),
+                Err(e) => Score {
+                    sessions: 1,
+                    notes: vec![format!("seed {}: analysis failed: {e}", cfg.seed)],
+                    ..Default::default()
+                },
+            };
+            WideSession {
+                config: cfg,
+                variation: var,
+                score,
+            }
+        })
+        .collect()
+}
+
+/// The wide report: the issue-8 target table overall, the same metrics per
+/// variation band, and the gait confusion table. The bool is true when
+/// every overall target is met.
+pub fn wide_report(sessions: &[WideSession]) -> (String, bool) {
+    use std::fmt::Write as _;
+    let total = sessions
+        .iter()
+        .fold(Score::default(), |a, s| a.merge(s.score.clone()));
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} varied sessions, {:.1} h scored ({:.1} h riding)\n",
+        total.sessions,
+        total.scored_s / 3600.0,
+        total.riding_s / 3600.0
+    );
+    let _ = writeln!(out, "{:<46} {:<16} {:<58} result", "metric", "target", "measured");
+    let _ = writeln!(out, "{}", "-".repeat(130));
+    let rows = total.wide_targets();
+    for t in &rows {
+        let _ = writeln!(
+            out,
+            "{:<46} {:<16} {:<58} {}",
+            t.name,
+            t.target,
+            t.value,
+            if t.pass { "PASS" } else { "MISSED" }
+        );
+    }
+    // Per variation band: the same metrics, compact; * marks a miss.
+    let _ = writeln!(out, "\nper variation (the same targets; * = missed, – = nothing to score)");
+    let heads = [
+        "gait", "stride", "rein", "lead", "cover", "sym", "slope", "recall", "false/h", "flight",
+    ];
+    let _ = write!(out, "{:<18} {:<30} {:>3}", "variation", "band", "n");
+    for h in heads {
+        let _ = write!(out, " {h:>8}");
+    }
+    let _ = writeln!(out);
+    let mut groups: Vec<(&str, Vec<(&str, Score)>)> = Vec::new();
+    for s in sessions {
+        for (g, b) in bands(&s.config, &s.variation) {
+            let gi = match groups.iter().position(|x| x.0 == g) {
+                Some(i) => i,
+                None => {
+                    groups.push((g, Vec::new()));
+                    groups.len() - 1
+                }
+            };
+            let bs = &mut groups[gi].1;
+            match bs.iter_mut().find(|x| x.0 == b) {
+                Some(x) => x.1 = std::mem::take(&mut x.1).merge(s.score.clone()),
+                None => bs.push((b, s.score.clone())),
+            }
+        }
+    }
+    for (g, bs) in &mut groups {
+        bs.sort_by(|a, b| a.0.cmp(b.0));
+        for (b, sc) in bs.iter() {
+            let _ = write!(out, "{g:<18} {b:<30} {:>3}", sc.sessions);
+            for cell in band_cells(sc) {
+                let _ = write!(out, " {cell:>8}");
+            }
+            let _ = writeln!(out);
+        }
+    }
+    let _ = writeln!(out, "\ngait confusion (seconds; rows = truth, columns = analysis)");
+    let _ = writeln!(
+        out,
+        "{:<8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}",
+        "", "halt", "walk", "trot", "canter", "gallop", "none", "correct"
+    );
+    for g in Gait::ALL {
+        let r = &total.confusion[g as usize];
+        let sum: f64 = r.iter().sum();
+        let _ = writeln!(
+            out,
+            "{:<8} {:>9.0} {:>9.0} {:>9.0} {:>9.0} {:>9.0} {:>9.0} {:>7.1}%",
+            g.name(),
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            100.0 * Score::ratio(r[g as usize], sum)
+        );
+    }
+    (out, rows.iter().all(|t| t.pass))
+}
+
+/// The compact cells of one band's row, in the order of the wide targets.
+fn band_cells(s: &Score) -> Vec<String> {
+    let rows = s.wide_targets();
+    let mark = |i: usize, v: String| {
+        if rows[i].pass { v } else { format!("{v}*") }
+    };
+    let pct = |a: f64, b: f64| {
+        if b > 0.0 {
+            format!("{:.1}", 100.0 * a / b)
+        } else {
+            "–".to_string()
+        }
+    };
+    let sym_err: Vec<f64> = s
+        .sym_pairs
+        .iter()
+        .map(|p| (p[1] - p[0]).abs().max((p[3] - p[2]).abs()))
+        .collect();
+    let hours = s.riding_s / 3600.0;
+    let slope = s.sym_slope();
+    vec![
+        mark(0, pct(s.gait_correct_s, s.scored_s)),
+        if s.stride_err_hz.is_empty() {
+            "–".into()
+        } else {
+            mark(1, format!("{:.1}", 100.0 * Score::within(&s.stride_err_hz, 0.01)))
+        },
+        mark(2, pct(s.rein_time_ok_s, s.rein_time_s)),
+        if s.lead_decided_s > 0.0 {
+            mark(3, pct(s.lead_correct_s, s.lead_decided_s))
+        } else {
+            "–".into()
+        },
+        if s.lead_s > 0.0 {
+            mark(4, pct(s.lead_decided_s, s.lead_s))
+        } else {
+            "–".into()
+        },
+        if sym_err.is_empty() {
+            "–".into()
+        } else {
+            mark(5, format!("{:.1}", 100.0 * Score::within(&sym_err, 1.5)))
+        },
+        if slope.is_finite() {
+            mark(6, format!("{slope:.2}"))
+        } else {
+            "–".into()
+        },
+        if s.jumps_truth > 0 {
+            mark(7, pct(s.jumps_found as f64, s.jumps_truth as f64))
+        } else {
+            "–".into()
+        },
+        mark(
+            8,
+            if hours > 0.0 {
+                format!("{:.2}", s.jumps_false as f64 / hours)
+            } else {
+                "–".into()
+            },
+        ),
+        if s.flight_err_s.is_empty() {
+            "–".into()
+        } else {
+            mark(9, format!("{:.1}", 100.0 * Score::within(&s.flight_err_s, 0.015)))
+        },
+    ]
 }
