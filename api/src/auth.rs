@@ -35,6 +35,19 @@ pub enum Role {
     Admin,
 }
 
+/// A hashing slot, or 503 `server_busy` after the configured wait: Argon2id
+/// holds ~19 MiB per hash by design, so concurrent hashes are bounded.
+pub async fn hashing_slot(state: &crate::state::AppState) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+    let busy = || {
+        ApiError::new(ErrorCode::ServerBusy, "too many sign-ins in progress; try again shortly")
+            .with_retry_after(1)
+    };
+    match tokio::time::timeout(state.config.hash_wait, state.hashing.clone().acquire_owned()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => Err(busy()),
+    }
+}
+
 /// Hashes a password (Argon2id, random salt) off the async executor.
 pub async fn hash_password(password: String) -> Result<String, ApiError> {
     tokio::task::spawn_blocking(move || {

@@ -38,6 +38,15 @@ pub struct ApiConfig {
     pub token_ttl: Duration,
     /// `HOOFBEAT_LOGIN_PER_MINUTE` (default 10): login attempts per email and per client address.
     pub login_per_minute: u32,
+    /// `HOOFBEAT_REGISTER_PER_MINUTE` (default 5): registrations per client address.
+    pub register_per_minute: u32,
+    /// `HOOFBEAT_MAX_CONCURRENT_HASHES` (default: the number of cores):
+    /// password hashes computed at once. Each Argon2id hash holds ~19 MiB,
+    /// so this bounds the memory a burst of registrations or logins takes.
+    pub max_concurrent_hashes: usize,
+    /// `HOOFBEAT_HASH_WAIT_MS` (default 2000): how long a request waits for
+    /// a hashing slot before 503 `server_busy`.
+    pub hash_wait: Duration,
     /// `HOOFBEAT_OUTBOX_POLL_MS` (default 5000): the relay's polling fallback when no NOTIFY arrives.
     pub outbox_poll: Duration,
 }
@@ -81,6 +90,15 @@ impl ApiConfig {
                 3600 * env.bounded("HOOFBEAT_TOKEN_TTL_HOURS", 720, 1, 24 * 365)?,
             ),
             login_per_minute: env.bounded("HOOFBEAT_LOGIN_PER_MINUTE", 10, 1, 100_000)? as u32,
+            register_per_minute: env.bounded("HOOFBEAT_REGISTER_PER_MINUTE", 5, 1, 100_000)?
+                as u32,
+            max_concurrent_hashes: env.bounded(
+                "HOOFBEAT_MAX_CONCURRENT_HASHES",
+                std::thread::available_parallelism().map_or(2, |n| n.get()) as u64,
+                1,
+                256,
+            )? as usize,
+            hash_wait: env.millis("HOOFBEAT_HASH_WAIT_MS", 2_000, 0, 60_000)?,
             outbox_poll: env.millis("HOOFBEAT_OUTBOX_POLL_MS", 5_000, 10, 600_000)?,
         })
     }

@@ -119,7 +119,7 @@ impl ErrorCode {
             RateLimited => "Too many requests",
             DatabaseUnavailable => "Database unavailable",
             Timeout => "Request timed out",
-            ServerBusy => "Too many uploads in progress",
+            ServerBusy => "Server busy",
             Internal => "Internal error",
         }
     }

@@ -234,6 +234,7 @@ pub async fn run(state: AppState, topology: Topology, stop: CancellationToken) {
             .execute(&state.db)
             .await;
             state.login_limiter.shrink();
+            state.register_limiter.shrink();
         }
         let poll = state.config.outbox_poll;
         tokio::select! {

@@ -30,6 +30,10 @@ pub struct Inner {
     pub broker: BrokerStatus,
     /// Login attempts per email and per client address.
     pub login_limiter: LoginLimiter,
+    /// Registrations per client address.
+    pub register_limiter: LoginLimiter,
+    /// Password hashes in progress (bounds their memory).
+    pub hashing: Arc<tokio::sync::Semaphore>,
     /// Permits for uploads in progress (bounds buffered bytes).
     pub uploads: Arc<tokio::sync::Semaphore>,
     /// Recently verified bearer tokens.
@@ -40,6 +44,8 @@ impl AppState {
     /// Wraps the parts.
     pub fn new(db: PgPool, config: ApiConfig, metrics: Metrics) -> Self {
         let login_limiter = LoginLimiter::new(config.login_per_minute);
+        let register_limiter = LoginLimiter::new(config.register_per_minute);
+        let hashing = Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_hashes));
         let uploads = Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_uploads));
         let tokens = crate::auth::TokenCache::new(config.token_cache);
         Self(Arc::new(Inner {
@@ -48,6 +54,8 @@ impl AppState {
             metrics,
             broker: BrokerStatus::default(),
             login_limiter,
+            register_limiter,
+            hashing,
             uploads,
             tokens,
         }))
@@ -79,7 +87,7 @@ impl BrokerStatus {
     }
 }
 
-/// Keyed rate limiter for login attempts: a key is an email or a client address.
+/// Keyed rate limiter (login attempts, registrations): a key is an email or a client address.
 pub struct LoginLimiter {
     limiter: DefaultKeyedRateLimiter<String>,
 }

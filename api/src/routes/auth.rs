@@ -88,10 +88,22 @@ fn validate(c: &Credentials) -> ApiResult<String> {
               (status = 422, body = Problem, description = "validation_failed")))]
 async fn register(
     state: axum::extract::State<AppState>,
+    ClientAddr(addr): ClientAddr,
     Json(body): Json<Credentials>,
 ) -> ApiResult<(StatusCode, Json<User>)> {
     let email = validate(&body)?;
+    if let Some(ip) = addr
+        && let Err(wait) = state.register_limiter.check(&format!("ip:{ip}"))
+    {
+        return Err(ApiError::new(
+            ErrorCode::RateLimited,
+            "too many registrations from this address; wait and try again",
+        )
+        .with_retry_after(wait.as_secs().max(1)));
+    }
+    let slot = auth::hashing_slot(&state).await?;
     let hash = auth::hash_password(body.password).await?;
+    drop(slot);
     let user: Option<User> = sqlx::query_as(
         "INSERT INTO users (id, email, password_hash) VALUES ($1, $2, $3)
          ON CONFLICT (lower(email)) DO NOTHING
@@ -150,7 +162,9 @@ async fn login(
         ),
         None => (DUMMY_HASH.to_owned(), None),
     };
+    let slot = auth::hashing_slot(&state).await?;
     let ok = auth::verify_password(body.password, stored).await?;
+    drop(slot);
     let user = match (ok, user) {
         (true, Some(user)) => user,
         _ => {

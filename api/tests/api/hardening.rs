@@ -204,3 +204,68 @@ async fn security_headers_and_bounded_metric_labels() {
     assert!(!metrics.contains("XQZRT") && !metrics.contains("BAZQUX"));
     assert!(metrics.contains("method=\"other\""), "{metrics}");
 }
+
+async fn register(app: &crate::common::TestApp, email: &str) -> reqwest::Response {
+    app.http
+        .post(app.url("/v1/auth/register"))
+        .json(&json!({"email": email, "password": "correct horse battery"}))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn registration_is_rate_limited_per_address() {
+    let app = crate::common::spawn_with(crate::common::Opts {
+        env: vec![("HOOFBEAT_REGISTER_PER_MINUTE".into(), "3".into())],
+        ..Default::default()
+    })
+    .await;
+    for i in 0..3 {
+        let r = register(&app, &format!("r{i}@example.com")).await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let r = register(&app, "r9@example.com").await;
+    assert!(r.headers().contains_key("retry-after"));
+    assert_problem(r, 429, "rate_limited").await;
+}
+
+#[tokio::test]
+async fn password_hashing_is_bounded_and_busy_is_503() {
+    // One hashing slot and no wait: of many concurrent sign-ups some are
+    // told to come back (never more than one hash in memory at once).
+    let app = crate::common::spawn_with(crate::common::Opts {
+        env: vec![
+            ("HOOFBEAT_MAX_CONCURRENT_HASHES".into(), "1".into()),
+            ("HOOFBEAT_HASH_WAIT_MS".into(), "0".into()),
+            ("HOOFBEAT_REGISTER_PER_MINUTE".into(), "1000".into()),
+        ],
+        ..Default::default()
+    })
+    .await;
+    let answers = futures_join(&app, 8).await;
+    let created = answers.iter().filter(|s| **s == 201).count();
+    let busy = answers.iter().filter(|s| **s == 503).count();
+    assert_eq!(created + busy, 8, "{answers:?}");
+    assert!(created >= 1 && busy >= 1, "{answers:?}");
+}
+
+async fn futures_join(app: &crate::common::TestApp, n: usize) -> Vec<u16> {
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..n {
+        let (http, url) = (app.http.clone(), app.url("/v1/auth/register"));
+        set.spawn(async move {
+            http.post(url)
+                .json(&json!({"email": format!("b{i}@example.com"), "password": "correct horse battery"}))
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0)
+        });
+    }
+    let mut out = Vec::new();
+    while let Some(r) = set.join_next().await {
+        out.push(r.unwrap());
+    }
+    out
+}
