@@ -26,10 +26,18 @@ fn cpu_ticks() -> u64 {
 }
 
 fn main() {
-    if std::env::args().any(|a| a == "--list") {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--list") {
         return;
     }
+    // Like criterion: a plain argument keeps only the benches whose name
+    // contains it (`cargo bench --bench cpu_time -- 60min`).
+    let filter = args.iter().find(|a| !a.starts_with('-'));
     for minutes in [15.0, 60.0, 240.0] {
+        let name = format!("cpu_time/{minutes:.0}min_100hz");
+        if filter.is_some_and(|f| !name.contains(f.as_str())) {
+            continue;
+        }
         let s = analysis::synth::generate(&analysis::synth::SynthConfig {
             seed: 1,
             minutes,
@@ -43,7 +51,7 @@ fn main() {
         }
         let ms = (cpu_ticks() - t0) as f64 * 10.0 / runs as f64;
         println!(
-            "cpu_time/{minutes:.0}min_100hz: {ms:.1} ms per analysis ({:.1} ms per hour of data, {runs} runs)",
+            "{name}: {ms:.1} ms per analysis ({:.1} ms per hour of data, {runs} runs)",
             ms * 60.0 / minutes
         );
     }

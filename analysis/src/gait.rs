@@ -19,8 +19,7 @@
 
 use ndarray::{Array1, ArrayView1};
 
-use crate::filter::moving_mean;
-use crate::orientation::HorseSegment;
+use crate::filter::moving_mean_each;
 use crate::report::Gait;
 use crate::resample::FS;
 
@@ -59,9 +58,18 @@ pub struct Run {
 /// Pairs-average and remove the 2-s moving mean (drift, centripetal offset).
 fn decimate(x: ArrayView1<f64>) -> Array1<f64> {
     let n = x.len() / 2;
-    let d = Array1::from_shape_fn(n, |i| 0.5 * (x[2 * i] + x[2 * i + 1]));
-    let m = moving_mean(d.view(), (2.0 * FD) as usize);
-    d - m
+    let d: Vec<f64> = (0..n).map(|i| 0.5 * (x[2 * i] + x[2 * i + 1])).collect();
+    // d − moving mean of d, written as the means come (no buffer for them).
+    let mut out = Vec::with_capacity(n);
+    moving_mean_each(
+        n,
+        |i| d[i],
+        (2.0 * FD) as usize,
+        |m| {
+            out.push(d[out.len()] - m);
+        },
+    );
+    Array1::from_vec(out)
 }
 
 /// Block sums of x[k]·x[k+τ] for every lag, plus the prefix of x².
@@ -76,10 +84,10 @@ impl LagSums {
         let n = x.len();
         let nblocks = n / BLOCK;
         let mut sums = vec![0.0; nblocks * (MAX_LAG + 1)];
-        let xs = x
+        let xs: std::borrow::Cow<'_, [f64]> = x
             .as_slice()
-            .map(<[f64]>::to_vec)
-            .unwrap_or_else(|| x.to_vec());
+            .map(std::borrow::Cow::Borrowed)
+            .unwrap_or_else(|| std::borrow::Cow::Owned(x.to_vec()));
         for lag in MIN_LAG..=MAX_LAG {
             for b in 0..nblocks {
                 let a = b * BLOCK;
@@ -109,7 +117,7 @@ impl LagSums {
         let mut energy = Vec::with_capacity(n + 1);
         energy.push(0.0);
         let mut acc = 0.0;
-        for v in &xs {
+        for v in xs.iter() {
             acc += v * v;
             energy.push(acc);
         }
@@ -213,10 +221,14 @@ fn classify_window(v: &LagSums, l: &LagSums, f: &LagSums, w: usize) -> BlockFeat
 
 /// Labels every 1-s block of a segment (blocks at the edges copy the nearest
 /// window); returns an empty vector when the segment is shorter than a window.
-pub fn block_features(seg: &HorseSegment) -> Vec<BlockFeature> {
-    let v = LagSums::new(&decimate(seg.vert.view()));
-    let l = LagSums::new(&decimate(seg.lat.view()));
-    let f = LagSums::new(&decimate(seg.fwd.view()));
+pub fn block_features(
+    vert: ArrayView1<f64>,
+    lat: ArrayView1<f64>,
+    fwd: ArrayView1<f64>,
+) -> Vec<BlockFeature> {
+    let v = LagSums::new(&decimate(vert));
+    let l = LagSums::new(&decimate(lat));
+    let f = LagSums::new(&decimate(fwd));
     let nblocks = v.nblocks;
     if nblocks < WIN_BLOCKS {
         return Vec::new();
@@ -318,15 +330,18 @@ fn refine_boundaries(runs: &mut [Run], vert: ArrayView1<f64>) {
     let w = FS as usize;
     // Mean square over 1 s: linear in the share of each gait inside the
     // window, so the ramp across a boundary is centred on it.
-    let sq = vert.mapv(|v| v * v);
-    let r = moving_mean(sq.view(), w).to_vec();
+    let mut r = Vec::with_capacity(n);
+    moving_mean_each(n, |i| vert[i] * vert[i], w, |m| r.push(m));
     let mut p1 = Vec::with_capacity(n + 1);
     let mut p2 = Vec::with_capacity(n + 1);
-    p1.push(0.0);
-    p2.push(0.0);
+    let (mut s1, mut s2) = (0.0, 0.0);
+    p1.push(s1);
+    p2.push(s2);
     for v in &r {
-        p1.push(p1[p1.len() - 1] + v);
-        p2.push(p2[p2.len() - 1] + v * v);
+        s1 += v;
+        s2 += v * v;
+        p1.push(s1);
+        p2.push(s2);
     }
     let sec = |s: f64| (s * FS) as usize;
     for i in 1..runs.len() {

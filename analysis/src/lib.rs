@@ -88,8 +88,11 @@ pub fn analyze(rec: &Recording) -> Result<SessionAnalysis, AnalysisError> {
         .segments
         .par_iter()
         .map(|seg| {
-            let hs = orientation::to_horse(seg, &first);
-            gait::runs(&gait::block_features(&hs), hs.vert.view())
+            let h = orientation::to_horse_accel(seg, &first);
+            gait::runs(
+                &gait::block_features(h.vert.view(), h.lat.view(), h.fwd.view()),
+                h.vert.view(),
+            )
         })
         .collect();
     let two_beat: Vec<Vec<(usize, usize, f64)>> = first_runs
@@ -201,7 +204,10 @@ fn analyse_segment(hs: &HorseSegment, runs: Option<Vec<gait::Run>>) -> SegmentRe
     }
     let w = (2.0 * FS) as usize;
     out.vedba_sum = vedba_sum(hs, w);
-    let runs = runs.unwrap_or_else(|| gait::runs(&gait::block_features(hs), hs.vert.view()));
+    let runs = runs.unwrap_or_else(|| {
+        let features = gait::block_features(hs.vert.view(), hs.lat.view(), hs.fwd.view());
+        gait::runs(&features, hs.vert.view())
+    });
     let yaw_smooth = filter::moving_mean(hs.yaw.view(), w);
     let seg_end = hs.time((hs.len() - 1) as f64);
     let turns = rein::timeline(yaw_smooth.view());
@@ -243,14 +249,12 @@ fn analyse_segment(hs: &HorseSegment, runs: Option<Vec<gait::Run>>) -> SegmentRe
         } else {
             None
         };
-        let counter_canter = lead
-            .filter(|(l, _)| *l != Lead::Unknown)
-            .map(|(l, _)| {
-                matches!(
-                    (l, dominant),
-                    (Lead::Left, Rein::Right) | (Lead::Right, Rein::Left)
-                )
-            });
+        let counter_canter = lead.filter(|(l, _)| *l != Lead::Unknown).map(|(l, _)| {
+            matches!(
+                (l, dominant),
+                (Lead::Left, Rein::Right) | (Lead::Right, Rein::Left)
+            )
+        });
         let (lead, lead_confidence) = match lead {
             Some((l, c)) => (Some(l), Some(round(c, 2))),
             None => (None, None),
@@ -338,26 +342,45 @@ fn analyse_segment(hs: &HorseSegment, runs: Option<Vec<gait::Run>>) -> SegmentRe
 }
 
 /// Σ over samples of |a − 2-s running mean of a| in g (vector dynamic body
-/// acceleration), in one pass per axis without temporaries.
+/// acceleration), in one pass over the three axes without temporaries.
+///
+/// The running means are [`filter::moving_mean_each`]'s, computed in step
+/// for the three axes; per sample the squares are added in the order fwd,
+/// lat, vert (as a per-axis accumulation would), so the sum is unchanged.
 fn vedba_sum(hs: &HorseSegment, w: usize) -> f64 {
-    let n = hs.len();
+    let axes = [&hs.fwd, &hs.lat, &hs.vert].map(|x| {
+        x.as_slice()
+            .map(std::borrow::Cow::Borrowed)
+            .unwrap_or_else(|| std::borrow::Cow::Owned(x.to_vec()))
+    });
+    let [x, y, z] = [&axes[0], &axes[1], &axes[2]].map(|c| &c[..]);
+    let n = x.len();
     let half = w / 2;
-    let mut sq = vec![0.0; n];
-    for x in [&hs.fwd, &hs.lat, &hs.vert] {
-        let mut prefix = Vec::with_capacity(n + 1);
-        prefix.push(0.0);
-        let mut acc = 0.0;
-        for v in x.iter() {
-            acc += v;
-            prefix.push(acc);
+    let (mut pb, mut pa) = ([0.0f64; 3], [0.0f64; 3]);
+    let (mut a, mut b) = (0usize, 0usize);
+    let mut total = 0.0;
+    for i in 0..n {
+        let b_i = (i + half + 1).min(n);
+        while b < b_i {
+            pb[0] += x[b];
+            pb[1] += y[b];
+            pb[2] += z[b];
+            b += 1;
         }
-        for (i, (s, v)) in sq.iter_mut().zip(x.iter()).enumerate() {
-            let (a, b) = (i.saturating_sub(half), (i + half + 1).min(n));
-            let d = v - (prefix[b] - prefix[a]) / (b - a).max(1) as f64;
-            *s += d * d;
+        let a_i = i.saturating_sub(half);
+        while a < a_i {
+            pa[0] += x[a];
+            pa[1] += y[a];
+            pa[2] += z[a];
+            a += 1;
         }
+        let cnt = (b - a).max(1) as f64;
+        let dx = x[i] - (pb[0] - pa[0]) / cnt;
+        let dy = y[i] - (pb[1] - pa[1]) / cnt;
+        let dz = z[i] - (pb[2] - pa[2]) / cnt;
+        total += (dx * dx + dy * dy + dz * dz).sqrt();
     }
-    sq.iter().map(|v| v.sqrt()).sum::<f64>() / 9.80665
+    total / 9.80665
 }
 
 fn summarise(bouts: &[Bout], analysed_s: f64) -> Vec<GaitSummary> {
@@ -467,7 +490,11 @@ fn combine(stretches: &[SymmetryStretch]) -> Option<Symmetry> {
         return None;
     }
     let w = |f: &dyn Fn(&SymmetryStretch) -> f64| {
-        stretches.iter().map(|s| f(s) * f64::from(s.strides)).sum::<f64>() / f64::from(n)
+        stretches
+            .iter()
+            .map(|s| f(s) * f64::from(s.strides))
+            .sum::<f64>()
+            / f64::from(n)
     };
     let (mn, mx) = (w(&|s| s.min_diff_mm), w(&|s| s.max_diff_mm));
     let worst = mn.abs().max(mx.abs());

@@ -211,8 +211,7 @@ fn gyro_bias(segments: &[Segment]) -> [f64; 3] {
         (x.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n).sqrt()
     };
     for seg in segments {
-        let acc: Vec<Vec<f64>> = seg.acc.rows().into_iter().map(|r| r.to_vec()).collect();
-        let gyro: Vec<Vec<f64>> = seg.gyro.rows().into_iter().map(|r| r.to_vec()).collect();
+        let (acc, gyro) = (rows(&seg.acc), rows(&seg.gyro));
         let mut start = 0;
         while start + w <= seg.len() {
             let r = start..start + w;
@@ -258,8 +257,7 @@ fn heading(
         }
         let block_mean = |m: &Array2<f64>| {
             let mut out = Array2::<f64>::zeros((3, nb));
-            for (c, row) in m.rows().into_iter().enumerate() {
-                let v = row.to_vec();
+            for (c, v) in rows(m).iter().enumerate() {
                 for (b, chunk) in v.chunks_exact(B).take(nb).enumerate() {
                     out[[c, b]] = chunk.iter().sum::<f64>() / B as f64;
                 }
@@ -320,25 +318,97 @@ fn rows(m: &Array2<f64>) -> [std::borrow::Cow<'_, [f64]>; 3] {
     [row(0), row(1), row(2)]
 }
 
-/// Rotates a segment into the horse frame (one pass, no temporaries).
+/// The horse-frame accelerations of a segment: all the gait labels need.
+#[derive(Debug, Clone)]
+pub struct HorseAccel {
+    /// Vertical specific force minus gravity (m/s²).
+    pub vert: Array1<f64>,
+    /// Forward and left specific force (m/s²).
+    pub fwd: Array1<f64>,
+    pub lat: Array1<f64>,
+}
+
+/// Samples per chunk of the rotation loops: the chunk's inputs stay in L1
+/// while each output channel is written by its own simple (vectorisable) loop.
+const CHUNK: usize = 1024;
+
+/// Appends row `r` of `m` applied to the vectors (x, y, z) (minus `offset`).
+fn push_rotated(out: &mut Vec<f64>, m: &Array2<f64>, r: usize, xyz: [&[f64]; 3], offset: f64) {
+    let (m0, m1, m2) = (m[[r, 0]], m[[r, 1]], m[[r, 2]]);
+    let [x, y, z] = xyz;
+    out.extend(
+        x.iter()
+            .zip(y)
+            .zip(z)
+            .map(|((x, y), z)| m0 * x + m1 * y + m2 * z - offset),
+    );
+}
+
+/// Appends row `r` of `m` applied to the bias-corrected rates (p, q, w).
+fn push_rotated_rates(
+    out: &mut Vec<f64>,
+    m: &Array2<f64>,
+    r: usize,
+    pqw: [&[f64]; 3],
+    b: [f64; 3],
+) {
+    let (m0, m1, m2) = (m[[r, 0]], m[[r, 1]], m[[r, 2]]);
+    let [p, q, w] = pqw;
+    out.extend(p.iter().zip(q).zip(w).map(|((p, q), w)| {
+        let (p, q, w) = (p - b[0], q - b[1], w - b[2]);
+        m0 * p + m1 * q + m2 * w
+    }));
+}
+
+/// Splits three equally long slices into aligned chunks of [`CHUNK`].
+fn chunks3<'a>(
+    [x, y, z]: &'a [std::borrow::Cow<'a, [f64]>; 3],
+) -> impl Iterator<Item = [&'a [f64]; 3]> {
+    x.chunks(CHUNK)
+        .zip(y.chunks(CHUNK))
+        .zip(z.chunks(CHUNK))
+        .map(|((x, y), z)| [x, y, z])
+}
+
+/// The vertical (gravity removed), forward and lateral acceleration of a
+/// segment: the first pass of the heading estimate only labels gaits, so it
+/// does not rotate the gyro nor compute the magnitude. The values are the
+/// same as [`to_horse`]'s.
+pub fn to_horse_accel(seg: &Segment, mount: &Mount) -> HorseAccel {
+    let n = seg.len();
+    let acc = rows(&seg.acc);
+    let mut out: [Vec<f64>; 3] = std::array::from_fn(|_| Vec::with_capacity(n));
+    for c in chunks3(&acc) {
+        push_rotated(&mut out[0], &mount.rot, 2, c, mount.gravity);
+        push_rotated(&mut out[1], &mount.rot, 0, c, 0.0);
+        push_rotated(&mut out[2], &mount.rot, 1, c, 0.0);
+    }
+    let [vert, fwd, lat] = out.map(Array1::from_vec);
+    HorseAccel { vert, fwd, lat }
+}
+
+/// Rotates a segment into the horse frame, chunk by chunk (no temporaries).
 pub fn to_horse(seg: &Segment, mount: &Mount) -> HorseSegment {
     let n = seg.len();
     let r = &mount.rot;
-    let m = |i: usize, j: usize| r[[i, j]];
-    let [ax, ay, az] = rows(&seg.acc);
-    let [gx, gy, gz] = rows(&seg.gyro);
+    let acc = rows(&seg.acc);
+    let gyro = rows(&seg.gyro);
     let b = mount.gyro_bias;
     let mut out: [Vec<f64>; 7] = std::array::from_fn(|_| Vec::with_capacity(n));
-    for i in 0..n {
-        let (x, y, z) = (ax[i], ay[i], az[i]);
-        out[0].push(m(2, 0) * x + m(2, 1) * y + m(2, 2) * z - mount.gravity);
-        out[1].push(m(0, 0) * x + m(0, 1) * y + m(0, 2) * z);
-        out[2].push(m(1, 0) * x + m(1, 1) * y + m(1, 2) * z);
-        let (p, q, w) = (gx[i] - b[0], gy[i] - b[1], gz[i] - b[2]);
-        out[3].push(m(0, 0) * p + m(0, 1) * q + m(0, 2) * w);
-        out[4].push(m(1, 0) * p + m(1, 1) * q + m(1, 2) * w);
-        out[5].push(m(2, 0) * p + m(2, 1) * q + m(2, 2) * w);
-        out[6].push((x * x + y * y + z * z).sqrt());
+    for (a, g) in chunks3(&acc).zip(chunks3(&gyro)) {
+        push_rotated(&mut out[0], r, 2, a, mount.gravity);
+        push_rotated(&mut out[1], r, 0, a, 0.0);
+        push_rotated(&mut out[2], r, 1, a, 0.0);
+        push_rotated_rates(&mut out[3], r, 0, g, b);
+        push_rotated_rates(&mut out[4], r, 1, g, b);
+        push_rotated_rates(&mut out[5], r, 2, g, b);
+        let [x, y, z] = a;
+        out[6].extend(
+            x.iter()
+                .zip(y)
+                .zip(z)
+                .map(|((x, y), z)| (x * x + y * y + z * z).sqrt()),
+        );
     }
     let [vert, fwd, lat, roll, pitch, yaw, amag] = out.map(Array1::from_vec);
     HorseSegment {

@@ -41,14 +41,82 @@ impl Profile {
             .sum()
     }
 
-    /// Peak-to-peak displacement (m).
+    /// Peak-to-peak displacement (m), from [`Profile::at`] on 128 phases.
     pub fn peak_to_peak(&self) -> f64 {
-        let vals: Vec<f64> = (0..128)
-            .map(|i| self.at(2.0 * std::f64::consts::PI * i as f64 / 128.0))
-            .collect();
-        let hi = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
+        let table = ptp_table();
+        let (mut hi, mut lo) = (f64::NEG_INFINITY, f64::INFINITY);
+        for i in 0..PTP_POINTS {
+            let v = if self.coeffs.len() <= PTP_HARMONICS {
+                // Same terms, summed in the same order, as `at`.
+                self.coeffs
+                    .iter()
+                    .zip(&table[i * PTP_HARMONICS..])
+                    .map(|((re, im), (c, s))| re * c - im * s)
+                    .sum()
+            } else {
+                self.at(ptp_theta(i))
+            };
+            hi = hi.max(v);
+            lo = lo.min(v);
+        }
         if hi >= lo { hi - lo } else { 0.0 }
+    }
+}
+
+/// Phases at which [`Profile::peak_to_peak`] evaluates the profile.
+const PTP_POINTS: usize = 128;
+/// Harmonics tabulated for it (profiles have 4 or 6).
+const PTP_HARMONICS: usize = 8;
+
+fn ptp_theta(i: usize) -> f64 {
+    2.0 * std::f64::consts::PI * i as f64 / PTP_POINTS as f64
+}
+
+/// cos and sin of k·θᵢ (k = 1..=8) at the 128 phases, computed once with
+/// the expressions of [`Profile::at`], so the tabulated sum equals it bit
+/// for bit: one bout's profile otherwise costs a thousand sin/cos.
+fn ptp_table() -> &'static [(f64, f64)] {
+    static TABLE: std::sync::OnceLock<Vec<(f64, f64)>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        (0..PTP_POINTS)
+            .flat_map(|i| {
+                (0..PTP_HARMONICS).map(move |k| {
+                    let a = (k + 1) as f64 * ptp_theta(i);
+                    (a.cos(), a.sin())
+                })
+            })
+            .collect()
+    })
+}
+
+/// cos and sin of k·θₙ for harmonics k = 1..=`harmonics` and phase points
+/// θₙ = 2πn/N + `phase0`, harmonic-major.
+fn phase_table_of(harmonics: usize, phase0: f64) -> Vec<(f64, f64)> {
+    (0..harmonics)
+        .flat_map(|k| {
+            (0..PHASE_POINTS).map(move |n| {
+                let theta = 2.0 * std::f64::consts::PI * n as f64 / PHASE_POINTS as f64 + phase0;
+                ((k + 1) as f64 * theta).sin_cos()
+            })
+        })
+        .map(|(s, c)| (c, s))
+        .collect()
+}
+
+/// [`phase_table_of`], kept for the two uses of the analysis (stride
+/// elevation: 4 harmonics from phase 0; symmetry: 6 from π/2), which
+/// otherwise recompute it for every bout and every jackknife group.
+fn phase_table(harmonics: usize, phase0: f64) -> std::borrow::Cow<'static, [(f64, f64)]> {
+    use std::sync::OnceLock;
+    static ELEVATION: OnceLock<Vec<(f64, f64)>> = OnceLock::new();
+    static SYMMETRY: OnceLock<Vec<(f64, f64)>> = OnceLock::new();
+    let half_pi = std::f64::consts::FRAC_PI_2;
+    if harmonics == 4 && phase0.to_bits() == 0f64.to_bits() {
+        ELEVATION.get_or_init(|| phase_table_of(4, 0.0)).into()
+    } else if harmonics == 6 && phase0.to_bits() == half_pi.to_bits() {
+        SYMMETRY.get_or_init(|| phase_table_of(6, half_pi)).into()
+    } else {
+        phase_table_of(harmonics, phase0).into()
     }
 }
 
@@ -66,16 +134,11 @@ pub fn displacement_profile(
 ) -> Option<Profile> {
     let mut sum = vec![(0.0, 0.0); harmonics];
     let mut cycles = 0u32;
-    // cos/sin of k·θ_n for every harmonic and phase point, computed once.
-    let table: Vec<(f64, f64)> = (0..harmonics)
-        .flat_map(|k| {
-            (0..PHASE_POINTS).map(move |n| {
-                let theta = 2.0 * std::f64::consts::PI * n as f64 / PHASE_POINTS as f64 + phase0;
-                ((k + 1) as f64 * theta).sin_cos()
-            })
-        })
-        .map(|(s, c)| (c, s))
-        .collect();
+    let table = phase_table(harmonics, phase0);
+    let xs: std::borrow::Cow<'_, [f64]> = match x.as_slice() {
+        Some(s) => s.into(),
+        None => x.to_vec().into(),
+    };
     for w in events.windows(2) {
         let (a, b) = (w[0], w[1]);
         let period = (b - a) / FS;
@@ -88,14 +151,13 @@ pub fn displacement_profile(
         // Resample the cycle to exactly N points of phase so that the sums
         // below are exact for every harmonic (no leakage from the strong
         // beat harmonic into the weak stride harmonic).
-        let pts: Vec<f64> = (0..PHASE_POINTS)
-            .map(|n| {
-                let t = a + (b - a) * n as f64 / PHASE_POINTS as f64;
-                let i = t.floor() as usize;
-                let w = t - i as f64;
-                x[i] + w * (x[(i + 1).min(x.len() - 1)] - x[i])
-            })
-            .collect();
+        let pts: [f64; PHASE_POINTS] = std::array::from_fn(|n| {
+            let t = a + (b - a) * n as f64 / PHASE_POINTS as f64;
+            // t ≥ 0 here, so truncation is the floor (without a libm call).
+            let i = t as usize;
+            let w = t - i as f64;
+            xs[i] + w * (xs[(i + 1).min(xs.len() - 1)] - xs[i])
+        });
         let m = PHASE_POINTS as f64;
         let omega = 2.0 * std::f64::consts::PI / period;
         for (k, acc) in sum.iter_mut().enumerate() {
@@ -196,5 +258,28 @@ mod tests {
             p.peak_to_peak()
         );
         assert!((p.at(0.0) - 0.03).abs() < 0.002);
+    }
+
+    /// The tabulated peak-to-peak is exactly the one computed with `at`.
+    #[test]
+    fn peak_to_peak_table_matches_at_exactly() {
+        for h in [3, 4, 6, 9] {
+            let p = Profile {
+                coeffs: (0..h)
+                    .map(|k| (0.01 / (k + 1) as f64, -0.003 * k as f64 + 0.001))
+                    .collect(),
+                cycles: 1,
+            };
+            let vals: Vec<f64> = (0..128)
+                .map(|i| p.at(2.0 * std::f64::consts::PI * i as f64 / 128.0))
+                .collect();
+            let hi = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
+            assert_eq!(
+                p.peak_to_peak().to_bits(),
+                (hi - lo).to_bits(),
+                "{h} harmonics"
+            );
+        }
     }
 }
