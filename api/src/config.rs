@@ -38,6 +38,10 @@ pub struct ApiConfig {
     pub token_ttl: Duration,
     /// `HOOFBEAT_LOGIN_PER_MINUTE` (default 10): login attempts per email and per client address.
     pub login_per_minute: u32,
+    /// `HOOFBEAT_TRUSTED_PROXIES` (default none): addresses or CIDR blocks of
+    /// reverse proxies whose `X-Forwarded-For`/`Forwarded` is believed for
+    /// the client's address (rate limits); nobody else's is.
+    pub trusted_proxies: Vec<crate::client_addr::Net>,
     /// `HOOFBEAT_REGISTER_PER_MINUTE` (default 5): registrations per client address.
     pub register_per_minute: u32,
     /// `HOOFBEAT_MAX_CONCURRENT_HASHES` (default: the number of cores):
@@ -90,6 +94,14 @@ impl ApiConfig {
                 3600 * env.bounded("HOOFBEAT_TOKEN_TTL_HOURS", 720, 1, 24 * 365)?,
             ),
             login_per_minute: env.bounded("HOOFBEAT_LOGIN_PER_MINUTE", 10, 1, 100_000)? as u32,
+            trusted_proxies: {
+                let raw = env.string("HOOFBEAT_TRUSTED_PROXIES", "");
+                crate::client_addr::parse_list(&raw).map_err(|reason| ConfigError {
+                    name: "HOOFBEAT_TRUSTED_PROXIES".into(),
+                    value: raw.clone(),
+                    reason,
+                })?
+            },
             register_per_minute: env.bounded("HOOFBEAT_REGISTER_PER_MINUTE", 5, 1, 100_000)?
                 as u32,
             max_concurrent_hashes: env.bounded(

@@ -11,6 +11,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod client_addr;
 pub mod config;
 pub mod error;
 pub mod extract;

@@ -128,11 +128,15 @@ async fn login(
     ClientAddr(addr): ClientAddr,
     Json(body): Json<Credentials>,
 ) -> ApiResult<Json<LoginResponse>> {
-    let email_key = format!("email:{}", body.email.trim().to_lowercase());
-    let mut keys = vec![email_key];
-    if let Some(ip) = addr {
-        keys.push(format!("ip:{ip}"));
-    }
+    // Per address, and per email *from that address*: a limit on the email
+    // alone would let anyone lock its owner out with wrong passwords. A
+    // brute force spread over many addresses is bounded by the per-address
+    // limits and by the hashing slots.
+    let email = body.email.trim().to_lowercase();
+    let keys = match addr {
+        Some(ip) => vec![format!("ip:{ip}"), format!("pair:{email}|{ip}")],
+        None => vec![format!("pair:{email}|-")],
+    };
     for key in &keys {
         if let Err(wait) = state.login_limiter.check(key) {
             return Err(ApiError::new(

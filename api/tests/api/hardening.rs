@@ -269,3 +269,55 @@ async fn futures_join(app: &crate::common::TestApp, n: usize) -> Vec<u16> {
     }
     out
 }
+
+async fn login_from(app: &crate::common::TestApp, from: &str, password: &str) -> reqwest::Response {
+    app.http
+        .post(app.url("/v1/auth/login"))
+        .header("x-forwarded-for", from)
+        .json(&json!({"email": "owner@example.com", "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn wrong_passwords_from_elsewhere_do_not_lock_the_owner_out() {
+    let app = crate::common::spawn_with(crate::common::Opts {
+        env: vec![
+            ("HOOFBEAT_LOGIN_PER_MINUTE".into(), "3".into()),
+            ("HOOFBEAT_TRUSTED_PROXIES".into(), "127.0.0.1/32".into()),
+        ],
+        ..Default::default()
+    })
+    .await;
+    let r = register(&app, "owner@example.com").await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    // An attacker behind the (trusted) proxy hammers the owner's email.
+    for _ in 0..3 {
+        let r = login_from(&app, "203.0.113.66", "wrong password").await;
+        assert_problem(r, 401, "invalid_credentials").await;
+    }
+    let r = login_from(&app, "203.0.113.66", "wrong password").await;
+    assert_problem(r, 429, "rate_limited").await;
+    // The owner, from their own address, still gets in.
+    let r = login_from(&app, "198.51.100.7", "correct horse battery").await;
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn forwarded_headers_are_ignored_unless_the_peer_is_trusted() {
+    let app = crate::common::spawn_with(crate::common::Opts {
+        env: vec![("HOOFBEAT_LOGIN_PER_MINUTE".into(), "3".into())],
+        ..Default::default()
+    })
+    .await;
+    register(&app, "owner@example.com").await;
+    // Each attempt claims another address; without trusted proxies they all
+    // count against the real peer (127.0.0.1).
+    for i in 0..3 {
+        let r = login_from(&app, &format!("203.0.113.{i}"), "wrong password").await;
+        assert_problem(r, 401, "invalid_credentials").await;
+    }
+    let r = login_from(&app, "203.0.113.99", "wrong password").await;
+    assert_problem(r, 429, "rate_limited").await;
+}
