@@ -113,6 +113,7 @@ impl Application {
             self.topology.clone(),
             stop.clone(),
         ));
+        let auth_events = tokio::spawn(crate::auth_events::run(self.state.clone(), stop.clone()));
         let app = router(self.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         tracing::info!(addr = %self.local_addr(), "hoofbeat-api listening");
         let on_stop = stop.clone();
@@ -126,6 +127,7 @@ impl Application {
         if let Err(e) = relay.await {
             tracing::error!(error = %e, "outbox relay ended abnormally");
         }
+        let _ = auth_events.await;
         served
     }
 }

@@ -159,6 +159,10 @@ impl FromRequestParts<AppState> for AuthUser {
 pub struct TokenCache {
     ttl: Duration,
     cache: quick_cache::sync::Cache<Vec<u8>, (AuthUser, Instant)>,
+    /// True while this replica listens to `hoofbeat_auth` (see
+    /// [`crate::auth_events`]); without the notifications a cached entry
+    /// could outlive a role change or a deletion, so the cache is bypassed.
+    listening: std::sync::atomic::AtomicBool,
 }
 
 impl TokenCache {
@@ -167,10 +171,23 @@ impl TokenCache {
         Self {
             ttl,
             cache: quick_cache::sync::Cache::new(10_000),
+            listening: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
+    /// Whether notifications arrive (cache in use) or not (bypassed).
+    pub fn set_listening(&self, on: bool) {
+        if !on {
+            self.cache.clear();
+        }
+        self.listening
+            .store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
     fn get(&self, hash: &[u8]) -> Option<AuthUser> {
+        if !self.listening.load(std::sync::atomic::Ordering::Relaxed) {
+            return None;
+        }
         let (user, until) = self.cache.get(hash)?;
         if Instant::now() < until {
             Some(user)

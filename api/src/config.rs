@@ -30,9 +30,9 @@ pub struct ApiConfig {
     /// once; more get 503 `server_busy`, which bounds the API's memory.
     pub max_concurrent_uploads: usize,
     /// `HOOFBEAT_TOKEN_CACHE_SECS` (default 30; 0 disables): how long a
-    /// verified token is trusted without asking the database. A logout or an
-    /// account deletion takes effect at once on the replica that served it,
-    /// and within this delay on the others.
+    /// verified token is trusted without asking the database. A logout, a
+    /// role change or an account deletion reaches every replica at once
+    /// through NOTIFY (see `auth_events`).
     pub token_cache: Duration,
     /// `HOOFBEAT_TOKEN_TTL_HOURS` (default 720 = 30 days).
     pub token_ttl: Duration,

@@ -3,7 +3,8 @@
 //! - [`app`]: `Application::build(config)` / `run_until_stopped(shutdown)`, the router and its middleware.
 //! - [`config`]: settings from environment variables.
 //! - [`routes`]: one module per resource (auth, horses, sessions, jobs, trends, admin, ops).
-//! - [`auth`]: password hashing, bearer tokens, the `AuthUser`/`AdminUser` extractors.
+//! - [`auth`]: password hashing, bearer tokens, the `AuthUser`/`AdminUser` extractors;
+//!   [`auth_events`] keeps every replica's token cache in step (NOTIFY); [`client_addr`]: the client's address behind trusted proxies.
 //! - [`upload`]: decoding, validating and storing uploaded samples.
 //! - [`outbox`]: the relay that publishes committed jobs to RabbitMQ.
 //! - [`error`]: the `ApiError` type and its problem+json rendering.
@@ -11,6 +12,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod auth_events;
 pub mod client_addr;
 pub mod config;
 pub mod error;

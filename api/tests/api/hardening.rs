@@ -321,3 +321,49 @@ async fn forwarded_headers_are_ignored_unless_the_peer_is_trusted() {
     let r = login_from(&app, "203.0.113.99", "wrong password").await;
     assert_problem(r, 429, "rate_limited").await;
 }
+
+/// Role changes and deletions made outside this process (another replica,
+/// an operator's psql) reach its token cache through NOTIFY: no 30 s window.
+#[tokio::test]
+async fn demotion_and_deletion_take_effect_at_once() {
+    use std::time::Duration;
+    let app = spawn_app().await;
+    let (t, id) = app.user("admin@example.com").await;
+    sqlx::query("UPDATE users SET role = 'admin' WHERE id = $1")
+        .bind(id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    // Cached as admin after this call.
+    let admin_ok = || async {
+        app.get(&t, "/v1/admin/jobs").await.status()
+    };
+    let ok = shared::testkit::eventually(Duration::from_secs(5), || async {
+        (admin_ok().await == StatusCode::OK).then_some(())
+    })
+    .await;
+    assert!(ok.is_some(), "never admin");
+    // Demoted by an operator: forbidden well within the 30 s cache period.
+    sqlx::query("UPDATE users SET role = 'rider' WHERE id = $1")
+        .bind(id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let forbidden = shared::testkit::eventually(Duration::from_secs(3), || async {
+        (admin_ok().await == StatusCode::FORBIDDEN).then_some(())
+    })
+    .await;
+    assert!(forbidden.is_some(), "demotion not seen");
+    assert_eq!(app.get(&t, "/v1/me").await.status(), StatusCode::OK);
+    // Deleted behind the API's back: the token stops working.
+    sqlx::query("DELETE FROM users WHERE id = $1")
+        .bind(id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let gone = shared::testkit::eventually(Duration::from_secs(3), || async {
+        (app.get(&t, "/v1/me").await.status() == StatusCode::UNAUTHORIZED).then_some(())
+    })
+    .await;
+    assert!(gone.is_some(), "deletion not seen");
+}
