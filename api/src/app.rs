@@ -25,7 +25,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::metrics::{self, Metrics};
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
-use crate::{headers, outbox, routes};
+use crate::{db_health, headers, outbox, routes};
 
 /// Why the API could not start.
 #[derive(Debug, thiserror::Error)]
@@ -176,6 +176,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such route") })
         .method_not_allowed_fallback(|| async { ApiError::new(ErrorCode::MethodNotAllowed, "method not allowed on this route") })
         .layer(middleware::from_fn_with_state(state.clone(), timeout))
+        .layer(middleware::from_fn_with_state(state.clone(), db_health::guard))
         .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(CatchPanicLayer::custom(|_panic| {

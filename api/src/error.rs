@@ -269,6 +269,8 @@ impl IntoResponse for ApiError {
         if self.code == ErrorCode::Unauthorized || self.code == ErrorCode::InvalidCredentials {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        // For middleware that reacts to the kind of failure (db_health).
+        response.extensions_mut().insert(self.code);
         response
     }
 }

@@ -15,6 +15,7 @@ pub mod auth;
 pub mod auth_events;
 pub mod client_addr;
 pub mod config;
+pub mod db_health;
 pub mod error;
 pub mod extract;
 pub mod headers;

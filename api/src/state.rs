@@ -38,6 +38,8 @@ pub struct Inner {
     pub uploads: Arc<tokio::sync::Semaphore>,
     /// Recently verified bearer tokens.
     pub tokens: crate::auth::TokenCache,
+    /// Whether Postgres is known to be down (fail fast).
+    pub db_health: Arc<crate::db_health::DbHealth>,
 }
 
 impl AppState {
@@ -48,6 +50,7 @@ impl AppState {
         let hashing = Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_hashes));
         let uploads = Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_uploads));
         let tokens = crate::auth::TokenCache::new(config.token_cache);
+        let db_health = crate::db_health::DbHealth::new((*db.connect_options()).clone());
         Self(Arc::new(Inner {
             db,
             config,
@@ -58,6 +61,7 @@ impl AppState {
             hashing,
             uploads,
             tokens,
+            db_health,
         }))
     }
 }

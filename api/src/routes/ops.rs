@@ -57,7 +57,12 @@ async fn backlog(state: &AppState) -> Option<i64> {
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses((status = 200, body = Readiness), (status = 503, body = Readiness)))]
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    let backlog = backlog(&state).await;
+    // Known down: say so at once rather than wait for the pool.
+    let backlog = if state.db_health.is_down() {
+        None
+    } else {
+        backlog(&state).await
+    };
     let broker = if state.broker.is_connected() {
         "up"
     } else {

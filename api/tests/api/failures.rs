@@ -55,3 +55,44 @@ async fn database_unreachable_answers_503_quickly_then_recovers() {
     .await;
     assert!(back.is_some(), "recovers when the database is back");
 }
+
+/// Once Postgres is known to refuse connections, requests no longer wait
+/// for the pool: they are answered by the fast path (its own detail and a
+/// Retry-After), and the state lifts by itself when Postgres is back.
+#[tokio::test]
+async fn known_down_database_fails_fast_and_recovers_without_restart() {
+    let proxy = Proxy::start("127.0.0.1:5432").await;
+    let app = spawn_with(Opts {
+        pg_addr: Some(proxy.addr),
+        ..Opts::default()
+    })
+    .await;
+    let (t, _) = app.user("fast@example.com").await;
+    proxy.cut();
+    let fast = eventually(Duration::from_secs(10), || async {
+        let r = app.get(&t, "/v1/horses").await;
+        let retry = r.headers().contains_key("retry-after");
+        let p = assert_problem(r, 503, "database_unavailable").await;
+        (retry && p["detail"] == "the database is unreachable; try again shortly").then_some(())
+    })
+    .await;
+    assert!(fast.is_some(), "never reached the fast path");
+    let r = app.http.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        app.http.get(app.url("/livez")).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    proxy.restore();
+    let back = eventually(Duration::from_secs(5), || async {
+        (app.get(&t, "/v1/horses").await.status() == StatusCode::OK).then_some(())
+    })
+    .await;
+    assert!(back.is_some(), "recovers when the database is back");
+    let ready = eventually(Duration::from_secs(5), || async {
+        let r = app.http.get(app.url("/readyz")).send().await.ok()?;
+        (r.status() == StatusCode::OK).then_some(())
+    })
+    .await;
+    assert!(ready.is_some());
+}
