@@ -17,8 +17,6 @@
 //! Lagged products are summed per block once per lag and windows are built
 //! from block sums, so the cost is O(samples × lags) whatever the overlap.
 
-use ndarray::{Array1, ArrayView1};
-
 use crate::filter::moving_mean_each;
 use crate::report::Gait;
 use crate::resample::FS;
@@ -55,86 +53,135 @@ pub struct Run {
     pub regularity: f64,
 }
 
-/// Pairs-average and remove the 2-s moving mean (drift, centripetal offset).
-fn decimate(x: ArrayView1<f64>) -> Array1<f64> {
-    let n = x.len() / 2;
-    let d: Vec<f64> = (0..n).map(|i| 0.5 * (x[2 * i] + x[2 * i + 1])).collect();
-    // d − moving mean of d, written as the means come (no buffer for them).
-    let mut out = Vec::with_capacity(n);
-    moving_mean_each(
-        n,
-        |i| d[i],
-        (2.0 * FD) as usize,
-        |m| {
-            out.push(d[out.len()] - m);
-        },
-    );
-    Array1::from_vec(out)
+/// Pairs-average the `n` samples `x(0..n)` and remove the 2-s moving mean
+/// (drift, centripetal offset). `x` is a function so that the first pass can
+/// read the rotated signal straight from the resampled segment.
+fn decimate(n: usize, x: impl Fn(usize) -> f64) -> Vec<f64> {
+    let mut d: Vec<f64> = (0..n / 2)
+        .map(|i| 0.5 * (x(2 * i) + x(2 * i + 1)))
+        .collect();
+    subtract_moving_mean(&mut d, (2.0 * FD) as usize);
+    d
+}
+
+/// d ← d − centred moving mean of d over `w` samples, in place, with the
+/// arithmetic of [`crate::filter::moving_mean_each`]: the running sums read
+/// the original values, the trailing ones from a small ring of originals.
+fn subtract_moving_mean(d: &mut [f64], w: usize) {
+    let n = d.len();
+    let half = w / 2;
+    let mut ring = vec![0.0; half + 2];
+    let (mut pb, mut b) = (0.0, 0usize);
+    let (mut pa, mut a) = (0.0, 0usize);
+    for i in 0..n {
+        let b_i = (i + half + 1).min(n);
+        while b < b_i {
+            pb += d[b]; // b ≥ i: not overwritten yet
+            b += 1;
+        }
+        let a_i = i.saturating_sub(half);
+        while a < a_i {
+            pa += ring[a % ring.len()]; // a ≥ i − half − 1: still in the ring
+            a += 1;
+        }
+        let m = (pb - pa) / (b - a).max(1) as f64;
+        let k = i % ring.len();
+        ring[k] = d[i];
+        d[i] -= m;
+    }
 }
 
 /// Block sums of x[k]·x[k+τ] for every lag, plus the prefix of x².
+///
+/// Windows are classified in order and a window only reads the block sums
+/// of its own [`WIN_BLOCKS`] blocks, so the sums are kept in a ring of that
+/// many blocks and computed as the windows advance ([`LagSums::advance`])
+/// instead of being stored for the whole segment.
 struct LagSums {
     nblocks: usize,
-    sums: Vec<f64>, // nblocks × (MAX_LAG + 1)
+    xs: Vec<f64>,
+    /// Block sums of the blocks `computed − WIN_BLOCKS .. computed`, block
+    /// `b` at `b % WIN_BLOCKS`.
+    ring: [[f64; MAX_LAG + 1]; WIN_BLOCKS],
+    computed: usize,
+    /// Sums over the current window's blocks, per lag.
+    window: [f64; MAX_LAG + 1],
     energy: Vec<f64>,
 }
 
 impl LagSums {
-    fn new(x: &Array1<f64>) -> Self {
-        let n = x.len();
-        let nblocks = n / BLOCK;
-        let mut sums = vec![0.0; nblocks * (MAX_LAG + 1)];
-        let xs: std::borrow::Cow<'_, [f64]> = x
-            .as_slice()
-            .map(std::borrow::Cow::Borrowed)
-            .unwrap_or_else(|| std::borrow::Cow::Owned(x.to_vec()));
-        for lag in MIN_LAG..=MAX_LAG {
-            for b in 0..nblocks {
-                let a = b * BLOCK;
-                let e = ((b + 1) * BLOCK).min(n.saturating_sub(lag));
-                if e <= a {
-                    continue;
-                }
-                // Four partial sums: no bounds checks, and the adds pipeline.
-                let (x, y) = (&xs[a..e], &xs[a + lag..e + lag]);
-                let mut acc = [0.0f64; 4];
-                let mut cx = x.chunks_exact(4);
-                let mut cy = y.chunks_exact(4);
-                for (p, q) in (&mut cx).zip(&mut cy) {
-                    for j in 0..4 {
-                        acc[j] += p[j] * q[j];
-                    }
-                }
-                let tail: f64 = cx
-                    .remainder()
-                    .iter()
-                    .zip(cy.remainder())
-                    .map(|(p, q)| p * q)
-                    .sum();
-                sums[b * (MAX_LAG + 1) + lag] = acc[0] + acc[1] + acc[2] + acc[3] + tail;
-            }
-        }
+    fn new(xs: Vec<f64>) -> Self {
+        let n = xs.len();
         let mut energy = Vec::with_capacity(n + 1);
         energy.push(0.0);
         let mut acc = 0.0;
-        for v in xs.iter() {
+        for v in &xs {
             acc += v * v;
             energy.push(acc);
         }
         LagSums {
-            nblocks,
-            sums,
+            nblocks: n / BLOCK,
+            xs,
+            ring: [[0.0; MAX_LAG + 1]; WIN_BLOCKS],
+            computed: 0,
+            window: [0.0; MAX_LAG + 1],
             energy,
         }
+    }
+
+    /// Moves to window `w` (windows go in order): computes the new blocks'
+    /// sums and the window's per-lag sums, adding its blocks in order.
+    fn advance(&mut self, w: usize) {
+        while self.computed < (w + WIN_BLOCKS).min(self.nblocks) {
+            let b = self.computed;
+            self.ring[b % WIN_BLOCKS] = self.block_sums(b);
+            self.computed += 1;
+        }
+        self.window = [0.0; MAX_LAG + 1];
+        for b in w..w + WIN_BLOCKS {
+            for (s, v) in self.window.iter_mut().zip(&self.ring[b % WIN_BLOCKS]) {
+                *s += v;
+            }
+        }
+    }
+
+    /// Σ x[k]·x[k+τ] over block `b` for every lag (lags past the end of the
+    /// signal sum the samples that have a partner; unused lags are 0).
+    fn block_sums(&self, b: usize) -> [f64; MAX_LAG + 1] {
+        let (xs, n) = (&self.xs[..], self.xs.len());
+        let mut sums = [0.0; MAX_LAG + 1];
+        for (lag, sum) in sums.iter_mut().enumerate().skip(MIN_LAG) {
+            let a = b * BLOCK;
+            let e = ((b + 1) * BLOCK).min(n.saturating_sub(lag));
+            if e <= a {
+                continue;
+            }
+            // Four partial sums: no bounds checks, and the adds pipeline.
+            let (x, y) = (&xs[a..e], &xs[a + lag..e + lag]);
+            let mut acc = [0.0f64; 4];
+            let mut cx = x.chunks_exact(4);
+            let mut cy = y.chunks_exact(4);
+            for (p, q) in (&mut cx).zip(&mut cy) {
+                for j in 0..4 {
+                    acc[j] += p[j] * q[j];
+                }
+            }
+            let tail: f64 = cx
+                .remainder()
+                .iter()
+                .zip(cy.remainder())
+                .map(|(p, q)| p * q)
+                .sum();
+            *sum = acc[0] + acc[1] + acc[2] + acc[3] + tail;
+        }
+        sums
     }
 
     /// Normalised autocorrelation of window starting at block `w`, at `lag`.
     fn r(&self, w: usize, lag: usize) -> f64 {
         let n = self.energy.len() - 1;
-        let mut s = 0.0;
-        for b in w..w + WIN_BLOCKS {
-            s += self.sums[b * (MAX_LAG + 1) + lag];
-        }
+        debug_assert!(self.computed == w + WIN_BLOCKS, "advance(w) first");
+        let s = self.window[lag];
         let (a, e) = (w * BLOCK, (w + WIN_BLOCKS) * BLOCK);
         let e1 = self.energy[e.min(n)] - self.energy[a.min(n)];
         let e2 = self.energy[(e + lag).min(n)] - self.energy[(a + lag).min(n)];
@@ -221,20 +268,31 @@ fn classify_window(v: &LagSums, l: &LagSums, f: &LagSums, w: usize) -> BlockFeat
 
 /// Labels every 1-s block of a segment (blocks at the edges copy the nearest
 /// window); returns an empty vector when the segment is shorter than a window.
+///
+/// The signals are given as functions of the sample index (`n` samples), so
+/// that they need not be stored at the full rate.
 pub fn block_features(
-    vert: ArrayView1<f64>,
-    lat: ArrayView1<f64>,
-    fwd: ArrayView1<f64>,
+    n: usize,
+    vert: impl Fn(usize) -> f64,
+    lat: impl Fn(usize) -> f64,
+    fwd: impl Fn(usize) -> f64,
 ) -> Vec<BlockFeature> {
-    let v = LagSums::new(&decimate(vert));
-    let l = LagSums::new(&decimate(lat));
-    let f = LagSums::new(&decimate(fwd));
+    let mut v = LagSums::new(decimate(n, vert));
+    let mut l = LagSums::new(decimate(n, lat));
+    let mut f = LagSums::new(decimate(n, fwd));
     let nblocks = v.nblocks;
     if nblocks < WIN_BLOCKS {
         return Vec::new();
     }
     let nwin = nblocks - WIN_BLOCKS + 1;
-    let wins: Vec<BlockFeature> = (0..nwin).map(|w| classify_window(&v, &l, &f, w)).collect();
+    let wins: Vec<BlockFeature> = (0..nwin)
+        .map(|w| {
+            for x in [&mut v, &mut l, &mut f] {
+                x.advance(w);
+            }
+            classify_window(&v, &l, &f, w)
+        })
+        .collect();
     // Window w is centred on block w + WIN_BLOCKS/2.
     let off = WIN_BLOCKS / 2;
     (0..nblocks)
@@ -244,8 +302,9 @@ pub fn block_features(
 
 /// Majority vote over 5 blocks, unknown blocks filled from neighbours, short
 /// runs absorbed by their longer neighbour.
-pub fn runs(features: &[BlockFeature], vert: ArrayView1<f64>) -> Vec<Run> {
-    let seg_len = vert.len();
+///
+/// `vert(0..seg_len)` is the segment's vertical acceleration.
+pub fn runs(features: &[BlockFeature], seg_len: usize, vert: impl Fn(usize) -> f64) -> Vec<Run> {
     let n = features.len();
     if n == 0 {
         return Vec::new();
@@ -311,7 +370,7 @@ pub fn runs(features: &[BlockFeature], vert: ArrayView1<f64>) -> Vec<Run> {
             }
         })
         .collect();
-    refine_boundaries(&mut out, vert);
+    refine_boundaries(&mut out, seg_len, vert);
     out
 }
 
@@ -322,29 +381,16 @@ pub fn runs(features: &[BlockFeature], vert: ArrayView1<f64>) -> Vec<Run> {
 /// that gait, which would start intense bouts ~1.5 s early and end them late;
 /// the step fit removes that bias. Boundaries between gaits of similar
 /// intensity (trot/canter) keep the window decision.
-fn refine_boundaries(runs: &mut [Run], vert: ArrayView1<f64>) {
-    let n = vert.len();
+fn refine_boundaries(runs: &mut [Run], n: usize, vert: impl Fn(usize) -> f64) {
     if runs.len() < 2 || n < 2 {
         return;
     }
-    let w = FS as usize;
-    // Mean square over 1 s: linear in the share of each gait inside the
-    // window, so the ramp across a boundary is centred on it.
-    let mut r = Vec::with_capacity(n);
-    moving_mean_each(n, |i| vert[i] * vert[i], w, |m| r.push(m));
-    let mut p1 = Vec::with_capacity(n + 1);
-    let mut p2 = Vec::with_capacity(n + 1);
-    let (mut s1, mut s2) = (0.0, 0.0);
-    p1.push(s1);
-    p2.push(s2);
-    for v in &r {
-        s1 += v;
-        s2 += v * v;
-        p1.push(s1);
-        p2.push(s2);
-    }
     let sec = |s: f64| (s * FS) as usize;
-    for i in 1..runs.len() {
+    // Everything a boundary at p reads lies within p ± 10 s.
+    let reach = sec(10.0);
+    let bounds: Vec<usize> = runs[1..].iter().map(|r| r.start).collect();
+    let windows = MeanSquareWindows::new(n, &vert, &bounds, reach);
+    for (i, win) in (1..runs.len()).zip(&windows) {
         let p = runs[i].start;
         let (a_start, b_end) = (runs[i - 1].start, runs[i].end);
         let l0 = a_start.max(p.saturating_sub(sec(10.0)));
@@ -354,8 +400,8 @@ fn refine_boundaries(runs: &mut [Run], vert: ArrayView1<f64>) {
         if l1 < l0 + sec(1.0) || r1 < r0 + sec(1.0) {
             continue;
         }
-        let ref_l = crate::filter::median(&r[l0..l1]);
-        let ref_r = crate::filter::median(&r[r0..r1]);
+        let ref_l = crate::filter::median(win.r(l0..l1));
+        let ref_r = crate::filter::median(win.r(r0..r1));
         // Only where the RMS differs by 1.4× or more (mean square by ~2×).
         if ref_l.max(ref_r) < 1.96 * ref_l.min(ref_r) {
             continue;
@@ -367,7 +413,8 @@ fn refine_boundaries(runs: &mut [Run], vert: ArrayView1<f64>) {
         }
         // Σ (r − c)² over [a, b) from prefix sums.
         let cost = |a: usize, b: usize, c: f64| {
-            (p2[b] - p2[a]) - 2.0 * c * (p1[b] - p1[a]) + c * c * (b - a) as f64
+            let (p1, p2) = (|k| win.p1(k), |k| win.p2(k));
+            (p2(b) - p2(a)) - 2.0 * c * (p1(b) - p1(a)) + c * c * (b - a) as f64
         };
         let best = (lo..=hi)
             .step_by(5)
@@ -377,6 +424,88 @@ fn refine_boundaries(runs: &mut [Run], vert: ArrayView1<f64>) {
             .unwrap_or(p);
         runs[i - 1].end = best;
         runs[i].start = best;
+    }
+}
+
+/// The 1-s mean square r of the vertical acceleration, and the prefix sums
+/// P1 = Σ r and P2 = Σ r², kept only within `reach` samples of each
+/// boundary: the boundary fit reads nothing else, while the prefix sums
+/// must still run from the segment start to have their exact values.
+struct MeanSquareWindows {
+    /// First sample index of the window.
+    base: usize,
+    /// r[base..end].
+    r: Vec<f64>,
+    /// P1 and P2 at prefix indexes base..=end.
+    p1: Vec<f64>,
+    p2: Vec<f64>,
+}
+
+impl MeanSquareWindows {
+    /// One window per boundary in `bounds` (increasing), in one pass.
+    fn new(n: usize, vert: impl Fn(usize) -> f64, bounds: &[usize], reach: usize) -> Vec<Self> {
+        let mut wins: Vec<Self> = bounds
+            .iter()
+            .map(|&p| {
+                let base = p.saturating_sub(reach).min(n);
+                MeanSquareWindows {
+                    base,
+                    r: Vec::with_capacity(2 * reach),
+                    p1: Vec::with_capacity(2 * reach + 1),
+                    p2: Vec::with_capacity(2 * reach + 1),
+                }
+            })
+            .collect();
+        let ends: Vec<usize> = bounds.iter().map(|&p| (p + reach).min(n)).collect();
+        let (mut s1, mut s2) = (0.0, 0.0);
+        // Windows before `first` have ended (their ends increase too).
+        let mut first = 0;
+        let mut k = 0;
+        let mut visit = |k: usize, r: Option<f64>, s1: f64, s2: f64| {
+            while first < wins.len() && ends[first] < k {
+                first += 1;
+            }
+            for (w, &end) in wins[first..].iter_mut().zip(&ends[first..]) {
+                if w.base > k {
+                    break;
+                }
+                if k <= end {
+                    w.p1.push(s1);
+                    w.p2.push(s2);
+                    if let (Some(r), true) = (r, k < end) {
+                        w.r.push(r);
+                    }
+                }
+            }
+        };
+        // Mean square over 1 s: linear in the share of each gait inside the
+        // window, so the ramp across a boundary is centred on it.
+        moving_mean_each(
+            n,
+            |i| vert(i) * vert(i),
+            FS as usize,
+            |r| {
+                visit(k, Some(r), s1, s2);
+                s1 += r;
+                s2 += r * r;
+                k += 1;
+            },
+        );
+        visit(n, None, s1, s2);
+        wins
+    }
+
+    /// r over the sample range (inside the window).
+    fn r(&self, range: std::ops::Range<usize>) -> &[f64] {
+        &self.r[range.start - self.base..range.end - self.base]
+    }
+
+    fn p1(&self, k: usize) -> f64 {
+        self.p1[k - self.base]
+    }
+
+    fn p2(&self, k: usize) -> f64 {
+        self.p2[k - self.base]
     }
 }
 
@@ -444,6 +573,61 @@ fn absorb_short(rs: &mut Vec<(usize, usize, Gait)>) {
                 rs.remove(j);
             } else {
                 j += 1;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filter::moving_mean;
+    use ndarray::Array1;
+
+    fn signal(n: usize) -> Vec<f64> {
+        (0..n)
+            .map(|i| ((i * 7919) % 1013) as f64 * 0.011 - 5.0 + (i as f64 * 0.07).sin())
+            .collect()
+    }
+
+    /// In-place subtraction equals d − moving_mean(d) bit for bit.
+    #[test]
+    fn subtract_moving_mean_is_exact() {
+        for (n, w) in [(0, 50), (7, 50), (60, 50), (5000, 50), (300, 3)] {
+            let d = signal(n);
+            let want =
+                Array1::from_vec(d.clone()) - moving_mean(Array1::from_vec(d.clone()).view(), w);
+            let mut got = d;
+            subtract_moving_mean(&mut got, w);
+            assert!(
+                got.iter()
+                    .zip(&want)
+                    .all(|(a, b)| a.to_bits() == b.to_bits()),
+                "n {n} w {w}"
+            );
+        }
+    }
+
+    /// The windows hold exactly the whole-segment mean square and prefix sums.
+    #[test]
+    fn mean_square_windows_match_whole_arrays() {
+        let n = 4000;
+        let v = signal(n);
+        let sq = Array1::from_shape_fn(n, |i| v[i] * v[i]);
+        let r = moving_mean(sq.view(), FS as usize).to_vec();
+        let (mut p1, mut p2) = (vec![0.0], vec![0.0]);
+        for x in &r {
+            p1.push(p1[p1.len() - 1] + x);
+            p2.push(p2[p2.len() - 1] + x * x);
+        }
+        let bounds = [100, 450, 2000, 3990, 4000];
+        let wins = MeanSquareWindows::new(n, |i| v[i], &bounds, 500);
+        for (&p, w) in bounds.iter().zip(&wins) {
+            let (a, e) = (p.saturating_sub(500), (p + 500).min(n));
+            assert_eq!(w.r(a..e), &r[a..e]);
+            for k in a..=e {
+                assert_eq!(w.p1(k).to_bits(), p1[k].to_bits());
+                assert_eq!(w.p2(k).to_bits(), p2[k].to_bits());
             }
         }
     }

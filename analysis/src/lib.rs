@@ -80,7 +80,7 @@ struct SegmentResult {
 /// Analyses one session. Pure and deterministic; never panics.
 pub fn analyze(rec: &Recording) -> Result<SessionAnalysis, AnalysisError> {
     resample::validate(rec)?;
-    let rs = resample::resample(rec);
+    let mut rs = resample::resample(rec);
     let first = orientation::estimate(&rs.segments);
     // Second pass: the mount heading from the fore-aft oscillation of the
     // walk and trot found with the first estimate.
@@ -88,10 +88,12 @@ pub fn analyze(rec: &Recording) -> Result<SessionAnalysis, AnalysisError> {
         .segments
         .par_iter()
         .map(|seg| {
-            let h = orientation::to_horse_accel(seg, &first);
+            let h = orientation::HorseAccel::new(seg, &first);
+            let (n, vert) = (h.len(), |i| h.vert(i));
             gait::runs(
-                &gait::block_features(h.vert.view(), h.lat.view(), h.fwd.view()),
-                h.vert.view(),
+                &gait::block_features(n, vert, |i| h.lat(i), |i| h.fwd(i)),
+                n,
+                vert,
             )
         })
         .collect();
@@ -108,9 +110,11 @@ pub fn analyze(rec: &Recording) -> Result<SessionAnalysis, AnalysisError> {
     // Gait labels barely depend on a few degrees of heading: keep the first
     // pass's runs unless the heading moved by more than 10°.
     let reuse = (mount.heading_deg - first.heading_deg).abs() < 10.0;
-    let results: Vec<SegmentResult> = rs
-        .segments
-        .par_iter()
+    let analysed_s: f64 = rs.segments.iter().map(|s| s.len() as f64 / FS).sum();
+    // The segments are rotated in place: each becomes its horse-frame
+    // version, so no second copy of the session is made.
+    let results: Vec<SegmentResult> = std::mem::take(&mut rs.segments)
+        .into_par_iter()
         .zip(first_runs)
         .map(|(seg, runs)| {
             analyse_segment(&orientation::to_horse(seg, &mount), reuse.then_some(runs))
@@ -131,7 +135,6 @@ pub fn analyze(rec: &Recording) -> Result<SessionAnalysis, AnalysisError> {
         vedba += r.vedba_sum;
         samples += r.samples;
     }
-    let analysed_s: f64 = rs.segments.iter().map(|s| s.len() as f64 / FS).sum();
     let gaits = summarise(&bouts, analysed_s);
     let symmetry = combine(&stretches);
     let workload = Workload {
@@ -205,10 +208,11 @@ fn analyse_segment(hs: &HorseSegment, runs: Option<Vec<gait::Run>>) -> SegmentRe
     let w = (2.0 * FS) as usize;
     out.vedba_sum = vedba_sum(hs, w);
     let runs = runs.unwrap_or_else(|| {
-        let features = gait::block_features(hs.vert.view(), hs.lat.view(), hs.fwd.view());
-        gait::runs(&features, hs.vert.view())
+        let (vert, lat, fwd) = (hs.vert(), hs.lat(), hs.fwd());
+        let features = gait::block_features(hs.len(), |i| vert[i], |i| lat[i], |i| fwd[i]);
+        gait::runs(&features, hs.len(), |i| vert[i])
     });
-    let yaw_smooth = filter::moving_mean(hs.yaw.view(), w);
+    let yaw_smooth = filter::moving_mean(hs.yaw(), w);
     let seg_end = hs.time((hs.len() - 1) as f64);
     let turns = rein::timeline(yaw_smooth.view());
     out.timeline = turns
@@ -224,7 +228,7 @@ fn analyse_segment(hs: &HorseSegment, runs: Option<Vec<gait::Run>>) -> SegmentRe
         let info = if run.gait == Gait::Halt {
             stride::StrideInfo::default()
         } else {
-            stride::analyse(hs.vert.view(), run)
+            stride::analyse(hs.vert(), run)
         };
         let range = run.start..run.end;
         let (a, b) = (range.start, range.end);
@@ -241,9 +245,9 @@ fn analyse_segment(hs: &HorseSegment, runs: Option<Vec<gait::Run>>) -> SegmentRe
         let dominant = rein.dominant();
         let lead = if run.gait.has_lead() {
             lead::lead(
-                filter::sub(hs.vert.view(), a, b),
-                filter::sub(hs.lat.view(), a, b),
-                filter::sub(hs.roll.view(), a, b),
+                filter::sub(hs.vert(), a, b),
+                filter::sub(hs.lat(), a, b),
+                filter::sub(hs.roll(), a, b),
                 info.stride_hz,
             )
         } else {
@@ -348,8 +352,8 @@ fn analyse_segment(hs: &HorseSegment, runs: Option<Vec<gait::Run>>) -> SegmentRe
 /// for the three axes; per sample the squares are added in the order fwd,
 /// lat, vert (as a per-axis accumulation would), so the sum is unchanged.
 fn vedba_sum(hs: &HorseSegment, w: usize) -> f64 {
-    let axes = [&hs.fwd, &hs.lat, &hs.vert].map(|x| {
-        x.as_slice()
+    let axes = [hs.fwd(), hs.lat(), hs.vert()].map(|x| {
+        x.to_slice()
             .map(std::borrow::Cow::Borrowed)
             .unwrap_or_else(|| std::borrow::Cow::Owned(x.to_vec()))
     });
@@ -464,8 +468,8 @@ fn straight_stretches(
                 return None;
             }
             let m = symmetry::measure(
-                filter::sub(hs.vert.view(), s, e),
-                filter::sub(hs.lat.view(), s, e),
+                filter::sub(hs.vert(), s, e),
+                filter::sub(hs.lat(), s, e),
                 stride_hz,
             )?;
             let f = symmetry::figures(m.min_diff, m.max_diff, m.range, m.cycles);

@@ -11,7 +11,7 @@
 //!    Without enough turning the heading is left at 0 and flagged.
 //! 3. *Gyro bias* — the median angular rate over still stretches (halts).
 
-use ndarray::{Array1, Array2, Axis, array};
+use ndarray::{Array1, Array2, ArrayView1, Axis, array};
 
 use crate::filter::{median, moving_mean};
 use crate::resample::{FS, Segment};
@@ -33,33 +33,62 @@ pub struct Mount {
 }
 
 /// A segment expressed in the horse frame.
+///
+/// The rotated signals live in the resampled segment's own buffers (see
+/// [`to_horse`]); the accessors name the rows.
 #[derive(Debug, Clone)]
 pub struct HorseSegment {
     pub start_s: f64,
-    /// Vertical specific force minus gravity (m/s²).
-    pub vert: Array1<f64>,
-    /// Forward and left specific force (m/s²).
-    pub fwd: Array1<f64>,
-    pub lat: Array1<f64>,
-    /// Roll, pitch and yaw rate in the horse frame, bias removed (deg/s).
-    pub roll: Array1<f64>,
-    pub pitch: Array1<f64>,
-    pub yaw: Array1<f64>,
+    /// Rows: forward, left and vertical specific force (m/s²), gravity
+    /// removed from the vertical.
+    acc: Array2<f64>,
+    /// Rows: roll, pitch and yaw rate in the horse frame, bias removed (deg/s).
+    gyro: Array2<f64>,
     /// Magnitude of the specific force (orientation-free, m/s²).
     pub amag: Array1<f64>,
 }
 
 impl HorseSegment {
     pub fn len(&self) -> usize {
-        self.vert.len()
+        self.amag.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.vert.is_empty()
+        self.amag.is_empty()
     }
 
     pub fn time(&self, i: f64) -> f64 {
         self.start_s + i / FS
+    }
+
+    /// Vertical specific force minus gravity (m/s²).
+    pub fn vert(&self) -> ArrayView1<'_, f64> {
+        self.acc.row(2)
+    }
+
+    /// Forward specific force (m/s²).
+    pub fn fwd(&self) -> ArrayView1<'_, f64> {
+        self.acc.row(0)
+    }
+
+    /// Leftward specific force (m/s²).
+    pub fn lat(&self) -> ArrayView1<'_, f64> {
+        self.acc.row(1)
+    }
+
+    /// Roll rate (deg/s).
+    pub fn roll(&self) -> ArrayView1<'_, f64> {
+        self.gyro.row(0)
+    }
+
+    /// Pitch rate (deg/s).
+    pub fn pitch(&self) -> ArrayView1<'_, f64> {
+        self.gyro.row(1)
+    }
+
+    /// Yaw rate (deg/s), positive turning left.
+    pub fn yaw(&self) -> ArrayView1<'_, f64> {
+        self.gyro.row(2)
     }
 }
 
@@ -318,108 +347,114 @@ fn rows(m: &Array2<f64>) -> [std::borrow::Cow<'_, [f64]>; 3] {
     [row(0), row(1), row(2)]
 }
 
-/// The horse-frame accelerations of a segment: all the gait labels need.
-#[derive(Debug, Clone)]
-pub struct HorseAccel {
-    /// Vertical specific force minus gravity (m/s²).
-    pub vert: Array1<f64>,
-    /// Forward and left specific force (m/s²).
-    pub fwd: Array1<f64>,
-    pub lat: Array1<f64>,
+/// The horse-frame accelerations of a resampled segment, computed on
+/// demand: the first (heading) pass only labels gaits, which reads each
+/// sample a couple of times, so it does not store rotated copies. The values
+/// are exactly [`to_horse`]'s.
+#[derive(Debug, Clone, Copy)]
+pub struct HorseAccel<'a> {
+    x: &'a [f64],
+    y: &'a [f64],
+    z: &'a [f64],
+    rot: [[f64; 3]; 3],
+    gravity: f64,
 }
 
-/// Samples per chunk of the rotation loops: the chunk's inputs stay in L1
-/// while each output channel is written by its own simple (vectorisable) loop.
-const CHUNK: usize = 1024;
-
-/// Appends row `r` of `m` applied to the vectors (x, y, z) (minus `offset`).
-fn push_rotated(out: &mut Vec<f64>, m: &Array2<f64>, r: usize, xyz: [&[f64]; 3], offset: f64) {
-    let (m0, m1, m2) = (m[[r, 0]], m[[r, 1]], m[[r, 2]]);
-    let [x, y, z] = xyz;
-    out.extend(
-        x.iter()
-            .zip(y)
-            .zip(z)
-            .map(|((x, y), z)| m0 * x + m1 * y + m2 * z - offset),
-    );
-}
-
-/// Appends row `r` of `m` applied to the bias-corrected rates (p, q, w).
-fn push_rotated_rates(
-    out: &mut Vec<f64>,
-    m: &Array2<f64>,
-    r: usize,
-    pqw: [&[f64]; 3],
-    b: [f64; 3],
-) {
-    let (m0, m1, m2) = (m[[r, 0]], m[[r, 1]], m[[r, 2]]);
-    let [p, q, w] = pqw;
-    out.extend(p.iter().zip(q).zip(w).map(|((p, q), w)| {
-        let (p, q, w) = (p - b[0], q - b[1], w - b[2]);
-        m0 * p + m1 * q + m2 * w
-    }));
-}
-
-/// Splits three equally long slices into aligned chunks of [`CHUNK`].
-fn chunks3<'a>(
-    [x, y, z]: &'a [std::borrow::Cow<'a, [f64]>; 3],
-) -> impl Iterator<Item = [&'a [f64]; 3]> {
-    x.chunks(CHUNK)
-        .zip(y.chunks(CHUNK))
-        .zip(z.chunks(CHUNK))
-        .map(|((x, y), z)| [x, y, z])
-}
-
-/// The vertical (gravity removed), forward and lateral acceleration of a
-/// segment: the first pass of the heading estimate only labels gaits, so it
-/// does not rotate the gyro nor compute the magnitude. The values are the
-/// same as [`to_horse`]'s.
-pub fn to_horse_accel(seg: &Segment, mount: &Mount) -> HorseAccel {
-    let n = seg.len();
-    let acc = rows(&seg.acc);
-    let mut out: [Vec<f64>; 3] = std::array::from_fn(|_| Vec::with_capacity(n));
-    for c in chunks3(&acc) {
-        push_rotated(&mut out[0], &mount.rot, 2, c, mount.gravity);
-        push_rotated(&mut out[1], &mount.rot, 0, c, 0.0);
-        push_rotated(&mut out[2], &mount.rot, 1, c, 0.0);
+impl<'a> HorseAccel<'a> {
+    pub fn new(seg: &'a Segment, mount: &Mount) -> Self {
+        let row = |c: usize| seg.acc.row(c).to_slice().unwrap_or_default();
+        let (x, y, z) = (row(0), row(1), row(2));
+        // Resampled segments are built contiguous; anything else is empty.
+        let n = if x.len() == y.len() && y.len() == z.len() {
+            x.len()
+        } else {
+            0
+        };
+        HorseAccel {
+            x: &x[..n],
+            y: &y[..n],
+            z: &z[..n],
+            rot: std::array::from_fn(|i| std::array::from_fn(|j| mount.rot[[i, j]])),
+            gravity: mount.gravity,
+        }
     }
-    let [vert, fwd, lat] = out.map(Array1::from_vec);
-    HorseAccel { vert, fwd, lat }
+
+    pub fn len(&self) -> usize {
+        self.x.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.x.is_empty()
+    }
+
+    fn row(&self, r: usize, i: usize) -> f64 {
+        let m = &self.rot[r];
+        m[0] * self.x[i] + m[1] * self.y[i] + m[2] * self.z[i]
+    }
+
+    /// Vertical specific force minus gravity at sample `i`.
+    pub fn vert(&self, i: usize) -> f64 {
+        self.row(2, i) - self.gravity
+    }
+
+    /// Forward specific force at sample `i`.
+    pub fn fwd(&self, i: usize) -> f64 {
+        self.row(0, i)
+    }
+
+    /// Leftward specific force at sample `i`.
+    pub fn lat(&self, i: usize) -> f64 {
+        self.row(1, i)
+    }
 }
 
-/// Rotates a segment into the horse frame, chunk by chunk (no temporaries).
-pub fn to_horse(seg: &Segment, mount: &Mount) -> HorseSegment {
-    let n = seg.len();
+/// The three rows of a (3 × n) array as mutable slices (the array is made
+/// contiguous first if it is not).
+fn rows_mut(m: &mut Array2<f64>) -> [&mut [f64]; 3] {
+    if !m.is_standard_layout() {
+        *m = m.as_standard_layout().into_owned();
+    }
+    let n = m.ncols();
+    let all = m.as_slice_mut().unwrap_or_default();
+    let (x, rest) = all.split_at_mut(n);
+    let (y, z) = rest.split_at_mut(n);
+    [x, y, z]
+}
+
+/// Rotates a segment into the horse frame in place: the resampled sensor
+/// rows become the horse-frame rows (each sample's outputs depend only on
+/// that sample's inputs), so the only new buffer is the magnitude. The
+/// arithmetic is the same as rotating into fresh arrays.
+pub fn to_horse(seg: Segment, mount: &Mount) -> HorseSegment {
+    let Segment {
+        start_s,
+        mut acc,
+        mut gyro,
+    } = seg;
     let r = &mount.rot;
-    let acc = rows(&seg.acc);
-    let gyro = rows(&seg.gyro);
+    let m = |i: usize, j: usize| r[[i, j]];
     let b = mount.gyro_bias;
-    let mut out: [Vec<f64>; 7] = std::array::from_fn(|_| Vec::with_capacity(n));
-    for (a, g) in chunks3(&acc).zip(chunks3(&gyro)) {
-        push_rotated(&mut out[0], r, 2, a, mount.gravity);
-        push_rotated(&mut out[1], r, 0, a, 0.0);
-        push_rotated(&mut out[2], r, 1, a, 0.0);
-        push_rotated_rates(&mut out[3], r, 0, g, b);
-        push_rotated_rates(&mut out[4], r, 1, g, b);
-        push_rotated_rates(&mut out[5], r, 2, g, b);
-        let [x, y, z] = a;
-        out[6].extend(
-            x.iter()
-                .zip(y)
-                .zip(z)
-                .map(|((x, y), z)| (x * x + y * y + z * z).sqrt()),
-        );
+    let mut amag = Vec::with_capacity(acc.ncols());
+    let [ax, ay, az] = rows_mut(&mut acc);
+    for ((x, y), z) in ax.iter_mut().zip(ay.iter_mut()).zip(az.iter_mut()) {
+        let (sx, sy, sz) = (*x, *y, *z);
+        amag.push((sx * sx + sy * sy + sz * sz).sqrt());
+        *x = m(0, 0) * sx + m(0, 1) * sy + m(0, 2) * sz;
+        *y = m(1, 0) * sx + m(1, 1) * sy + m(1, 2) * sz;
+        *z = m(2, 0) * sx + m(2, 1) * sy + m(2, 2) * sz - mount.gravity;
     }
-    let [vert, fwd, lat, roll, pitch, yaw, amag] = out.map(Array1::from_vec);
+    let [gx, gy, gz] = rows_mut(&mut gyro);
+    for ((x, y), z) in gx.iter_mut().zip(gy.iter_mut()).zip(gz.iter_mut()) {
+        let (p, q, w) = (*x - b[0], *y - b[1], *z - b[2]);
+        *x = m(0, 0) * p + m(0, 1) * q + m(0, 2) * w;
+        *y = m(1, 0) * p + m(1, 1) * q + m(1, 2) * w;
+        *z = m(2, 0) * p + m(2, 1) * q + m(2, 2) * w;
+    }
     HorseSegment {
-        start_s: seg.start_s,
-        vert,
-        fwd,
-        lat,
-        roll,
-        pitch,
-        yaw,
-        amag,
+        start_s,
+        acc,
+        gyro,
+        amag: Array1::from_vec(amag),
     }
 }
 

@@ -96,9 +96,7 @@ pub fn resample(rec: &Recording) -> Resampled {
         return out;
     }
     let t0 = rec.t[0];
-    let mut dts: Vec<f64> = rec.t.windows(2).map(|w| w[1] - w[0]).collect();
-    let mid = dts.len() / 2;
-    let dt_med = dts.select_nth_unstable_by(mid, f64::total_cmp).1.max(1e-6);
+    let dt_med = median_interval(&rec.t).max(1e-6);
     let mut seg_start = 0usize;
     for i in 1..n {
         let dt = rec.t[i] - rec.t[i - 1];
@@ -114,8 +112,50 @@ pub fn resample(rec: &Recording) -> Resampled {
         }
     }
     push_segment(rec, seg_start, n, dt_med, &mut out.segments);
-    dts.clear();
     out
+}
+
+/// The median sample interval: the element of rank ⌊m/2⌋ (total order) of
+/// the m = n − 1 differences t[i+1] − t[i], exactly as selecting it from
+/// all of them, but without storing them (2.9 MB for 1 h at 100 Hz).
+///
+/// A sorted sample of the intervals brackets the median; one pass counts the
+/// intervals below and inside the bracket, and if the median falls inside,
+/// a second pass keeps only those and selects among them. Otherwise (never
+/// seen on real timestamps) it falls back to selecting among all intervals.
+fn median_interval(t: &[f64]) -> f64 {
+    use std::cmp::Ordering::{Greater, Less};
+    let m = t.len().saturating_sub(1);
+    let dt = |i: usize| t[i + 1] - t[i];
+    let k = m / 2;
+    let select_all = || {
+        let mut dts: Vec<f64> = (0..m).map(dt).collect();
+        *dts.select_nth_unstable_by(k, f64::total_cmp).1
+    };
+    const SAMPLE: usize = 1024;
+    if m < 4 * SAMPLE {
+        return select_all();
+    }
+    let mut sample: Vec<f64> = (0..SAMPLE).map(|j| dt(j * m / SAMPLE)).collect();
+    sample.sort_unstable_by(f64::total_cmp);
+    let (lo, hi) = (sample[SAMPLE / 2 - 64], sample[SAMPLE / 2 + 64]);
+    let inside = |v: &f64| v.total_cmp(&lo) != Less && v.total_cmp(&hi) != Greater;
+    let (mut below, mut within) = (0usize, 0usize);
+    for v in (0..m).map(dt) {
+        if v.total_cmp(&lo) == Less {
+            below += 1;
+        } else if v.total_cmp(&hi) != Greater {
+            within += 1;
+        }
+    }
+    if !(below..below + within).contains(&k) {
+        return select_all();
+    }
+    if lo.total_cmp(&hi).is_eq() {
+        return lo;
+    }
+    let mut kept: Vec<f64> = (0..m).map(dt).filter(inside).collect();
+    *kept.select_nth_unstable_by(k - below, f64::total_cmp).1
 }
 
 /// Resamples samples `a..b` onto the 50 Hz grid: box-average when the input
@@ -124,59 +164,74 @@ fn push_segment(rec: &Recording, a: usize, b: usize, dt_med: f64, segments: &mut
     if b <= a + 1 {
         return;
     }
-    let t0 = rec.t[0];
-    let ts = rec.t[a] - t0;
-    let te = rec.t[b - 1] - t0;
+    let t = &rec.t[..];
+    let t0 = t[0];
+    let ts = t[a] - t0;
+    let te = t[b - 1] - t0;
     // The small epsilon keeps the grid length identical when the timestamps
     // are shifted (rounding of t − t0 must not drop the last grid point).
     let m = ((te - ts) * FS + 1e-6).floor() as usize + 1;
-    let mut acc = Array2::<f64>::zeros((3, m));
-    let mut gyro = Array2::<f64>::zeros((3, m));
-    let average = dt_med < 0.5 / FS;
-    let half = 0.5 / FS;
-    let mut j = a; // first input index with t >= current grid time - half
-    for k in 0..m {
-        let tg = ts + k as f64 / FS;
-        while j < b && rec.t[j] - t0 < tg - half {
-            j += 1;
-        }
-        // Box average over [tg - half, tg + half).
-        if average {
-            let mut e = j;
-            while e < b && rec.t[e] - t0 < tg + half {
-                e += 1;
+    let mut acc = vec![0.0; 3 * m];
+    let mut gyro = vec![0.0; 3 * m];
+    {
+        // Output rows as slices, inputs as slices: no 2-D indexing in the loop.
+        let [acc_out, gyro_out] = [&mut acc, &mut gyro].map(|v| {
+            let (x, rest) = v.split_at_mut(m);
+            let (y, z) = rest.split_at_mut(m);
+            [x, y, z]
+        });
+        let mut outs = [acc_out, gyro_out];
+        let ins = [&rec.acc, &rec.gyro].map(|chans| chans.each_ref().map(|c| &c[..b]));
+        let average = dt_med < 0.5 / FS;
+        let half = 0.5 / FS;
+        let mut j = a; // first input index with t >= current grid time - half
+        for k in 0..m {
+            let tg = ts + k as f64 / FS;
+            while j < b && t[j] - t0 < tg - half {
+                j += 1;
             }
-            if e >= j + 2 {
-                let cnt = (e - j) as f64;
-                for c in 0..3 {
-                    acc[[c, k]] = rec.acc[c][j..e].iter().sum::<f64>() / cnt;
-                    gyro[[c, k]] = rec.gyro[c][j..e].iter().sum::<f64>() / cnt;
+            // Box average over [tg - half, tg + half).
+            if average {
+                let mut e = j;
+                while e < b && t[e] - t0 < tg + half {
+                    e += 1;
                 }
-                continue;
+                if e >= j + 2 {
+                    let cnt = (e - j) as f64;
+                    for (out, inp) in outs.iter_mut().zip(&ins) {
+                        for c in 0..3 {
+                            out[c][k] = inp[c][j..e].iter().sum::<f64>() / cnt;
+                        }
+                    }
+                    continue;
+                }
             }
-        }
-        // Linear interpolation between the samples around tg.
-        let mut hi = j;
-        while hi < b && rec.t[hi] - t0 < tg {
-            hi += 1;
-        }
-        let hi = hi.clamp(a + 1, b - 1);
-        let lo = hi - 1;
-        let (tl, th) = (rec.t[lo] - t0, rec.t[hi] - t0);
-        let w = if th > tl {
-            ((tg - tl) / (th - tl)).clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
-        for c in 0..3 {
-            acc[[c, k]] = rec.acc[c][lo] + w * (rec.acc[c][hi] - rec.acc[c][lo]);
-            gyro[[c, k]] = rec.gyro[c][lo] + w * (rec.gyro[c][hi] - rec.gyro[c][lo]);
+            // Linear interpolation between the samples around tg.
+            let mut hi = j;
+            while hi < b && t[hi] - t0 < tg {
+                hi += 1;
+            }
+            let hi = hi.clamp(a + 1, b - 1);
+            let lo = hi - 1;
+            let (tl, th) = (t[lo] - t0, t[hi] - t0);
+            let w = if th > tl {
+                ((tg - tl) / (th - tl)).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            for (out, inp) in outs.iter_mut().zip(&ins) {
+                for c in 0..3 {
+                    out[c][k] = inp[c][lo] + w * (inp[c][hi] - inp[c][lo]);
+                }
+            }
         }
     }
+    let rows =
+        |v: Vec<f64>| Array2::from_shape_vec((3, m), v).unwrap_or_else(|_| Array2::zeros((3, m)));
     segments.push(Segment {
         start_s: ts,
-        acc,
-        gyro,
+        acc: rows(acc),
+        gyro: rows(gyro),
     });
 }
 
@@ -225,6 +280,38 @@ mod tests {
             t,
             acc: [col(0.0), col(0.0), col(9.81)],
             gyro: [col(0.0), col(0.0), col(0.0)],
+        }
+    }
+
+    /// The bracketed selection returns exactly the median of all intervals.
+    #[test]
+    fn median_interval_is_exact() {
+        let mut state = 12345u64;
+        let mut rnd = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for (n, jitter, holes) in [
+            (10, 0.1, 0.0),
+            (5000, 0.0, 0.0),
+            (20000, 0.3, 0.01),
+            (50001, 1e-9, 0.2),
+        ] {
+            let mut t = vec![0.0];
+            for _ in 1..n {
+                let step = if rnd() < holes {
+                    0.5
+                } else {
+                    0.01 * (1.0 + jitter * (rnd() - 0.5))
+                };
+                t.push(t[t.len() - 1] + step);
+            }
+            let mut dts: Vec<f64> = t.windows(2).map(|w| w[1] - w[0]).collect();
+            let mid = dts.len() / 2;
+            let want = *dts.select_nth_unstable_by(mid, f64::total_cmp).1;
+            assert_eq!(median_interval(&t).to_bits(), want.to_bits(), "n {n}");
         }
     }
 
