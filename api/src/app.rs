@@ -114,15 +114,22 @@ impl Application {
             stop.clone(),
         ));
         let auth_events = tokio::spawn(crate::auth_events::run(self.state.clone(), stop.clone()));
-        let app = router(self.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         tracing::info!(addr = %self.local_addr(), "hoofbeat-api listening");
         let on_stop = stop.clone();
-        let served = axum::serve(self.listener, app)
-            .with_graceful_shutdown(async move {
+        let limits = crate::serve::ConnLimits {
+            header_read_timeout: self.state.config.header_read_timeout,
+            max_connections: self.state.config.max_connections,
+        };
+        let served = crate::serve::serve(
+            self.listener,
+            router(self.state.clone()),
+            limits,
+            async move {
                 shutdown.await;
                 on_stop.cancel();
-            })
-            .await;
+            },
+        )
+        .await;
         stop.cancel();
         if let Err(e) = relay.await {
             tracing::error!(error = %e, "outbox relay ended abnormally");

@@ -38,6 +38,13 @@ pub struct ApiConfig {
     pub token_ttl: Duration,
     /// `HOOFBEAT_LOGIN_PER_MINUTE` (default 10): login attempts per email and per client address.
     pub login_per_minute: u32,
+    /// `HOOFBEAT_HEADER_READ_TIMEOUT_MS` (default 15000): longest wait for a
+    /// request's headers, on a new connection or an idle keep-alive one;
+    /// slow-header and idle connections are closed past it.
+    pub header_read_timeout: Duration,
+    /// `HOOFBEAT_MAX_CONNECTIONS` (default 1024): open connections at once;
+    /// past it a new connection is closed at once.
+    pub max_connections: usize,
     /// `HOOFBEAT_TRUSTED_PROXIES` (default none): addresses or CIDR blocks of
     /// reverse proxies whose `X-Forwarded-For`/`Forwarded` is believed for
     /// the client's address (rate limits); nobody else's is.
@@ -94,6 +101,8 @@ impl ApiConfig {
                 3600 * env.bounded("HOOFBEAT_TOKEN_TTL_HOURS", 720, 1, 24 * 365)?,
             ),
             login_per_minute: env.bounded("HOOFBEAT_LOGIN_PER_MINUTE", 10, 1, 100_000)? as u32,
+            header_read_timeout: env.millis("HOOFBEAT_HEADER_READ_TIMEOUT_MS", 15_000, 100, 600_000)?,
+            max_connections: env.bounded("HOOFBEAT_MAX_CONNECTIONS", 1024, 1, 1_000_000)? as usize,
             trusted_proxies: {
                 let raw = env.string("HOOFBEAT_TRUSTED_PROXIES", "");
                 crate::client_addr::parse_list(&raw).map_err(|reason| ConfigError {

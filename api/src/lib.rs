@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod outbox;
 pub mod routes;
+pub mod serve;
 pub mod state;
 pub mod upload;
 

@@ -367,3 +367,75 @@ async fn demotion_and_deletion_take_effect_at_once() {
     .await;
     assert!(gone.is_some(), "deletion not seen");
 }
+
+/// Reads until the server closes the connection (Ok(true)) or `within` passes.
+async fn closed_by_server(stream: &mut tokio::net::TcpStream, within: std::time::Duration) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 1024];
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return true,
+            Ok(Ok(_)) => continue,
+            Err(_) => return false,
+        }
+    }
+}
+
+#[tokio::test]
+async fn idle_slow_header_and_excess_connections_are_closed() {
+    use std::time::Duration;
+    use tokio::io::AsyncWriteExt;
+    use tokio::net::TcpStream;
+    let app = crate::common::spawn_with(crate::common::Opts {
+        env: vec![
+            ("HOOFBEAT_HEADER_READ_TIMEOUT_MS".into(), "500".into()),
+            ("HOOFBEAT_MAX_CONNECTIONS".into(), "3".into()),
+        ],
+        ..Default::default()
+    })
+    .await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    // Idle: never sends a byte.
+    let mut idle = TcpStream::connect(&addr).await.unwrap();
+    assert!(closed_by_server(&mut idle, Duration::from_secs(5)).await, "idle connection kept");
+    // Slow headers: one header line every 200 ms, never finishing.
+    let mut slow = TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(b"GET /livez HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    let dripping = tokio::spawn(async move {
+        for i in 0..30 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            if slow.write_all(format!("X-Drip-{i}: 1\r\n").as_bytes()).await.is_err() {
+                return true;
+            }
+        }
+        false
+    });
+    assert!(dripping.await.unwrap(), "slow-header connection kept past 6 s");
+    // A finished keep-alive request, then idle: closed after the timeout too.
+    let mut kept = TcpStream::connect(&addr).await.unwrap();
+    kept.write_all(b"GET /livez HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    assert!(closed_by_server(&mut kept, Duration::from_secs(5)).await);
+
+    // Connection cap: three held open, a fourth is closed at once.
+    let app = crate::common::spawn_with(crate::common::Opts {
+        env: vec![("HOOFBEAT_MAX_CONNECTIONS".into(), "3".into())],
+        ..Default::default()
+    })
+    .await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(TcpStream::connect(&addr).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut fourth = TcpStream::connect(&addr).await.unwrap();
+    assert!(closed_by_server(&mut fourth, Duration::from_secs(2)).await, "cap not enforced");
+    drop(held);
+    let ok = shared::testkit::eventually(Duration::from_secs(5), || async {
+        let r = reqwest::get(app.url("/livez")).await.ok()?;
+        (r.status() == StatusCode::OK).then_some(())
+    })
+    .await;
+    assert!(ok.is_some(), "serves again once connections are released");
+}
