@@ -38,6 +38,15 @@ pub struct ApiConfig {
     pub token_ttl: Duration,
     /// `HOOFBEAT_LOGIN_PER_MINUTE` (default 10): login attempts per email and per client address.
     pub login_per_minute: u32,
+    /// `HOOFBEAT_MAX_UPLOADS_PER_USER` (default 4): one account's uploads in
+    /// progress; more get 429, so one rider cannot hold every upload slot.
+    pub max_uploads_per_user: usize,
+    /// `HOOFBEAT_UPLOAD_MIN_BYTES_PER_SEC` (default 1024) after
+    /// `HOOFBEAT_UPLOAD_GRACE_MS` (default 10000): an upload body arriving
+    /// more slowly on average is dropped with 408 (mobile networks are slow,
+    /// but not 10 B/s).
+    pub upload_min_rate: u64,
+    pub upload_grace: Duration,
     /// `HOOFBEAT_HEADER_READ_TIMEOUT_MS` (default 15000): longest wait for a
     /// request's headers, on a new connection or an idle keep-alive one;
     /// slow-header and idle connections are closed past it.
@@ -101,6 +110,10 @@ impl ApiConfig {
                 3600 * env.bounded("HOOFBEAT_TOKEN_TTL_HOURS", 720, 1, 24 * 365)?,
             ),
             login_per_minute: env.bounded("HOOFBEAT_LOGIN_PER_MINUTE", 10, 1, 100_000)? as u32,
+            max_uploads_per_user: env.bounded("HOOFBEAT_MAX_UPLOADS_PER_USER", 4, 1, 10_000)?
+                as usize,
+            upload_min_rate: env.bounded("HOOFBEAT_UPLOAD_MIN_BYTES_PER_SEC", 1024, 1, 1 << 40)?,
+            upload_grace: env.millis("HOOFBEAT_UPLOAD_GRACE_MS", 10_000, 0, 3_600_000)?,
             header_read_timeout: env.millis("HOOFBEAT_HEADER_READ_TIMEOUT_MS", 15_000, 100, 600_000)?,
             max_connections: env.bounded("HOOFBEAT_MAX_CONNECTIONS", 1024, 1, 1_000_000)? as usize,
             trusted_proxies: {

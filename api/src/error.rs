@@ -40,6 +40,8 @@ pub enum ErrorCode {
     InvalidSensorData,
     /// 422: an Idempotency-Key was reused with a different request.
     IdempotencyKeyReused,
+    /// 408: the request body arrived more slowly than the configured minimum rate.
+    RequestTimeout,
     /// 429: too many attempts; see Retry-After.
     RateLimited,
     /// 503: the database is unreachable or did not answer in time.
@@ -68,6 +70,7 @@ impl ErrorCode {
             ValidationFailed | InvalidSensorData | IdempotencyKeyReused => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
+            RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             RateLimited => StatusCode::TOO_MANY_REQUESTS,
             DatabaseUnavailable | Timeout | ServerBusy => StatusCode::SERVICE_UNAVAILABLE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -91,6 +94,7 @@ impl ErrorCode {
             ValidationFailed => "validation_failed",
             InvalidSensorData => "invalid_sensor_data",
             IdempotencyKeyReused => "idempotency_key_reused",
+            RequestTimeout => "request_timeout",
             RateLimited => "rate_limited",
             DatabaseUnavailable => "database_unavailable",
             Timeout => "timeout",
@@ -116,6 +120,7 @@ impl ErrorCode {
             ValidationFailed => "Validation failed",
             InvalidSensorData => "Invalid sensor data",
             IdempotencyKeyReused => "Idempotency key reused with a different request",
+            RequestTimeout => "Request body too slow",
             RateLimited => "Too many requests",
             DatabaseUnavailable => "Database unavailable",
             Timeout => "Request timed out",

@@ -36,6 +36,8 @@ pub struct Inner {
     pub hashing: Arc<tokio::sync::Semaphore>,
     /// Permits for uploads in progress (bounds buffered bytes).
     pub uploads: Arc<tokio::sync::Semaphore>,
+    /// Uploads in progress per account.
+    pub user_uploads: Arc<UserUploads>,
     /// Recently verified bearer tokens.
     pub tokens: crate::auth::TokenCache,
     /// Whether Postgres is known to be down (fail fast).
@@ -49,6 +51,7 @@ impl AppState {
         let register_limiter = LoginLimiter::new(config.register_per_minute);
         let hashing = Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_hashes));
         let uploads = Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_uploads));
+        let user_uploads = Arc::new(UserUploads::new(config.max_uploads_per_user));
         let tokens = crate::auth::TokenCache::new(config.token_cache);
         let db_health = crate::db_health::DbHealth::new((*db.connect_options()).clone());
         Self(Arc::new(Inner {
@@ -60,6 +63,7 @@ impl AppState {
             register_limiter,
             hashing,
             uploads,
+            user_uploads,
             tokens,
             db_health,
         }))
@@ -88,6 +92,56 @@ impl BrokerStatus {
     /// True while the relay holds a working connection.
     pub fn is_connected(&self) -> bool {
         self.connected.load(Ordering::Relaxed)
+    }
+}
+
+/// Uploads in progress per account, so that one rider cannot hold every
+/// upload slot (e.g. with stalled connections).
+#[derive(Debug)]
+pub struct UserUploads {
+    max: usize,
+    counts: std::sync::Mutex<std::collections::HashMap<uuid::Uuid, usize>>,
+}
+
+/// One upload in progress; the count goes down when it is dropped.
+#[derive(Debug)]
+pub struct UserUploadSlot {
+    owner: Arc<UserUploads>,
+    user: uuid::Uuid,
+}
+
+impl UserUploads {
+    fn new(max: usize) -> Self {
+        Self {
+            max,
+            counts: Default::default(),
+        }
+    }
+
+    /// A slot for `user`, or `None` when the account already has `max` in progress.
+    pub fn enter(self: &Arc<Self>, user: uuid::Uuid) -> Option<UserUploadSlot> {
+        let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        let n = counts.entry(user).or_default();
+        if *n >= self.max {
+            return None;
+        }
+        *n += 1;
+        Some(UserUploadSlot {
+            owner: self.clone(),
+            user,
+        })
+    }
+}
+
+impl Drop for UserUploadSlot {
+    fn drop(&mut self) {
+        let mut counts = self.owner.counts.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = counts.get_mut(&self.user) {
+            *n -= 1;
+            if *n == 0 {
+                counts.remove(&self.user);
+            }
+        }
     }
 }
 

@@ -61,13 +61,23 @@ pub struct Prepared {
     pub stored_encoding: Encoding,
 }
 
+/// How fast a body must arrive: after `grace`, at least `bytes_per_s` on
+/// average since the start.
+#[derive(Debug, Clone, Copy)]
+pub struct MinRate {
+    pub grace: std::time::Duration,
+    pub bytes_per_s: u64,
+}
+
 /// Reads an upload's body into one buffer sized from `Content-Length`, so
 /// that an upload costs its size once (collecting chunks and then
-/// concatenating them would hold it twice). More than `limit` bytes is 413.
+/// concatenating them would hold it twice). More than `limit` bytes is 413;
+/// a body that falls behind `rate` is 408 (it would hold an upload slot).
 pub async fn read_body(
     body: axum::body::Body,
     headers: &axum::http::HeaderMap,
     limit: usize,
+    rate: MinRate,
 ) -> Result<Bytes, ApiError> {
     use futures_lite::StreamExt;
     let too_large = || {
@@ -85,7 +95,24 @@ pub async fn read_body(
     }
     let mut buf = bytes::BytesMut::with_capacity(declared.unwrap_or(64 * 1024).min(limit));
     let mut stream = body.into_data_stream();
-    while let Some(chunk) = stream.next().await {
+    let started = tokio::time::Instant::now();
+    loop {
+        // The latest the next bytes may arrive while keeping the minimum rate.
+        let due = started
+            + rate.grace
+            + std::time::Duration::from_secs_f64(buf.len() as f64 / rate.bytes_per_s.max(1) as f64);
+        let Ok(next) = tokio::time::timeout_at(due, stream.next()).await else {
+            return Err(ApiError::new(
+                ErrorCode::RequestTimeout,
+                format!(
+                    "the body arrived too slowly ({} bytes in {} s; at least {} bytes/s expected)",
+                    buf.len(),
+                    started.elapsed().as_secs(),
+                    rate.bytes_per_s
+                ),
+            ));
+        };
+        let Some(chunk) = next else { break };
         let chunk = chunk.map_err(|e| {
             ApiError::new(
                 ErrorCode::BadRequest,

@@ -90,15 +90,58 @@ pub enum Discipline {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct UploadParams {
-    /// Session start (RFC 3339). Required unless the binary header carries it; wins over the header.
+    /// Session start (RFC 3339), from 2000-01-01 to before 2100-01-01 (UTC).
+    /// Required unless the body carries it (binary header, JSON
+    /// `started_at`); wins over the body's.
     pub started_at: Option<DateTime<Utc>>,
     /// `flat` (default), `jumping` or `cross_country`.
     pub discipline: Option<Discipline>,
     /// Sensor device id (≤ 200 characters).
+    #[param(max_length = 200)]
     pub device_id: Option<String>,
     /// Rider's notes (≤ 2000 characters).
+    #[param(max_length = 2000)]
     pub notes: Option<String>,
 }
+
+/// One sample of a JSON upload (units: see the sensor data contract).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // documentation only: the upload is decoded by `shared::sensor`
+pub struct JsonSample {
+    /// Seconds from the session start; strictly increasing.
+    pub t: f64,
+    /// Acceleration along x (m/s²).
+    pub ax: f64,
+    /// Acceleration along y (m/s²).
+    pub ay: f64,
+    /// Acceleration along z (m/s²).
+    pub az: f64,
+    /// Rotation rate about x (deg/s).
+    pub gx: f64,
+    /// Rotation rate about y (deg/s).
+    pub gy: f64,
+    /// Rotation rate about z (deg/s).
+    pub gz: f64,
+}
+
+/// The samples as a JSON document (`application/json` upload).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // documentation only: the upload is decoded by `shared::sensor`
+pub struct JsonSamples {
+    /// Session start (RFC 3339); the `started_at` query parameter wins over it.
+    pub started_at: Option<DateTime<Utc>>,
+    /// At least 2 samples, 25–400 Hz, strictly increasing `t`, at most 4 hours.
+    #[schema(min_items = 2)]
+    pub samples: Vec<JsonSample>,
+}
+
+/// The samples in the binary format (`application/vnd.hoofbeat.imu`).
+#[derive(Debug, ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)] // documentation only
+pub struct ImuBinary(Vec<u8>);
 
 /// How the samples are stored.
 #[derive(Debug, Serialize, ToSchema)]
@@ -337,15 +380,22 @@ fn accepted(body: serde_json::Value, session_id: Uuid) -> Response {
 /// and creates nothing; the same key with another body is refused (422).
 #[utoipa::path(post, path = "/v1/horses/{horse_id}/sessions", tag = "sessions", security(("bearer" = [])),
     params(("horse_id" = Uuid, Path), UploadParams,
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+           ("Idempotency-Key" = Option<String>, Header, max_length = 200, pattern = r"^[!-~]([ -~]*[!-~])?$",
+            description = "Makes retries safe: 1–200 visible ASCII characters")),
     request_body(description = "IMU samples; see the sensor data contract", content(
         (String = "text/csv", example = "t,ax,ay,az,gx,gy,gz\n0.00,0.12,-0.05,9.79,0.4,-0.2,0.1\n0.01,0.15,-0.02,9.83,0.5,-0.1,0.0\n"),
-        (String = "application/json", example = json!({"started_at": "2026-11-26T09:00:00Z", "samples": [{"t": 0.0, "ax": 0.12, "ay": -0.05, "az": 9.79, "gx": 0.4, "gy": -0.2, "gz": 0.1}]})),
-        (Vec<u8> = "application/vnd.hoofbeat.imu"))),
-    responses((status = 202, body = UploadAccepted), (status = 400, body = Problem, description = "corrupt gzip or binary magic"),
-              (status = 404, body = Problem), (status = 413, body = Problem),
-              (status = 415, body = Problem), (status = 422, body = Problem, description = "invalid_sensor_data, validation_failed or idempotency_key_reused"),
-              (status = 503, body = Problem, description = "server_busy (see Retry-After) or database_unavailable")))]
+        (JsonSamples = "application/json", example = json!({"started_at": "2026-11-26T09:00:00Z", "samples": [
+            {"t": 0.0, "ax": 0.12, "ay": -0.05, "az": 9.79, "gx": 0.4, "gy": -0.2, "gz": 0.1},
+            {"t": 0.01, "ax": 0.15, "ay": -0.02, "az": 9.83, "gx": 0.5, "gy": -0.1, "gz": 0.0}]})),
+        (ImuBinary = "application/vnd.hoofbeat.imu"))),
+    responses((status = 202, body = UploadAccepted, headers(("Location" = String, description = "The session's analysis"))),
+              (status = 400, body = Problem, description = "`bad_request`: corrupt gzip or binary magic, a malformed path parameter"),
+              (status = 404, body = Problem, description = "`not_found`: no such horse of the caller's"),
+              (status = 413, body = Problem, description = "`payload_too_large`: the body, or its decompressed samples, over the limit"),
+              (status = 415, body = Problem, description = "`unsupported_media_type`: unknown Content-Type or Content-Encoding"),
+              (status = 422, body = Problem, description = "`invalid_sensor_data`, `validation_failed` or `idempotency_key_reused`"),
+              (status = 503, body = Problem, description = "`server_busy` (too many uploads in progress), `database_unavailable` or `timeout`; see Retry-After",
+               headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 async fn upload_session(
     State(state): State<AppState>,
     user: AuthUser,
@@ -359,7 +409,18 @@ async fn upload_session(
     let key = idempotency_key(&headers)?;
     check_text("device_id", params.device_id.as_deref(), 200)?;
     check_text("notes", params.notes.as_deref(), 2000)?;
-    let body = upload::read_body(body, &headers, state.config.max_upload_bytes).await?;
+    let _slot = state.user_uploads.enter(user.id).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::RateLimited,
+            "too many uploads in progress for this account; retry when one has finished",
+        )
+        .with_retry_after(2)
+    })?;
+    let rate = upload::MinRate {
+        grace: state.config.upload_grace,
+        bytes_per_s: state.config.upload_min_rate,
+    };
+    let body = upload::read_body(body, &headers, state.config.max_upload_bytes, rate).await?;
 
     // Validation (CPU, on a blocking thread) and the ownership check (one
     // query) do not depend on each other: run them side by side.
@@ -555,8 +616,11 @@ async fn upload_session(
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page (opaque; the pattern is what this
+    /// API hands out).
+    #[param(pattern = r"^(9[5-9][0-9]{13}|[1-3][0-9]{15}|40[0-9]{14})_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
     pub cursor: Option<String>,
 }
 
@@ -679,9 +743,9 @@ type RawRow = (String, String, i64, Vec<u8>, Vec<u8>);
 /// media type. Sent gzip-encoded when stored so and the client accepts gzip.
 #[utoipa::path(get, path = "/v1/sessions/{session_id}/raw", tag = "sessions", security(("bearer" = [])),
     params(("session_id" = Uuid, Path)),
-    responses((status = 200, description = "The samples", content(
-        (String = "text/csv"), (String = "application/json"), (Vec<u8> = "application/vnd.hoofbeat.imu"))),
-        (status = 404, body = Problem)))]
+    responses((status = 200, description = "The samples, in the media type they were uploaded in", content(
+        (String = "text/csv"), (JsonSamples = "application/json"), (ImuBinary = "application/vnd.hoofbeat.imu"))),
+        (status = 404, body = Problem, description = "`not_found`")))]
 async fn get_raw(
     State(state): State<AppState>,
     user: AuthUser,

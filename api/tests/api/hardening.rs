@@ -439,3 +439,59 @@ async fn idle_slow_header_and_excess_connections_are_closed() {
     .await;
     assert!(ok.is_some(), "serves again once connections are released");
 }
+
+/// Sends an upload's headers (announcing 1 MB) and then nothing.
+async fn stalled_upload(addr: &str, token: &str, horse: uuid::Uuid) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /v1/horses/{horse}/sessions?started_at=2026-11-26T09:00:00Z HTTP/1.1\r\nHost: x\r\n\
+         Authorization: Bearer {token}\r\nContent-Type: text/csv\r\nContent-Length: 1000000\r\n\r\nt,ax"
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    s
+}
+
+#[tokio::test]
+async fn one_rider_cannot_hold_every_upload_and_slow_bodies_are_dropped() {
+    use tokio::io::AsyncReadExt;
+    let app = crate::common::spawn_with(crate::common::Opts {
+        env: vec![
+            ("HOOFBEAT_MAX_UPLOADS_PER_USER".into(), "2".into()),
+            ("HOOFBEAT_MAX_CONCURRENT_UPLOADS".into(), "4".into()),
+            ("HOOFBEAT_UPLOAD_GRACE_MS".into(), "800".into()),
+            ("HOOFBEAT_UPLOAD_MIN_BYTES_PER_SEC".into(), "1000".into()),
+        ],
+        ..Default::default()
+    })
+    .await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let (t, _) = app.user("staller@example.com").await;
+    let horse = app.horse(&t, "Comet").await;
+    let mut stalled = Vec::new();
+    for _ in 0..2 {
+        stalled.push(stalled_upload(&addr, &t, horse).await);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // The same rider's next upload is refused at once …
+    let r = app.upload(&t, horse, "text/csv", crate::common::csv_body(2.0), &[]).await;
+    assert!(r.headers().contains_key("retry-after"));
+    assert_problem(r, 429, "rate_limited").await;
+    // … while another rider is served.
+    let (t2, _) = app.user("other@example.com").await;
+    let horse2 = app.horse(&t2, "Star").await;
+    let r = app.upload(&t2, horse2, "text/csv", crate::common::csv_body(2.0), &[]).await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    // The stalled bodies are dropped with 408 once they fall behind.
+    for mut s in stalled {
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(std::time::Duration::from_secs(10), s.read_to_end(&mut answer)).await;
+        assert!(read.is_ok(), "stalled upload never answered");
+        let text = String::from_utf8_lossy(&answer);
+        assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+        assert!(text.contains("request_timeout"), "{text}");
+    }
+    // Its slots are free again.
+    let r = app.upload(&t, horse, "text/csv", crate::common::csv_body(2.0), &[]).await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+}
