@@ -38,6 +38,11 @@ pub struct ApiConfig {
     pub token_ttl: Duration,
     /// `HOOFBEAT_LOGIN_PER_MINUTE` (default 10): login attempts per email and per client address.
     pub login_per_minute: u32,
+    /// `HOOFBEAT_UPLOAD_MEMORY_BYTES` (default 320 MiB): upload bodies and
+    /// decompressed samples held in memory by all uploads together; past it
+    /// an upload waits up to 5 s, then 503 `server_busy`. At least the
+    /// largest upload plus its decompressed form.
+    pub upload_memory_bytes: usize,
     /// `HOOFBEAT_MAX_UPLOADS_PER_USER` (default 4): one account's uploads in
     /// progress; more get 429, so one rider cannot hold every upload slot.
     pub max_uploads_per_user: usize,
@@ -75,7 +80,7 @@ impl ApiConfig {
     /// Reads and validates the settings.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         const MIB: u64 = 1024 * 1024;
-        Ok(Self {
+        let config = Self {
             common: CommonConfig::from_env(env)?,
             listen_addr: env.parse(
                 "HOOFBEAT_LISTEN_ADDR",
@@ -110,6 +115,12 @@ impl ApiConfig {
                 3600 * env.bounded("HOOFBEAT_TOKEN_TTL_HOURS", 720, 1, 24 * 365)?,
             ),
             login_per_minute: env.bounded("HOOFBEAT_LOGIN_PER_MINUTE", 10, 1, 100_000)? as u32,
+            upload_memory_bytes: env.bounded(
+                "HOOFBEAT_UPLOAD_MEMORY_BYTES",
+                320 * MIB,
+                1024 * 1024,
+                64 * 1024 * MIB,
+            )? as usize,
             max_uploads_per_user: env.bounded("HOOFBEAT_MAX_UPLOADS_PER_USER", 4, 1, 10_000)?
                 as usize,
             upload_min_rate: env.bounded("HOOFBEAT_UPLOAD_MIN_BYTES_PER_SEC", 1024, 1, 1 << 40)?,
@@ -134,7 +145,27 @@ impl ApiConfig {
             )? as usize,
             hash_wait: env.millis("HOOFBEAT_HASH_WAIT_MS", 2_000, 0, 60_000)?,
             outbox_poll: env.millis("HOOFBEAT_OUTBOX_POLL_MS", 5_000, 10, 600_000)?,
-        })
+        };
+        config.check_upload_memory()?;
+        Ok(config)
+    }
+}
+
+impl ApiConfig {
+    /// The upload memory budget must hold at least one largest upload and
+    /// its decompressed form, or such an upload could never be accepted.
+    fn check_upload_memory(&self) -> Result<(), ConfigError> {
+        let needed = self.max_upload_bytes + self.max_decompressed_bytes;
+        if self.upload_memory_bytes < needed {
+            return Err(ConfigError {
+                name: "HOOFBEAT_UPLOAD_MEMORY_BYTES".into(),
+                value: self.upload_memory_bytes.to_string(),
+                reason: format!(
+                    "must be at least HOOFBEAT_MAX_UPLOAD_BYTES + HOOFBEAT_MAX_DECOMPRESSED_BYTES = {needed}"
+                ),
+            });
+        }
+        Ok(())
     }
 }
 

@@ -38,6 +38,8 @@ pub struct Inner {
     pub uploads: Arc<tokio::sync::Semaphore>,
     /// Uploads in progress per account.
     pub user_uploads: Arc<UserUploads>,
+    /// Bytes all uploads in flight may hold together.
+    pub upload_memory: crate::upload::MemoryBudget,
     /// Recently verified bearer tokens.
     pub tokens: crate::auth::TokenCache,
     /// Whether Postgres is known to be down (fail fast).
@@ -52,6 +54,10 @@ impl AppState {
         let hashing = Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_hashes));
         let uploads = Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_uploads));
         let user_uploads = Arc::new(UserUploads::new(config.max_uploads_per_user));
+        let upload_memory = crate::upload::MemoryBudget::new(
+            config.upload_memory_bytes,
+            std::time::Duration::from_secs(5),
+        );
         let tokens = crate::auth::TokenCache::new(config.token_cache);
         let db_health = crate::db_health::DbHealth::new((*db.connect_options()).clone());
         Self(Arc::new(Inner {
@@ -64,6 +70,7 @@ impl AppState {
             hashing,
             uploads,
             user_uploads,
+            upload_memory,
             tokens,
             db_health,
         }))

@@ -78,6 +78,8 @@ pub async fn read_body(
     headers: &axum::http::HeaderMap,
     limit: usize,
     rate: MinRate,
+    budget: &MemoryBudget,
+    held: &mut Held,
 ) -> Result<Bytes, ApiError> {
     use futures_lite::StreamExt;
     let too_large = || {
@@ -93,7 +95,9 @@ pub async fn read_body(
     if declared.is_some_and(|n| n > limit) {
         return Err(too_large());
     }
-    let mut buf = bytes::BytesMut::with_capacity(declared.unwrap_or(64 * 1024).min(limit));
+    let initial = declared.unwrap_or(64 * 1024).min(limit);
+    budget.take(held, initial).await?;
+    let mut buf = bytes::BytesMut::with_capacity(initial);
     let mut stream = body.into_data_stream();
     let started = tokio::time::Instant::now();
     loop {
@@ -122,9 +126,71 @@ pub async fn read_body(
         if buf.len() + chunk.len() > limit {
             return Err(too_large());
         }
+        let needed = buf.len() + chunk.len();
+        if needed > buf.capacity() {
+            let target = buf.capacity().saturating_mul(2).clamp(needed, limit);
+            budget.take(held, target - buf.capacity()).await?;
+            buf.reserve(target - buf.len());
+        }
         buf.extend_from_slice(&chunk);
     }
     Ok(buf.freeze())
+}
+
+/// The memory all uploads in flight may hold together (bodies as received
+/// and decompressed samples), in KiB permits. Each upload takes its share
+/// before allocating and gives it back when it is stored or refused, so 16
+/// concurrent gzip bombs cannot each decompress up to the per-upload cap.
+#[derive(Debug)]
+pub struct MemoryBudget {
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+    wait: std::time::Duration,
+}
+
+/// One upload's share of the [`MemoryBudget`]; released when dropped.
+#[derive(Debug, Default)]
+pub struct Held(Vec<tokio::sync::OwnedSemaphorePermit>);
+
+fn kib(bytes: usize) -> u32 {
+    u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX)
+}
+
+/// 503 when the budget stays exhausted for the configured wait.
+fn over_budget() -> ApiError {
+    ApiError::new(
+        ErrorCode::ServerBusy,
+        "too much upload data in memory right now; retry shortly",
+    )
+    .with_retry_after(2)
+}
+
+impl MemoryBudget {
+    /// A budget of `bytes`, waiting up to `wait` for room.
+    pub fn new(bytes: usize, wait: std::time::Duration) -> Self {
+        Self {
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(kib(bytes) as usize)),
+            wait,
+        }
+    }
+
+    /// Takes `bytes` more for `held`, waiting up to the configured time.
+    pub async fn take(&self, held: &mut Held, bytes: usize) -> Result<(), ApiError> {
+        match tokio::time::timeout(self.wait, self.permits.clone().acquire_many_owned(kib(bytes))).await {
+            Ok(Ok(p)) => {
+                held.0.push(p);
+                Ok(())
+            }
+            _ => Err(over_budget()),
+        }
+    }
+
+    /// [`MemoryBudget::take`] from a blocking thread (decompression).
+    pub fn take_blocking(&self, held: &mut Held, bytes: usize) -> bool {
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            return false;
+        };
+        handle.block_on(self.take(held, bytes)).is_ok()
+    }
 }
 
 /// Decodes, validates and prepares an upload for storage; hashes it too
@@ -136,6 +202,19 @@ pub fn prepare(
     max_decompressed: usize,
     hash_now: bool,
 ) -> Result<Prepared, ApiError> {
+    prepare_within(format, encoding, wire, max_decompressed, hash_now, &mut |_| true)
+}
+
+/// [`prepare`] asking `budget(bytes)` before each allocation of the
+/// decompressed samples (false: 503 `server_busy`).
+pub fn prepare_within(
+    format: Format,
+    encoding: Encoding,
+    wire: Bytes,
+    max_decompressed: usize,
+    hash_now: bool,
+    budget: &mut dyn FnMut(usize) -> bool,
+) -> Result<Prepared, ApiError> {
     let raw: Bytes = match encoding {
         Encoding::Identity if wire.len() > max_decompressed => {
             return Err(ApiError::new(
@@ -144,9 +223,11 @@ pub fn prepare(
             ));
         }
         Encoding::Identity => wire.clone(),
-        Encoding::Gzip => {
-            Bytes::from(sensor::gunzip_limited(&wire, max_decompressed).map_err(decode_error)?)
-        }
+        Encoding::Gzip => match sensor::gunzip_within(&wire, max_decompressed, budget) {
+            Ok(v) => Bytes::from(v),
+            Err(sensor::GunzipError::Decode(e)) => return Err(decode_error(e)),
+            Err(sensor::GunzipError::OverBudget) => return Err(over_budget()),
+        },
     };
     let summary = sensor::validate(format, &raw).map_err(decode_error)?;
     let sample_count = i32::try_from(summary.sample_count)

@@ -93,6 +93,7 @@ pub struct UploadParams {
     /// Session start (RFC 3339), from 2000-01-01 to before 2100-01-01 (UTC).
     /// Required unless the body carries it (binary header, JSON
     /// `started_at`); wins over the body's.
+    #[param(example = "2026-11-26T09:00:00Z")]
     pub started_at: Option<DateTime<Utc>>,
     /// `flat` (default), `jumping` or `cross_country`.
     pub discipline: Option<Discipline>,
@@ -420,7 +421,17 @@ async fn upload_session(
         grace: state.config.upload_grace,
         bytes_per_s: state.config.upload_min_rate,
     };
-    let body = upload::read_body(body, &headers, state.config.max_upload_bytes, rate).await?;
+    // This upload's share of the memory budget, held until it is stored.
+    let mut held = upload::Held::default();
+    let body = upload::read_body(
+        body,
+        &headers,
+        state.config.max_upload_bytes,
+        rate,
+        &state.upload_memory,
+        &mut held,
+    )
+    .await?;
 
     // Validation (CPU, on a blocking thread) and the ownership check (one
     // query) do not depend on each other: run them side by side.
@@ -428,13 +439,21 @@ async fn upload_session(
     let span = tracing::Span::current();
     let hash_now = key.is_some();
     let validate = async {
+        let state = state.clone();
         tokio::task::spawn_blocking(move || {
-            span.in_scope(|| upload::prepare(format, encoding, body, max, hash_now))
+            span.in_scope(|| {
+                let mut more = upload::Held::default();
+                let mut take = |n| state.upload_memory.take_blocking(&mut more, n);
+                upload::prepare_within(format, encoding, body, max, hash_now, &mut take)
+                    .map(|p| (p, more))
+            })
         })
         .await
         .map_err(ApiError::internal)?
     };
-    let ((), prepared) = tokio::try_join!(ensure_owned(&state, &user, horse_id), validate)?;
+    let ((), (prepared, more)) =
+        tokio::try_join!(ensure_owned(&state, &user, horse_id), validate)?;
+    let _held = (held, more);
     let started_at = match (params.started_at, prepared.started_at_unix_ms) {
         (Some(t), _) => t,
         (None, Some(ms)) => Utc.timestamp_millis_opt(ms).single().ok_or_else(|| {

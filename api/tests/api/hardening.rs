@@ -495,3 +495,69 @@ async fn one_rider_cannot_hold_every_upload_and_slow_bodies_are_dropped() {
     let r = app.upload(&t, horse, "text/csv", crate::common::csv_body(2.0), &[]).await;
     assert_eq!(r.status(), StatusCode::ACCEPTED);
 }
+
+/// A gzip stream of `n` zero bytes: tiny on the wire, large decompressed.
+fn bomb(n: usize) -> Vec<u8> {
+    let zeros = vec![0u8; n];
+    crate::common::gzip(&zeros)
+}
+
+#[tokio::test]
+async fn concurrent_gzip_bombs_share_one_memory_budget() {
+    let app = crate::common::spawn_with(crate::common::Opts {
+        env: vec![
+            ("HOOFBEAT_MAX_UPLOAD_BYTES".into(), "1048576".into()),
+            ("HOOFBEAT_MAX_DECOMPRESSED_BYTES".into(), "4194304".into()),
+            ("HOOFBEAT_UPLOAD_MEMORY_BYTES".into(), "6291456".into()),
+            ("HOOFBEAT_MAX_UPLOADS_PER_USER".into(), "100".into()),
+        ],
+        ..Default::default()
+    })
+    .await;
+    let (t, _) = app.user("bombs@example.com").await;
+    let horse = app.horse(&t, "Comet").await;
+    let body = bomb(64 << 20);
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let (http, url, t, body) = (
+            app.http.clone(),
+            app.url(&format!("/v1/horses/{horse}/sessions?started_at=2026-11-26T09:00:00Z")),
+            t.clone(),
+            body.clone(),
+        );
+        set.spawn(async move {
+            http.post(url)
+                .bearer_auth(t)
+                .header("content-type", "text/csv")
+                .header("content-encoding", "gzip")
+                .body(body)
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0)
+        });
+    }
+    let mut answers = Vec::new();
+    while let Some(r) = set.join_next().await {
+        answers.push(r.unwrap());
+    }
+    // Each is refused: too large (413) or, while the budget is taken, busy (503).
+    assert!(answers.iter().all(|s| *s == 413 || *s == 503), "{answers:?}");
+    assert!(answers.contains(&413), "{answers:?}");
+    // The budget is given back: a normal gzip upload goes through.
+    let r = app
+        .upload(&t, horse, "text/csv", crate::common::gzip(&crate::common::csv_body(5.0)), &[("content-encoding", "gzip")])
+        .await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+}
+
+#[test]
+fn the_upload_budget_must_hold_one_largest_upload() {
+    let env = shared::config::Env::from_pairs([
+        ("HOOFBEAT_MAX_UPLOAD_BYTES", "1048576"),
+        ("HOOFBEAT_MAX_DECOMPRESSED_BYTES", "4194304"),
+        ("HOOFBEAT_UPLOAD_MEMORY_BYTES", "2097152"),
+    ]);
+    let err = api::ApiConfig::from_env(&env).unwrap_err();
+    assert_eq!(err.name, "HOOFBEAT_UPLOAD_MEMORY_BYTES");
+}

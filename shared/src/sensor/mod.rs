@@ -255,16 +255,49 @@ const INFLATE_CHUNK: usize = 64 * 1024;
 /// time to inflate that much before [`DecodeErrorKind::TooLarge`] is
 /// returned. Corrupt or non-gzip input is [`DecodeErrorKind::BadEncoding`].
 pub fn gunzip_limited(bytes: &[u8], max_bytes: usize) -> Result<Vec<u8>, DecodeError> {
+    gunzip_within(bytes, max_bytes, &mut |_| true).map_err(|e| match e {
+        GunzipError::Decode(d) => d,
+        // The unlimited budget never refuses.
+        GunzipError::OverBudget => DecodeError::too_large(None, "memory budget exhausted"),
+    })
+}
+
+/// Why [`gunzip_within`] stopped.
+#[derive(Debug)]
+pub enum GunzipError {
+    /// Bad or oversized data, as [`gunzip_limited`] reports it.
+    Decode(DecodeError),
+    /// The caller's memory budget refused the next allocation.
+    OverBudget,
+}
+
+/// [`gunzip_limited`] that asks `budget(bytes)` before every allocation of
+/// the output buffer (initial and growth), so a server can bound the memory
+/// of all decompressions in flight together, not only each one.
+pub fn gunzip_within(
+    bytes: &[u8],
+    max_bytes: usize,
+    budget: &mut dyn FnMut(usize) -> bool,
+) -> Result<Vec<u8>, GunzipError> {
+    use GunzipError::{Decode, OverBudget};
     if !bytes.starts_with(&GZIP_MAGIC) {
-        return Err(DecodeError::bad_encoding(Issue::new(
+        return Err(Decode(DecodeError::bad_encoding(Issue::new(
             "not gzip data (bad magic)",
-        )));
+        ))));
     }
-    let too_large =
-        || DecodeError::too_large(None, format!("decompressed body exceeds {max_bytes} bytes"));
+    let too_large = || {
+        Decode(DecodeError::too_large(
+            None,
+            format!("decompressed body exceeds {max_bytes} bytes"),
+        ))
+    };
     let mut decoder = flate2::read::MultiGzDecoder::new(bytes);
     // Typical ratios are 3–6×; start there and double up to the cap.
-    let mut out: Vec<u8> = Vec::with_capacity(bytes.len().saturating_mul(4).min(max_bytes));
+    let initial = bytes.len().saturating_mul(4).min(max_bytes);
+    if !budget(initial) {
+        return Err(OverBudget);
+    }
+    let mut out: Vec<u8> = Vec::with_capacity(initial);
     let mut buf = vec![0_u8; INFLATE_CHUNK];
     loop {
         let n = match decoder.read(&mut buf) {
@@ -272,16 +305,16 @@ pub fn gunzip_limited(bytes: &[u8], max_bytes: usize) -> Result<Vec<u8>, DecodeE
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => {
-                return Err(DecodeError::bad_encoding(Issue::new(format!(
+                return Err(Decode(DecodeError::bad_encoding(Issue::new(format!(
                     "corrupt gzip data after {} decompressed bytes: {e}",
                     out.len()
-                ))));
+                )))));
             }
         };
         let Some(chunk) = buf.get(..n) else {
-            return Err(DecodeError::bad_encoding(Issue::new(
+            return Err(Decode(DecodeError::bad_encoding(Issue::new(
                 "gzip reader misbehaved",
-            )));
+            ))));
         };
         let needed = out.len() + n;
         if needed > max_bytes {
@@ -289,6 +322,9 @@ pub fn gunzip_limited(bytes: &[u8], max_bytes: usize) -> Result<Vec<u8>, DecodeE
         }
         if needed > out.capacity() {
             let target = out.capacity().saturating_mul(2).clamp(needed, max_bytes);
+            if !budget(target - out.capacity()) {
+                return Err(OverBudget);
+            }
             out.try_reserve_exact(target - out.len())
                 .map_err(|_| too_large())?;
         }
