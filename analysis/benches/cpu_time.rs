@@ -2,6 +2,11 @@
 //! 100 Hz sessions of 15, 60 and 240 minutes on one thread. Complements the
 //! criterion wall-clock figures on a shared machine, and shows the cost is
 //! linear in session length. Run: `RAYON_NUM_THREADS=1 cargo bench -p analysis --bench cpu_time`.
+//!
+//! Besides the mean from the tick counters (user + system), each run's CPU
+//! time is read in nanoseconds from the scheduler (`/proc/self/task/*/
+//! schedstat`, all threads) and the median and minimum per run are printed:
+//! on a loaded shared machine the minimum is the steadiest figure.
 
 use std::hint::black_box;
 
@@ -25,6 +30,19 @@ fn cpu_ticks() -> u64 {
     get(11) + get(12)
 }
 
+/// CPU time of all the process's threads in nanoseconds (scheduler run
+/// time), 0 when unavailable.
+fn cpu_ns() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--list") {
@@ -44,15 +62,25 @@ fn main() {
             rate_hz: 100.0,
         });
         let _ = analysis::analyze(&s.recording);
-        let runs = (1800.0 / minutes) as u64;
+        let runs = (1800.0 / minutes) as usize;
         let t0 = cpu_ticks();
-        for _ in 0..runs {
-            let _ = black_box(analysis::analyze(black_box(&s.recording)));
-        }
+        let mut per_run: Vec<f64> = (0..runs)
+            .map(|_| {
+                let c0 = cpu_ns();
+                let _ = black_box(analysis::analyze(black_box(&s.recording)));
+                (cpu_ns() - c0) as f64 / 1e6
+            })
+            .collect();
         let ms = (cpu_ticks() - t0) as f64 * 10.0 / runs as f64;
+        per_run.sort_by(f64::total_cmp);
+        let (median, min) = (per_run[per_run.len() / 2], per_run[0]);
+        let per_hour = 60.0 / minutes;
         println!(
-            "{name}: {ms:.1} ms per analysis ({:.1} ms per hour of data, {runs} runs)",
-            ms * 60.0 / minutes
+            "{name}: {ms:.1} ms per analysis ({:.1} ms per hour of data, {runs} runs); \
+             per run median {median:.1} ms, min {min:.1} ms ({:.1} / {:.1} ms per hour)",
+            ms * per_hour,
+            median * per_hour,
+            min * per_hour,
         );
     }
 }

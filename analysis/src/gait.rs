@@ -70,7 +70,9 @@ fn decimate(n: usize, x: impl Fn(usize) -> f64) -> Vec<f64> {
 fn subtract_moving_mean(d: &mut [f64], w: usize) {
     let n = d.len();
     let half = w / 2;
-    let mut ring = vec![0.0; half + 2];
+    // A power of two at least half + 2 long: indexes by mask, not division.
+    let mut ring = vec![0.0; (half + 2).next_power_of_two()];
+    let mask = ring.len() - 1;
     let (mut pb, mut b) = (0.0, 0usize);
     let (mut pa, mut a) = (0.0, 0usize);
     for i in 0..n {
@@ -81,12 +83,11 @@ fn subtract_moving_mean(d: &mut [f64], w: usize) {
         }
         let a_i = i.saturating_sub(half);
         while a < a_i {
-            pa += ring[a % ring.len()]; // a ≥ i − half − 1: still in the ring
+            pa += ring[a & mask]; // a ≥ i − half − 1: still in the ring
             a += 1;
         }
         let m = (pb - pa) / (b - a).max(1) as f64;
-        let k = i % ring.len();
-        ring[k] = d[i];
+        ring[i & mask] = d[i];
         d[i] -= m;
     }
 }

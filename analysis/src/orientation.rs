@@ -434,11 +434,15 @@ pub fn to_horse(seg: Segment, mount: &Mount) -> HorseSegment {
     let r = &mount.rot;
     let m = |i: usize, j: usize| r[[i, j]];
     let b = mount.gyro_bias;
-    let mut amag = Vec::with_capacity(acc.ncols());
     let [ax, ay, az] = rows_mut(&mut acc);
+    let amag: Vec<f64> = ax
+        .iter()
+        .zip(ay.iter())
+        .zip(az.iter())
+        .map(|((x, y), z)| (x * x + y * y + z * z).sqrt())
+        .collect();
     for ((x, y), z) in ax.iter_mut().zip(ay.iter_mut()).zip(az.iter_mut()) {
         let (sx, sy, sz) = (*x, *y, *z);
-        amag.push((sx * sx + sy * sy + sz * sz).sqrt());
         *x = m(0, 0) * sx + m(0, 1) * sy + m(0, 2) * sz;
         *y = m(1, 0) * sx + m(1, 1) * sy + m(1, 2) * sz;
         *z = m(2, 0) * sx + m(2, 1) * sy + m(2, 2) * sz - mount.gravity;

@@ -59,15 +59,23 @@ pub fn validate(rec: &Recording) -> Result<(), AnalysisError> {
     if rec.acc.iter().chain(rec.gyro.iter()).any(|c| c.len() != n) {
         return Err(AnalysisError::LengthMismatch);
     }
-    for (i, w) in rec.t.windows(2).enumerate() {
-        if w[1].partial_cmp(&w[0]) != Some(std::cmp::Ordering::Greater) {
-            return Err(AnalysisError::NonIncreasingTime { index: i + 1 });
+    // Fast checks without early exits (they vectorise); the exact error, if
+    // any, is then found by the per-sample searches below.
+    let increasing = rec.t.windows(2).fold(true, |ok, w| ok & (w[1] > w[0]));
+    if !increasing {
+        for (i, w) in rec.t.windows(2).enumerate() {
+            if w[1].partial_cmp(&w[0]) != Some(std::cmp::Ordering::Greater) {
+                return Err(AnalysisError::NonIncreasingTime { index: i + 1 });
+            }
         }
     }
     let channels = std::iter::once(&rec.t)
         .chain(rec.acc.iter())
         .chain(rec.gyro.iter());
     for c in channels {
+        if all_finite(c) {
+            continue;
+        }
         if let Some(index) = c.iter().position(|v| !v.is_finite()) {
             return Err(AnalysisError::NonFinite { index });
         }
@@ -79,6 +87,13 @@ pub fn validate(rec: &Recording) -> Result<(), AnalysisError> {
         });
     }
     Ok(())
+}
+
+/// Whether every value is finite, reading whole chunks without early exits
+/// (so the loop vectorises).
+fn all_finite(c: &[f64]) -> bool {
+    c.chunks(256)
+        .all(|chunk| chunk.iter().fold(true, |ok, v| ok & v.is_finite()))
 }
 
 /// Resamples a validated recording.
@@ -182,46 +197,27 @@ fn push_segment(rec: &Recording, a: usize, b: usize, dt_med: f64, segments: &mut
         });
         let mut outs = [acc_out, gyro_out];
         let ins = [&rec.acc, &rec.gyro].map(|chans| chans.each_ref().map(|c| &c[..b]));
-        let average = dt_med < 0.5 / FS;
-        let half = 0.5 / FS;
-        let mut j = a; // first input index with t >= current grid time - half
-        for k in 0..m {
-            let tg = ts + k as f64 / FS;
-            while j < b && t[j] - t0 < tg - half {
-                j += 1;
-            }
-            // Box average over [tg - half, tg + half).
-            if average {
-                let mut e = j;
-                while e < b && t[e] - t0 < tg + half {
-                    e += 1;
-                }
-                if e >= j + 2 {
-                    let cnt = (e - j) as f64;
-                    for (out, inp) in outs.iter_mut().zip(&ins) {
-                        for c in 0..3 {
-                            out[c][k] = inp[c][j..e].iter().sum::<f64>() / cnt;
-                        }
-                    }
-                    continue;
-                }
-            }
-            // Linear interpolation between the samples around tg.
-            let mut hi = j;
-            while hi < b && t[hi] - t0 < tg {
-                hi += 1;
-            }
-            let hi = hi.clamp(a + 1, b - 1);
-            let lo = hi - 1;
-            let (tl, th) = (t[lo] - t0, t[hi] - t0);
-            let w = if th > tl {
-                ((tg - tl) / (th - tl)).clamp(0.0, 1.0)
-            } else {
-                0.0
-            };
+        let mut grid = GridWalk {
+            t,
+            t0,
+            ts,
+            a,
+            b,
+            j: a,
+            average: dt_med < 0.5 / FS,
+        };
+        // Where each grid point reads is found once per chunk of points, then
+        // each of the six channels is filled by its own loop.
+        let mut taps = Vec::with_capacity(GRID_CHUNK);
+        for k0 in (0..m).step_by(GRID_CHUNK) {
+            let k1 = (k0 + GRID_CHUNK).min(m);
+            taps.clear();
+            taps.extend((k0..k1).map(|k| grid.tap(k)));
             for (out, inp) in outs.iter_mut().zip(&ins) {
-                for c in 0..3 {
-                    out[c][k] = inp[c][lo] + w * (inp[c][hi] - inp[c][lo]);
+                for (o, x) in out.iter_mut().zip(inp) {
+                    for (o, tap) in o[k0..k1].iter_mut().zip(&taps) {
+                        *o = tap.apply(x);
+                    }
                 }
             }
         }
@@ -235,6 +231,107 @@ fn push_segment(rec: &Recording, a: usize, b: usize, dt_med: f64, segments: &mut
     });
 }
 
+/// Largest |v| (0 for none), as `fold(0.0, f64::max(m, |v|))`, in four
+/// independent lanes: max is exact and order-free, so lanes give the same
+/// value while the loop is not one long dependency chain. `if a > m` keeps
+/// m for NaN as `f64::max` does, and compiles to plain max instructions.
+fn max_abs(c: &[f64]) -> f64 {
+    let max = |m: f64, v: f64| if v > m { v } else { m };
+    let mut lanes = [0.0f64; 4];
+    let mut chunks = c.chunks_exact(4);
+    for ch in &mut chunks {
+        for (l, v) in lanes.iter_mut().zip(ch) {
+            *l = max(*l, v.abs());
+        }
+    }
+    let tail = chunks
+        .remainder()
+        .iter()
+        .fold(0.0f64, |m, v| max(m, v.abs()));
+    lanes.iter().fold(tail, |m, &l| max(m, l))
+}
+
+/// Grid points resampled per chunk.
+const GRID_CHUNK: usize = 256;
+
+/// How one grid point is computed from the input samples.
+#[derive(Debug, Clone, Copy)]
+enum Tap {
+    /// Mean of samples `j..e` (at least two).
+    Mean { j: usize, e: usize },
+    /// `x[lo] + w · (x[lo + 1] − x[lo])`.
+    Lerp { lo: usize, w: f64 },
+}
+
+impl Tap {
+    fn apply(self, x: &[f64]) -> f64 {
+        match self {
+            Tap::Mean { j, e } => {
+                let cnt = (e - j) as f64;
+                // The common short windows as fixed arrays: the same sum,
+                // without the loop.
+                let sum = match e - j {
+                    2 => [x[j], x[j + 1]].iter().sum::<f64>(),
+                    3 => [x[j], x[j + 1], x[j + 2]].iter().sum::<f64>(),
+                    _ => x[j..e].iter().sum::<f64>(),
+                };
+                sum / cnt
+            }
+            Tap::Lerp { lo, w } => x[lo] + w * (x[lo + 1] - x[lo]),
+        }
+    }
+}
+
+/// Walks the 50 Hz grid of one segment `a..b` over the input timestamps.
+struct GridWalk<'a> {
+    t: &'a [f64],
+    t0: f64,
+    ts: f64,
+    a: usize,
+    b: usize,
+    /// First input index with t ≥ current grid time − half a grid step.
+    j: usize,
+    average: bool,
+}
+
+impl GridWalk<'_> {
+    /// The tap of grid point `k` (points in increasing order): box average
+    /// over [tg − half, tg + half) when the input is fast and at least two
+    /// samples fall in it, else linear interpolation between the samples
+    /// around tg.
+    fn tap(&mut self, k: usize) -> Tap {
+        let (t, t0, b) = (self.t, self.t0, self.b);
+        let half = 0.5 / FS;
+        let tg = self.ts + k as f64 / FS;
+        while self.j < b && t[self.j] - t0 < tg - half {
+            self.j += 1;
+        }
+        let j = self.j;
+        if self.average {
+            let mut e = j;
+            while e < b && t[e] - t0 < tg + half {
+                e += 1;
+            }
+            if e >= j + 2 {
+                return Tap::Mean { j, e };
+            }
+        }
+        let mut hi = j;
+        while hi < b && t[hi] - t0 < tg {
+            hi += 1;
+        }
+        let hi = hi.clamp(self.a + 1, b - 1);
+        let lo = hi - 1;
+        let (tl, th) = (t[lo] - t0, t[hi] - t0);
+        let w = if th > tl {
+            ((tg - tl) / (th - tl)).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        Tap::Lerp { lo, w }
+    }
+}
+
 /// Counts samples sitting at a channel's saturated extreme: runs of at least
 /// three identical values equal to the channel's largest magnitude, when that
 /// magnitude is beyond what riding produces without saturation (4 g, 500°/s).
@@ -246,7 +343,7 @@ fn count_clipped(rec: &Recording) -> u64 {
         .map(|c| (c, 4.0 * 9.81))
         .chain(rec.gyro.iter().map(|c| (c, 500.0)));
     for (c, floor) in chans {
-        let peak = c.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let peak = max_abs(c);
         if peak < floor {
             continue;
         }
