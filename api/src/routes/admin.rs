@@ -32,6 +32,7 @@ pub struct AdminJob {
     /// Contract version.
     pub version: i32,
     /// Status.
+    #[schema(value_type = JobStatus)]
     pub status: String,
     /// Attempts made.
     pub attempts: i32,
@@ -60,20 +61,39 @@ const ADMIN_COLUMNS: &str =
     "id, kind, version, status, attempts, last_error, owner_id, session_id, horse_id, payload,
     created_at, updated_at, started_at, finished_at";
 
+/// A job's status (for the documentation: the job list's filter and
+/// the jobs' `status`).
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    /// Waiting in the queue.
+    Queued,
+    /// A worker holds it.
+    Running,
+    /// Done.
+    Succeeded,
+    /// An attempt failed; a retry is scheduled.
+    Failed,
+    /// Gave up; an admin can replay it.
+    Dead,
+}
+
 /// Filter for the job list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct JobFilter {
-    /// `queued`, `running`, `succeeded`, `failed` or `dead` (default `dead`).
+    /// Jobs of this status (default `dead`).
+    #[param(value_type = Option<JobStatus>)]
     pub status: Option<String>,
-    /// 1–500 (default 100).
+    /// How many, 1–500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 
 /// Jobs by status, most recently changed first.
 #[utoipa::path(get, path = "/v1/admin/jobs", tag = "admin", security(("bearer" = [])), params(JobFilter),
-    responses((status = 200, body = Vec<AdminJob>), (status = 403, body = Problem)))]
+    responses((status = 200, body = Vec<AdminJob>), (status = 403, body = Problem, description = "`forbidden`: not an admin")))]
 async fn list_jobs(
     State(state): State<AppState>,
     _admin: AdminUser,
@@ -108,8 +128,9 @@ async fn list_jobs(
 /// results are keyed by session and algorithm version.
 #[utoipa::path(post, path = "/v1/admin/jobs/{job_id}/replay", tag = "admin", security(("bearer" = [])),
     params(("job_id" = Uuid, Path)),
-    responses((status = 202, body = AdminJob), (status = 403, body = Problem), (status = 404, body = Problem),
-              (status = 422, body = Problem, description = "the job is not dead or failed")))]
+    responses((status = 202, body = AdminJob), (status = 403, body = Problem, description = "`forbidden`: not an admin"),
+              (status = 404, body = Problem, description = "`not_found`"),
+              (status = 409, body = Problem, description = "`conflict`: the job is not dead or failed, or a trend job for the same horse is already queued")))]
 async fn replay_job(
     State(state): State<AppState>,
     _admin: AdminUser,
@@ -125,7 +146,7 @@ async fn replay_job(
     let job = job.ok_or_else(|| ApiError::not_found("job"))?;
     if job.status != "dead" && job.status != "failed" {
         return Err(ApiError::new(
-            ErrorCode::ValidationFailed,
+            ErrorCode::Conflict,
             format!(
                 "only dead or failed jobs can be replayed; this one is {}",
                 job.status

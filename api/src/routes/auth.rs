@@ -25,11 +25,13 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
-    /// The account's email (case-insensitive).
-    #[schema(example = "rider@example.com")]
+    /// The account's email (case-insensitive; leading and trailing white
+    /// space is ignored): at most 254 characters, a non-empty part before
+    /// the `@`, a domain with a dot, no white space.
+    #[schema(example = "rider@example.com", format = Email, max_length = 254)]
     pub email: String,
-    /// 8 to 128 characters.
-    #[schema(example = "correct horse battery")]
+    /// 8 to 128 characters (a login with any other length fails as a wrong password).
+    #[schema(example = "correct horse battery", min_length = 8, max_length = 128)]
     pub password: String,
 }
 
@@ -84,8 +86,12 @@ fn validate(c: &Credentials) -> ApiResult<String> {
 
 /// Create an account (role rider).
 #[utoipa::path(post, path = "/v1/auth/register", tag = "auth", request_body = Credentials,
-    responses((status = 201, body = User), (status = 409, body = Problem, description = "email_taken"),
-              (status = 422, body = Problem, description = "validation_failed")))]
+    responses((status = 201, body = User), (status = 409, body = Problem, description = "`email_taken`"),
+              (status = 422, body = Problem, description = "`validation_failed`: an invalid email or password, an unknown field"),
+              (status = 429, body = Problem, description = "`rate_limited`: too many registrations from this address; see Retry-After",
+               headers(("Retry-After" = u64, description = "Seconds to wait"))),
+              (status = 503, body = Problem, description = "`server_busy` (too many password hashes in progress), `database_unavailable` or `timeout`; see Retry-After",
+               headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 async fn register(
     state: axum::extract::State<AppState>,
     ClientAddr(addr): ClientAddr,
@@ -121,8 +127,13 @@ async fn register(
 
 /// Exchange email and password for a bearer token. Rate-limited per email and per client address.
 #[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = Credentials,
-    responses((status = 200, body = LoginResponse), (status = 401, body = Problem, description = "invalid_credentials"),
-              (status = 429, body = Problem, description = "rate_limited")))]
+    responses((status = 200, body = LoginResponse),
+              (status = 401, body = Problem, description = "`invalid_credentials`: wrong email or password"),
+              (status = 422, body = Problem, description = "`validation_failed`: a missing or unknown field"),
+              (status = 429, body = Problem, description = "`rate_limited`: too many attempts from this address, or for this email from it; see Retry-After",
+               headers(("Retry-After" = u64, description = "Seconds to wait"))),
+              (status = 503, body = Problem, description = "`server_busy` (too many password hashes in progress), `database_unavailable` or `timeout`; see Retry-After",
+               headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 async fn login(
     state: axum::extract::State<AppState>,
     ClientAddr(addr): ClientAddr,

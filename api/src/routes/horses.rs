@@ -46,16 +46,20 @@ pub struct Horse {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewHorse {
-    /// Name (1–100 characters).
-    #[schema(example = "Comet")]
+    /// Name: 1–100 characters, not all white space (leading and trailing
+    /// white space is trimmed; the pattern asks for one character that
+    /// `str::trim` keeps).
+    #[schema(example = "Comet", min_length = 1, max_length = 100, pattern = r"[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")]
     pub name: String,
     /// Breed (≤ 100 characters).
-    #[schema(example = "Hanoverian")]
+    #[schema(example = "Hanoverian", max_length = 100)]
     pub breed: Option<String>,
-    /// Year of birth.
-    #[schema(example = 2015)]
+    /// Year of birth: 1950 to the current year.
+    #[serde(default, deserialize_with = "year")]
+    #[schema(example = 2015, schema_with = birth_year_schema)]
     pub birth_year: Option<i32>,
     /// Free notes (≤ 2000 characters).
+    #[schema(max_length = 2000)]
     pub notes: Option<String>,
 }
 
@@ -63,20 +67,54 @@ pub struct NewHorse {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HorseChanges {
-    /// New name.
+    /// New name (as for a new horse; `null` leaves it).
+    #[schema(min_length = 1, max_length = 100, pattern = r"[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")]
     pub name: Option<String>,
-    /// New breed, or null to clear.
+    /// New breed (≤ 100 characters), or null to clear.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 100)]
     pub breed: Option<Option<String>>,
-    /// New year of birth, or null to clear.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i32>)]
+    /// New year of birth (1950 to the current year), or null to clear.
+    #[serde(default, deserialize_with = "present_year")]
+    #[schema(schema_with = birth_year_schema)]
     pub birth_year: Option<Option<i32>>,
-    /// New notes, or null to clear.
+    /// New notes (≤ 2000 characters), or null to clear.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
     pub notes: Option<Option<String>>,
+}
+
+/// `birth_year` in the schema: an integer (or null) from 1950 to the
+/// current year, computed when the document is built.
+fn birth_year_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Integer, Type::Null]))
+        .minimum(Some(1950))
+        .maximum(Some(Utc::now().year()))
+        .build()
+}
+
+/// A year as JSON Schema's `integer`: a number with no fractional part, so
+/// `2015.0` is read as 2015 (as JSON Schema validators and generators do).
+fn year<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i32>, D::Error> {
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let whole = n.as_i64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 1e18)
+            .map(|f| f as i64)
+    });
+    whole
+        .and_then(|y| i32::try_from(y).ok())
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom(format_args!("invalid year {n}, expected an integer")))
+}
+
+/// [`year`] telling "absent" from "null", as [`present`].
+fn present_year<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i32>>, D::Error> {
+    year(d).map(Some)
 }
 
 /// Tells "field absent" (outer `None`, via `default`) from "field null".

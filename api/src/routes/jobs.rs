@@ -26,6 +26,7 @@ pub struct JobView {
     /// `analyze_session` or `compute_trend`.
     pub kind: String,
     /// `queued`, `running`, `succeeded`, `failed` (a retry is scheduled) or `dead` (gave up).
+    #[schema(value_type = crate::routes::admin::JobStatus)]
     pub status: String,
     /// Attempts made so far.
     pub attempts: i32,

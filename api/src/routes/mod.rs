@@ -12,14 +12,17 @@ pub mod ops;
 pub mod sessions;
 pub mod trends;
 
-/// Every route with its OpenAPI description.
+/// Every route with its OpenAPI description (error answers completed by
+/// [`crate::openapi::document_problems`]).
 pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+    let mut router = OpenApiRouter::new()
         .merge(auth::router())
         .merge(horses::router())
         .merge(sessions::router(state))
         .merge(jobs::router())
         .merge(trends::router())
         .merge(admin::router())
-        .merge(ops::router())
+        .merge(ops::router());
+    crate::openapi::document_problems(router.get_openapi_mut());
+    router
 }

@@ -49,6 +49,16 @@ impl From<GranularityName> for Granularity {
     }
 }
 
+/// Which alerts to list (documentation of the `status` parameter).
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertStatusName {
+    /// Only the open ones.
+    Open,
+    /// Every one, open or cleared.
+    All,
+}
+
 /// The window a trend answer covers, as asked (`null`: open).
 #[derive(Debug, Clone, Copy, Default, Serialize, ToSchema)]
 pub struct TrendWindow {
@@ -363,7 +373,7 @@ fn select_alerts(doc: AlertsOnly, filter: AlertFilter) -> Vec<Alert> {
 /// session; `status=open` only the open ones, `status=all` every one.
 #[utoipa::path(get, path = "/v1/horses/{horse_id}/alerts", tag = "horses", security(("bearer" = [])),
     params(("horse_id" = Uuid, Path),
-           ("status" = Option<String>, Query, description = "`open` or `all` (default: open and recently cleared)")),
+           ("status" = Option<AlertStatusName>, Query, description = "`open` or `all` (default: open and recently cleared)")),
     responses((status = 200, body = HorseAlerts), (status = 404, body = Problem),
               (status = 422, body = Problem, description = "validation_failed: unknown status or parameter")))]
 async fn get_alerts(

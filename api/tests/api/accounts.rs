@@ -203,7 +203,7 @@ async fn admin_routes_need_the_admin_role() {
         .await
         .unwrap();
     let job_id = up["job"]["id"].as_str().unwrap().to_owned();
-    // Not dead yet: cannot be replayed.
+    // Not dead yet: cannot be replayed (a conflict with its state).
     let r = app
         .http
         .post(app.url(&format!("/v1/admin/jobs/{job_id}/replay")))
@@ -211,7 +211,7 @@ async fn admin_routes_need_the_admin_role() {
         .send()
         .await
         .unwrap();
-    assert_problem(r, 422, "validation_failed").await;
+    assert_problem(r, 409, "conflict").await;
     sqlx::query(
         "UPDATE jobs SET status = 'dead', attempts = 5, last_error = 'boom' WHERE id = $1::uuid",
     )

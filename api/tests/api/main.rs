@@ -4,6 +4,7 @@
 mod common;
 
 mod accounts;
+mod contract;
 mod failures;
 mod hardening;
 mod horses;
