@@ -83,14 +83,8 @@ fn sidecar_time(file: &Path) -> Result<Option<i64>, String> {
         return Ok(None);
     }
     let text = read_json_text(&p)?;
-    let meta: Sidecar = serde_json::from_str(&text).map_err(|e| {
-        format!(
-            "{}:{}:{}: {e}",
-            p.display(),
-            e.line(),
-            e.column()
-        )
-    })?;
+    let meta: Sidecar = serde_json::from_str(&text)
+        .map_err(|e| format!("{}:{}:{}: {e}", p.display(), e.line(), e.column()))?;
     parse_time(&meta.started_at, &p).map(Some)
 }
 
@@ -112,7 +106,8 @@ fn session_features(path: &Path) -> Result<SessionFeatures, String> {
 /// analysis document with a sidecar.
 fn analysis_features(path: &Path) -> Result<SessionFeatures, String> {
     let text = read_json_text(path)?;
-    let located = |e: serde_json::Error| format!("{}:{}:{}: {e}", path.display(), e.line(), e.column());
+    let located =
+        |e: serde_json::Error| format!("{}:{}:{}: {e}", path.display(), e.line(), e.column());
     if let Some(started) = sidecar_time(path)? {
         let a: SessionAnalysis = serde_json::from_str(&text).map_err(located)?;
         return Ok(crate::features::from_analysis(&a, started));
@@ -268,7 +263,10 @@ pub fn table(d: &TrendDocument) -> String {
             format!("{:.2} ± {:.2}", b.centre, b.spread)
         });
         let slope = m.slope.as_ref().map_or("-".to_owned(), |sl| {
-            format!("{:+.3} [{:+.3}, {:+.3}]", sl.per_week, sl.ci_low, sl.ci_high)
+            format!(
+                "{:+.3} [{:+.3}, {:+.3}]",
+                sl.per_week, sl.ci_low, sl.ci_high
+            )
         });
         let _ = writeln!(
             s,
@@ -301,7 +299,13 @@ pub fn table(d: &TrendDocument) -> String {
 
 /// Runs `hoofbeat generate-history`: CSV sessions with `.meta.json` sidecars
 /// and the plan (`horse-NN/history.truth.json`).
-pub fn generate_history(out: &Path, horses: usize, weeks: u32, minutes: (f64, f64), seed: u64) -> ExitCode {
+pub fn generate_history(
+    out: &Path,
+    horses: usize,
+    weeks: u32,
+    minutes: (f64, f64),
+    seed: u64,
+) -> ExitCode {
     let histories = crate::synth::history::plan(horses, weeks, minutes, seed);
     let jobs: Vec<(usize, usize)> = histories
         .iter()

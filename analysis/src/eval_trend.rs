@@ -100,7 +100,11 @@ pub fn score_horse(hist: &History, sessions: &[Analysed], doc: &TrendDocument) -
     .map(|s| s.key.clone())
     .collect();
     let index_of = |key: &str| keys.iter().position(|k| k == key);
-    let asym: Vec<&trend::Alert> = doc.alerts.iter().filter(|a| a.kind == "asymmetry").collect();
+    let asym: Vec<&trend::Alert> = doc
+        .alerts
+        .iter()
+        .filter(|a| a.kind == "asymmetry")
+        .collect();
     let mut score = HorseScore {
         horse: hist.horse_index,
         scenario: String::new(),
@@ -146,7 +150,8 @@ pub fn score_horse(hist: &History, sessions: &[Analysed], doc: &TrendDocument) -
             };
             let before: Vec<f64> = sessions[..*onset].iter().filter_map(main).collect();
             let after: Vec<f64> = sessions[*onset..].iter().filter_map(main).collect();
-            if let (Some(b), Some(a)) = (trend::stats::median(&before), trend::stats::median(&after))
+            if let (Some(b), Some(a)) =
+                (trend::stats::median(&before), trend::stats::median(&after))
             {
                 score.measured_change_mm = Some(a - b);
             }
@@ -200,7 +205,11 @@ pub fn score_horse(hist: &History, sessions: &[Analysed], doc: &TrendDocument) -
         .map(|a| a.kind.as_str())
         .collect();
     kinds.sort_unstable();
-    for k in kinds.iter().copied().collect::<std::collections::BTreeSet<_>>() {
+    for k in kinds
+        .iter()
+        .copied()
+        .collect::<std::collections::BTreeSet<_>>()
+    {
         let n = kinds.iter().filter(|x| **x == k).count();
         score.other_alerts.push(format!("{k}×{n}"));
     }
@@ -250,11 +259,7 @@ impl TrendScore {
             ),
             (
                 "workload spikes alerted in the spike week".into(),
-                format!(
-                    "{}/{}",
-                    spikes.iter().filter(|s| **s).count(),
-                    spikes.len()
-                ),
+                format!("{}/{}", spikes.iter().filter(|s| **s).count(), spikes.len()),
                 spikes.iter().all(|s| *s),
             ),
             (

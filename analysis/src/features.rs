@@ -70,12 +70,20 @@ fn symmetry(a: &SessionAnalysis) -> Option<SymmetryFeatures> {
         let mean = (0..s.len()).map(|i| w[i] * x(i)).sum::<f64>() / sw;
         let own: Option<Vec<f64>> = (0..s.len()).map(h).collect();
         let half = match own {
-            Some(hs) => Some((0..s.len()).map(|i| (w[i] * hs[i]).powi(2)).sum::<f64>().sqrt() / sw),
+            Some(hs) => Some(
+                (0..s.len())
+                    .map(|i| (w[i] * hs[i]).powi(2))
+                    .sum::<f64>()
+                    .sqrt()
+                    / sw,
+            ),
             None => {
                 let n_eff = sw * sw / w.iter().map(|v| v * v).sum::<f64>();
                 (s.len() >= 2 && n_eff > 1.5).then(|| {
-                    let var =
-                        (0..s.len()).map(|i| w[i] * (x(i) - mean).powi(2)).sum::<f64>() / sw;
+                    let var = (0..s.len())
+                        .map(|i| w[i] * (x(i) - mean).powi(2))
+                        .sum::<f64>()
+                        / sw;
                     trend::stats::t975(n_eff.round() as usize - 1) * (var / (n_eff - 1.0)).sqrt()
                 })
             }

@@ -154,17 +154,24 @@ async fn bomb_flood(scratch: &Scratch) -> Row {
     let sampler = Sampler::start(pid);
     let mut set = tokio::task::JoinSet::new();
     for _ in 0..16 {
-        let (http, base, token, body) = (http.clone(), server.base.clone(), token.clone(), bomb.clone());
+        let (http, base, token, body) = (
+            http.clone(),
+            server.base.clone(),
+            token.clone(),
+            bomb.clone(),
+        );
         set.spawn(async move {
-            http.post(format!("{base}/v1/horses/{horse}/sessions?started_at=2026-11-26T09:00:00Z"))
-                .bearer_auth(token)
-                .header("content-type", "text/csv")
-                .header("content-encoding", "gzip")
-                .body(body)
-                .send()
-                .await
-                .map(|r| r.status().as_u16())
-                .unwrap_or(0)
+            http.post(format!(
+                "{base}/v1/horses/{horse}/sessions?started_at=2026-11-26T09:00:00Z"
+            ))
+            .bearer_auth(token)
+            .header("content-type", "text/csv")
+            .header("content-encoding", "gzip")
+            .body(body)
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .unwrap_or(0)
         });
     }
     let mut statuses = Vec::new();
@@ -177,7 +184,11 @@ async fn bomb_flood(scratch: &Scratch) -> Row {
     let (after, hwm) = rss_hwm(pid).unwrap_or_default();
     server.stop();
     Row {
-        scenario: format!("16 concurrent gzip bombs (1 GiB each, {} KiB sent)", bomb.len() / 1024).leak(),
+        scenario: format!(
+            "16 concurrent gzip bombs (1 GiB each, {} KiB sent)",
+            bomb.len() / 1024
+        )
+        .leak(),
         answers: counts(&statuses),
         other,
         peak,
@@ -192,7 +203,11 @@ async fn other_upload(http: &Client, base: &str) -> String {
     let horse = horse(http, base, &token).await;
     let t0 = Instant::now();
     let (status, _) = upload(http, base, &token, horse, Bytes::from(binary_body(3600.0))).await;
-    format!("other rider's 1 h upload {} in {:.0} ms", status.as_u16(), ms(t0.elapsed()))
+    format!(
+        "other rider's 1 h upload {} in {:.0} ms",
+        status.as_u16(),
+        ms(t0.elapsed())
+    )
 }
 
 async fn stalled_flood(scratch: &Scratch) -> Row {

@@ -37,12 +37,22 @@ pub enum Role {
 
 /// A hashing slot, or 503 `server_busy` after the configured wait: Argon2id
 /// holds ~19 MiB per hash by design, so concurrent hashes are bounded.
-pub async fn hashing_slot(state: &crate::state::AppState) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+pub async fn hashing_slot(
+    state: &crate::state::AppState,
+) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
     let busy = || {
-        ApiError::new(ErrorCode::ServerBusy, "too many sign-ins in progress; try again shortly")
-            .with_retry_after(1)
+        ApiError::new(
+            ErrorCode::ServerBusy,
+            "too many sign-ins in progress; try again shortly",
+        )
+        .with_retry_after(1)
     };
-    match tokio::time::timeout(state.config.hash_wait, state.hashing.clone().acquire_owned()).await {
+    match tokio::time::timeout(
+        state.config.hash_wait,
+        state.hashing.clone().acquire_owned(),
+    )
+    .await
+    {
         Ok(Ok(permit)) => Ok(permit),
         _ => Err(busy()),
     }

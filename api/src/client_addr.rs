@@ -67,7 +67,9 @@ fn forwarded_chain(headers: &HeaderMap) -> Vec<IpAddr> {
     for v in headers.get_all("forwarded") {
         for element in v.to_str().unwrap_or("").split(',') {
             for pair in element.split(';') {
-                let Some((k, v)) = pair.trim().split_once('=') else { continue };
+                let Some((k, v)) = pair.trim().split_once('=') else {
+                    continue;
+                };
                 if k.trim().eq_ignore_ascii_case("for") {
                     let v = v.trim().trim_matches('"');
                     let host = match v.strip_prefix('[') {
@@ -123,8 +125,16 @@ mod tests {
         assert!(Net::parse("127.0.0.1").unwrap().contains(ip("127.0.0.1")));
         assert!(!Net::parse("127.0.0.1").unwrap().contains(ip("127.0.0.2")));
         assert!(Net::parse("0.0.0.0/0").unwrap().contains(ip("8.8.8.8")));
-        assert!(Net::parse("2001:db8::/32").unwrap().contains(ip("2001:db8::1")));
-        assert!(!Net::parse("2001:db8::/32").unwrap().contains(ip("10.0.0.1")));
+        assert!(
+            Net::parse("2001:db8::/32")
+                .unwrap()
+                .contains(ip("2001:db8::1"))
+        );
+        assert!(
+            !Net::parse("2001:db8::/32")
+                .unwrap()
+                .contains(ip("10.0.0.1"))
+        );
         assert!(Net::parse("10.0.0.0/33").is_none() && Net::parse("nope").is_none());
         assert!(parse_list("10.0.0.0/8, ::1").unwrap().len() == 2);
         assert!(parse_list("10.0.0.0/8, x").is_err());
@@ -134,14 +144,23 @@ mod tests {
     fn only_trusted_peers_may_forward() {
         let trusted = parse_list("127.0.0.1, 10.0.0.0/8").unwrap();
         let mut h = HeaderMap::new();
-        h.insert("x-forwarded-for", HeaderValue::from_static("203.0.113.9, 10.0.0.5"));
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("203.0.113.9, 10.0.0.5"),
+        );
         assert_eq!(client_ip(ip("127.0.0.1"), &h, &trusted), ip("203.0.113.9"));
         // An untrusted peer's header is ignored.
-        assert_eq!(client_ip(ip("198.51.100.1"), &h, &trusted), ip("198.51.100.1"));
+        assert_eq!(
+            client_ip(ip("198.51.100.1"), &h, &trusted),
+            ip("198.51.100.1")
+        );
         // Nothing configured: the peer.
         assert_eq!(client_ip(ip("127.0.0.1"), &h, &[]), ip("127.0.0.1"));
         let mut f = HeaderMap::new();
-        f.insert("forwarded", HeaderValue::from_static("for=\"[2001:db8::7]:4711\";proto=https, for=10.0.0.5"));
+        f.insert(
+            "forwarded",
+            HeaderValue::from_static("for=\"[2001:db8::7]:4711\";proto=https, for=10.0.0.5"),
+        );
         assert_eq!(client_ip(ip("127.0.0.1"), &f, &trusted), ip("2001:db8::7"));
     }
 }

@@ -125,7 +125,12 @@ impl ApiConfig {
                 as usize,
             upload_min_rate: env.bounded("HOOFBEAT_UPLOAD_MIN_BYTES_PER_SEC", 1024, 1, 1 << 40)?,
             upload_grace: env.millis("HOOFBEAT_UPLOAD_GRACE_MS", 10_000, 0, 3_600_000)?,
-            header_read_timeout: env.millis("HOOFBEAT_HEADER_READ_TIMEOUT_MS", 15_000, 100, 600_000)?,
+            header_read_timeout: env.millis(
+                "HOOFBEAT_HEADER_READ_TIMEOUT_MS",
+                15_000,
+                100,
+                600_000,
+            )?,
             max_connections: env.bounded("HOOFBEAT_MAX_CONNECTIONS", 1024, 1, 1_000_000)? as usize,
             trusted_proxies: {
                 let raw = env.string("HOOFBEAT_TRUSTED_PROXIES", "");
@@ -135,8 +140,7 @@ impl ApiConfig {
                     reason,
                 })?
             },
-            register_per_minute: env.bounded("HOOFBEAT_REGISTER_PER_MINUTE", 5, 1, 100_000)?
-                as u32,
+            register_per_minute: env.bounded("HOOFBEAT_REGISTER_PER_MINUTE", 5, 1, 100_000)? as u32,
             max_concurrent_hashes: env.bounded(
                 "HOOFBEAT_MAX_CONCURRENT_HASHES",
                 std::thread::available_parallelism().map_or(2, |n| n.get()) as u64,

@@ -175,7 +175,12 @@ impl MemoryBudget {
 
     /// Takes `bytes` more for `held`, waiting up to the configured time.
     pub async fn take(&self, held: &mut Held, bytes: usize) -> Result<(), ApiError> {
-        match tokio::time::timeout(self.wait, self.permits.clone().acquire_many_owned(kib(bytes))).await {
+        match tokio::time::timeout(
+            self.wait,
+            self.permits.clone().acquire_many_owned(kib(bytes)),
+        )
+        .await
+        {
             Ok(Ok(p)) => {
                 held.0.push(p);
                 Ok(())
@@ -202,7 +207,14 @@ pub fn prepare(
     max_decompressed: usize,
     hash_now: bool,
 ) -> Result<Prepared, ApiError> {
-    prepare_within(format, encoding, wire, max_decompressed, hash_now, &mut |_| true)
+    prepare_within(
+        format,
+        encoding,
+        wire,
+        max_decompressed,
+        hash_now,
+        &mut |_| true,
+    )
 }
 
 /// [`prepare`] asking `budget(bytes)` before each allocation of the

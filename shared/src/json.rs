@@ -65,7 +65,8 @@ mod tests {
 
     #[test]
     fn objects_only() {
-        let ok: ObjectOnly<Horse> = serde_json::from_str(r#"{"name":"Comet","year":2015}"#).unwrap();
+        let ok: ObjectOnly<Horse> =
+            serde_json::from_str(r#"{"name":"Comet","year":2015}"#).unwrap();
         assert_eq!(ok.0.name, "Comet");
         let err = serde_json::from_str::<ObjectOnly<Horse>>(r#"["Comet",2015]"#).unwrap_err();
         assert!(err.to_string().contains("expected a JSON object"), "{err}");

@@ -33,9 +33,11 @@ fn bench(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("compute", n), &input, |b, input| {
             b.iter(|| trend::compute(black_box(input), &cfg))
         });
-        g.bench_with_input(BenchmarkId::new("compute_and_json", n), &input, |b, input| {
-            b.iter(|| trend::to_json(&trend::compute(black_box(input), &cfg)))
-        });
+        g.bench_with_input(
+            BenchmarkId::new("compute_and_json", n),
+            &input,
+            |b, input| b.iter(|| trend::to_json(&trend::compute(black_box(input), &cfg))),
+        );
     }
     g.finish();
 }

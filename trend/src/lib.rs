@@ -102,7 +102,11 @@ pub fn compute(features: &[SessionFeatures], cfg: &TrendConfig) -> TrendDocument
     alerts.extend(jump_alerts);
     alerts.extend(quality_alerts);
     alerts.extend(quality::rein_alerts(&sessions, cfg));
-    alerts.sort_by(|a, b| a.started_at.cmp(&b.started_at).then_with(|| a.id.cmp(&b.id)));
+    alerts.sort_by(|a, b| {
+        a.started_at
+            .cmp(&b.started_at)
+            .then_with(|| a.id.cmp(&b.id))
+    });
     TrendDocument {
         algorithm_version: TREND_VERSION.into(),
         parameters: cfg.clone(),

@@ -120,7 +120,9 @@ pub fn exclusions(sessions: &[Session], cfg: &TrendConfig) -> Vec<Exclusion> {
                     session: s.key.clone(),
                     figures: METRICS
                         .iter()
-                        .filter(|m| m.gait == gait && !matches!(m.kind, Kind::MinDiff | Kind::MaxDiff))
+                        .filter(|m| {
+                            m.gait == gait && !matches!(m.kind, Kind::MinDiff | Kind::MaxDiff)
+                        })
                         .map(|m| m.id.to_owned())
                         .collect(),
                     reason: "too_little_gait".into(),
@@ -199,31 +201,31 @@ fn raw_points(def: &Def, sessions: &[Session], cfg: &TrendConfig) -> Vec<Raw> {
             continue;
         }
         let point = match def.kind {
-            Kind::MinDiff | Kind::MaxDiff => s
-                .f
-                .symmetry
-                .as_ref()
-                .filter(|y| y.strides >= cfg.min_symmetry_strides)
-                .map(|y| {
-                    let (v, ci) = if def.kind == Kind::MinDiff {
-                        (y.min_diff_mm, y.min_diff_ci_mm)
-                    } else {
-                        (y.max_diff_mm, y.max_diff_ci_mm)
-                    };
-                    (v, ci, y.strides, y.stretches)
-                }),
-            _ => s
-                .f
-                .gait(def.gait)
-                .filter(|g| g.time_s >= cfg.min_gait_s)
-                .map(|g| {
-                    let v = match def.kind {
-                        Kind::Cadence => g.cadence_spm,
-                        Kind::Regularity => g.regularity,
-                        _ => g.elevation_cm,
-                    };
-                    (v, None, g.strides, 0)
-                }),
+            Kind::MinDiff | Kind::MaxDiff => {
+                s.f.symmetry
+                    .as_ref()
+                    .filter(|y| y.strides >= cfg.min_symmetry_strides)
+                    .map(|y| {
+                        let (v, ci) = if def.kind == Kind::MinDiff {
+                            (y.min_diff_mm, y.min_diff_ci_mm)
+                        } else {
+                            (y.max_diff_mm, y.max_diff_ci_mm)
+                        };
+                        (v, ci, y.strides, y.stretches)
+                    })
+            }
+            _ => {
+                s.f.gait(def.gait)
+                    .filter(|g| g.time_s >= cfg.min_gait_s)
+                    .map(|g| {
+                        let v = match def.kind {
+                            Kind::Cadence => g.cadence_spm,
+                            Kind::Regularity => g.regularity,
+                            _ => g.elevation_cm,
+                        };
+                        (v, None, g.strides, 0)
+                    })
+            }
         };
         if let Some((value, ci, strides, stretches)) = point.filter(|p| p.0.is_finite()) {
             out.push(Raw {
@@ -384,7 +386,12 @@ fn judge(def: &Def, pts: &[Raw], sessions: &[Session], cfg: &TrendConfig) -> (Me
                 id: format!("{kind}:{}:{}", def.id, sessions[pts[first].s].key),
                 kind: kind.into(),
                 metric: def.id.into(),
-                severity: if signed.abs() >= 2.0 * thr { "high" } else { "moderate" }.into(),
+                severity: if signed.abs() >= 2.0 * thr {
+                    "high"
+                } else {
+                    "moderate"
+                }
+                .into(),
                 status: "open".into(),
                 started_at: sessions[pts[first].s].key.clone(),
                 confirmed_at: s.key.clone(),
@@ -402,9 +409,17 @@ fn judge(def: &Def, pts: &[Raw], sessions: &[Session], cfg: &TrendConfig) -> (Me
     alerts.extend(open.clone());
     let next_base = match &open {
         Some(a) => a.baseline.clone(),
-        None => pts
-            .last()
-            .and_then(|p| baseline(pts, &usable, pts.len(), sessions[p.s].dayno, sessions, def.kind, cfg)),
+        None => pts.last().and_then(|p| {
+            baseline(
+                pts,
+                &usable,
+                pts.len(),
+                sessions[p.s].dayno,
+                sessions,
+                def.kind,
+                cfg,
+            )
+        }),
     };
     let latest = points.last().map(|p: &Point| Latest {
         session: p.session.clone(),
@@ -449,7 +464,8 @@ fn slope(pts: &[Raw], sessions: &[Session], cfg: &TrendConfig, d: i32) -> Option
         .collect();
     let mut days: Vec<i64> = recent.iter().map(|p| sessions[p.s].dayno).collect();
     days.dedup();
-    if recent.len() < cfg.baseline_min_sessions as usize || days.len() < cfg.baseline_min_days as usize
+    if recent.len() < cfg.baseline_min_sessions as usize
+        || days.len() < cfg.baseline_min_days as usize
     {
         return None;
     }
@@ -480,7 +496,11 @@ fn message(def: &Def, base: &Baseline, value: f64, start: chrono::NaiveDate, n: 
             "The trot has become uneven: {} moved from the horse's usual {:+.1} mm (spread {:.1} mm) to {:+.1} mm \
              since {since}, seen in {sessions}. Sound horses vary about 3–4 mm from day to day; this is more. \
              Have the horse checked for lameness before hard work.",
-            if def.kind == Kind::MinDiff { "MinDiff" } else { "MaxDiff" },
+            if def.kind == Kind::MinDiff {
+                "MinDiff"
+            } else {
+                "MaxDiff"
+            },
             base.centre,
             base.spread,
             value

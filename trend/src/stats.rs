@@ -66,7 +66,11 @@ pub fn slope_ci(x: &[f64], y: &[f64]) -> Option<(f64, f64, f64)> {
     if sxx <= 1e-12 {
         return None;
     }
-    let sxy: f64 = x[..n].iter().zip(&y[..n]).map(|(a, b)| (a - mx) * (b - my)).sum();
+    let sxy: f64 = x[..n]
+        .iter()
+        .zip(&y[..n])
+        .map(|(a, b)| (a - mx) * (b - my))
+        .sum();
     let b = sxy / sxx;
     let a = my - b * mx;
     let sse: f64 = x[..n]

@@ -25,7 +25,10 @@ fn workload_figures_are_exact_sums() {
     let sessions = history(6);
     let doc = compute(&sessions, &cfg());
     let total: f64 = doc.workload.daily.iter().map(|d| d.load).sum();
-    assert!((total - 66.0 * sessions.len() as f64).abs() < 1e-6, "{total}");
+    assert!(
+        (total - 66.0 * sessions.len() as f64).abs() < 1e-6,
+        "{total}"
+    );
     // Rest days are in the series with zero load.
     assert_eq!(doc.workload.daily.len(), 6 * 7 - 1);
     assert_eq!(doc.workload.daily[2].load, 0.0);
@@ -54,7 +57,10 @@ fn workload_figures_are_exact_sums() {
         .iter()
         .find(|g| g.gait == trend::Gait::Trot)
         .unwrap();
-    assert_eq!((trot.time_s, trot.left_s, trot.rein_balance), (720.0, 216.0, Some(0.0)));
+    assert_eq!(
+        (trot.time_s, trot.left_s, trot.rein_balance),
+        (720.0, 216.0, Some(0.0))
+    );
     assert_eq!(doc.volume.daily[0].riding_s, 2280.0);
     assert!(doc.alerts.is_empty(), "{:#?}", doc.alerts);
 }
@@ -81,7 +87,12 @@ fn workload_spike_opens_and_clears() {
     assert!(a.started_at.as_str() >= "2026-10-19" && a.started_at.as_str() <= "2026-10-21");
     assert_eq!(a.status, "cleared");
     assert!(a.evidence.iter().all(|e| e.value > 1.3));
-    assert!(doc.workload.daily.iter().any(|d| d.flag.as_deref() == Some("spike")));
+    assert!(
+        doc.workload
+            .daily
+            .iter()
+            .any(|d| d.flag.as_deref() == Some("spike"))
+    );
 }
 
 #[test]
@@ -94,12 +105,20 @@ fn asymmetry_needs_a_baseline_and_confirmation() {
     sessions.push(lone);
     sessions.push(session(29));
     let doc = compute(&sessions, &cfg());
-    assert!(doc.alerts.iter().all(|a| a.kind != "asymmetry"), "{:#?}", doc.alerts);
+    assert!(
+        doc.alerts.iter().all(|a| a.kind != "asymmetry"),
+        "{:#?}",
+        doc.alerts
+    );
     // Two in a row: one alert, started at the first, confirmed by the second.
     sessions.push(with_min_diff(session(31), 8.0));
     sessions.push(with_min_diff(session(32), 8.5));
     let doc = compute(&sessions, &cfg());
-    let asym: Vec<_> = doc.alerts.iter().filter(|a| a.kind == "asymmetry").collect();
+    let asym: Vec<_> = doc
+        .alerts
+        .iter()
+        .filter(|a| a.kind == "asymmetry")
+        .collect();
     assert_eq!(asym.len(), 1, "{:#?}", doc.alerts);
     let a = asym[0];
     assert_eq!(a.metric, "trot.min_diff_mm");
@@ -144,7 +163,11 @@ fn one_session_with_many_strides_confirms_itself() {
     y.min_diff_ci_mm = Some(1.0);
     sessions.push(strong);
     let doc = compute(&sessions, &cfg());
-    let a = doc.alerts.iter().find(|a| a.kind == "asymmetry").expect("alert");
+    let a = doc
+        .alerts
+        .iter()
+        .find(|a| a.kind == "asymmetry")
+        .expect("alert");
     assert_eq!(a.started_at, a.confirmed_at);
 }
 
@@ -185,12 +208,21 @@ fn exclusions_name_the_reason() {
     let reasons: Vec<&str> = doc.exclusions.iter().map(|e| e.reason.as_str()).collect();
     assert_eq!(
         reasons,
-        ["too_short", "poor_data_quality", "too_little_straight_trot", "too_little_gait"]
+        [
+            "too_short",
+            "poor_data_quality",
+            "too_little_straight_trot",
+            "too_little_gait"
+        ]
     );
     assert_eq!(doc.exclusions[3].figures[0], "canter.cadence_spm");
     // Volume still counts every session.
     assert_eq!(doc.volume.daily.len(), 4);
-    let trot = doc.quality.iter().find(|m| m.metric == "trot.cadence_spm").unwrap();
+    let trot = doc
+        .quality
+        .iter()
+        .find(|m| m.metric == "trot.cadence_spm")
+        .unwrap();
     assert_eq!(trot.points.len(), 2);
 }
 
@@ -206,8 +238,14 @@ fn jump_overload_per_session_and_week() {
         .iter()
         .map(|a| (a.metric.as_str(), a.status.as_str()))
         .collect();
-    assert!(kinds.contains(&("jumps_per_session", "cleared")), "{kinds:?}");
-    assert!(kinds.contains(&("jumps_per_week", "open")) || kinds.contains(&("jumps_per_week", "cleared")));
+    assert!(
+        kinds.contains(&("jumps_per_session", "cleared")),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&("jumps_per_week", "open"))
+            || kinds.contains(&("jumps_per_week", "cleared"))
+    );
     assert_eq!(doc.jumps.sessions.len(), 3);
     assert!(doc.jumps.weekly[0].over_limit);
 }
@@ -256,7 +294,12 @@ fn cadence_drop_is_alerted_when_confirmed() {
         s.gaits[2].cadence_spm = 90.0;
         up.push(s);
     }
-    assert!(compute(&up, &cfg()).alerts.iter().all(|a| a.kind != "cadence_drop"));
+    assert!(
+        compute(&up, &cfg())
+            .alerts
+            .iter()
+            .all(|a| a.kind != "cadence_drop")
+    );
 }
 
 #[test]
@@ -282,5 +325,4 @@ fn no_sessions_is_an_empty_document() {
     let doc = compute(&[], &cfg());
     assert_eq!(doc.sessions, 0);
     assert!(doc.volume.daily.is_empty() && doc.alerts.is_empty());
-
 }

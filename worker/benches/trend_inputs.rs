@@ -71,7 +71,10 @@ async fn seed(db: &PgPool, n: usize, template: &trend::SessionFeatures) -> Uuid 
         .await
         .expect("features");
     }
-    sqlx::query("ANALYZE session_features").execute(db).await.expect("analyze");
+    sqlx::query("ANALYZE session_features")
+        .execute(db)
+        .await
+        .expect("analyze");
     horse
 }
 

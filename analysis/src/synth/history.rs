@@ -155,7 +155,10 @@ fn plan_one(i: usize, count: usize, weeks: u32, minutes: (f64, f64), seed: u64) 
             let j = k + (rng.unit() * (7 - k) as f64) as usize;
             week.swap(k, j.min(6));
         }
-        let mut chosen: Vec<u32> = week[..per_week as usize].iter().map(|d| w * 7 + d).collect();
+        let mut chosen: Vec<u32> = week[..per_week as usize]
+            .iter()
+            .map(|d| w * 7 + d)
+            .collect();
         chosen.sort_unstable();
         days.extend(chosen);
     }

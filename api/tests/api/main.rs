@@ -4,6 +4,8 @@
 mod common;
 
 mod accounts;
+mod auth_limits;
+mod conn_limits;
 mod contract;
 mod failures;
 mod hardening;
