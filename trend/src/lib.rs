@@ -11,7 +11,8 @@
 //! - [`config`]: every parameter with its default and source.
 //! - [`volume`]: riding per day and per ISO week.
 //! - [`workload`]: daily load, acute:chronic ratio, monotony, strain, jumps.
-//! - [`quality`]: metrics over time, baselines, slopes, quality alerts, rein balance.
+//! - [`quality`]: metrics over time, baselines, slopes, quality alerts.
+//! - [`rein`]: the one-sided rein alert; [`exclusions`]: sessions left out and why.
 //! - [`window`]: the view of a document over a date window and granularity.
 //! - [`document`]: the output types.
 //! - [`stats`], [`calendar`]: small helpers.
@@ -19,8 +20,10 @@
 pub mod calendar;
 pub mod config;
 pub mod document;
+pub mod exclusions;
 pub mod features;
 pub mod quality;
+pub mod rein;
 pub mod stats;
 pub mod volume;
 pub mod window;
@@ -101,7 +104,7 @@ pub fn compute(features: &[SessionFeatures], cfg: &TrendConfig) -> TrendDocument
     let (quality, quality_alerts) = quality::metrics(&sessions, cfg);
     alerts.extend(jump_alerts);
     alerts.extend(quality_alerts);
-    alerts.extend(quality::rein_alerts(&sessions, cfg));
+    alerts.extend(rein::rein_alerts(&sessions, cfg));
     alerts.sort_by(|a, b| {
         a.started_at
             .cmp(&b.started_at)
@@ -118,7 +121,7 @@ pub fn compute(features: &[SessionFeatures], cfg: &TrendConfig) -> TrendDocument
         jumps,
         quality,
         alerts,
-        exclusions: quality::exclusions(&sessions, cfg),
+        exclusions: exclusions::exclusions(&sessions, cfg),
     }
 }
 

@@ -11,7 +11,7 @@
 use crate::Session;
 use crate::calendar::day_label;
 use crate::config::TrendConfig;
-use crate::document::{Alert, Baseline, Evidence, Exclusion, Latest, Metric, Point, Slope};
+use crate::document::{Alert, Baseline, Evidence, Latest, Metric, Point, Slope};
 use crate::features::Gait;
 use crate::stats::{robust, round, slope_ci};
 use crate::workload::push_evidence;
@@ -26,10 +26,18 @@ enum Kind {
     MaxDiff,
 }
 
-struct Def {
-    id: &'static str,
-    gait: Gait,
+/// One followed metric.
+pub(crate) struct Def {
+    pub(crate) id: &'static str,
+    pub(crate) gait: Gait,
     kind: Kind,
+}
+
+impl Def {
+    /// MinDiff or MaxDiff (measured on straight trot, not per gait).
+    pub(crate) fn is_symmetry(&self) -> bool {
+        matches!(self.kind, Kind::MinDiff | Kind::MaxDiff)
+    }
 }
 
 const fn def(id: &'static str, gait: Gait, kind: Kind) -> Def {
@@ -38,7 +46,7 @@ const fn def(id: &'static str, gait: Gait, kind: Kind) -> Def {
 
 /// The metrics followed, in document order. Gallop is too rare in ordinary
 /// riding for a baseline.
-const METRICS: [Def; 11] = [
+pub(crate) const METRICS: [Def; 11] = [
     def("walk.cadence_spm", Gait::Walk, Kind::Cadence),
     def("walk.regularity", Gait::Walk, Kind::Regularity),
     def("walk.elevation_cm", Gait::Walk, Kind::Elevation),
@@ -101,103 +109,10 @@ struct Raw {
     stretches: u32,
 }
 
-/// Exclusions of whole sessions and of single figures.
-pub fn exclusions(sessions: &[Session], cfg: &TrendConfig) -> Vec<Exclusion> {
-    let mut out = Vec::new();
-    for s in sessions {
-        if let Some((reason, detail)) = session_problem(s, cfg) {
-            out.push(Exclusion {
-                session: s.key.clone(),
-                figures: vec!["quality".into()],
-                reason: reason.into(),
-                detail,
-            });
-            continue;
-        }
-        for gait in [Gait::Walk, Gait::Trot, Gait::Canter] {
-            if let Some(g) = s.f.gait(gait).filter(|g| g.time_s < cfg.min_gait_s) {
-                out.push(Exclusion {
-                    session: s.key.clone(),
-                    figures: METRICS
-                        .iter()
-                        .filter(|m| {
-                            m.gait == gait && !matches!(m.kind, Kind::MinDiff | Kind::MaxDiff)
-                        })
-                        .map(|m| m.id.to_owned())
-                        .collect(),
-                    reason: "too_little_gait".into(),
-                    detail: format!(
-                        "{:.0} s of {} (at least {:.0} s needed)",
-                        g.time_s,
-                        gait.name(),
-                        cfg.min_gait_s
-                    ),
-                });
-            }
-        }
-        let strides = s.f.symmetry.as_ref().map_or(0, |y| y.strides);
-        if strides < cfg.min_symmetry_strides {
-            out.push(Exclusion {
-                session: s.key.clone(),
-                figures: vec!["trot.min_diff_mm".into(), "trot.max_diff_mm".into()],
-                reason: "too_little_straight_trot".into(),
-                detail: format!(
-                    "{strides} straight-trot strides measured ({:.0} s of straight trot); at least {} needed",
-                    s.f.straight_trot_s, cfg.min_symmetry_strides
-                ),
-            });
-        }
-    }
-    out
-}
-
-/// Why a session gives no quality figure at all.
-fn session_problem(s: &Session, cfg: &TrendConfig) -> Option<(&'static str, String)> {
-    let q = &s.f.quality;
-    if s.f.analysed_s < cfg.min_session_s {
-        return Some((
-            "too_short",
-            format!(
-                "{:.0} s analysed (at least {:.0} s needed)",
-                s.f.analysed_s, cfg.min_session_s
-            ),
-        ));
-    }
-    let gap_share = if s.f.duration_s > 0.0 {
-        q.gap_s / s.f.duration_s
-    } else {
-        1.0
-    };
-    let clipped = if q.samples > 0 {
-        q.clipped_samples as f64 / q.samples as f64
-    } else {
-        0.0
-    };
-    if gap_share > cfg.max_gap_share {
-        return Some((
-            "poor_data_quality",
-            format!("{:.0} % of the session lost in gaps", 100.0 * gap_share),
-        ));
-    }
-    if q.effective_rate_hz < cfg.min_effective_rate_hz {
-        return Some((
-            "poor_data_quality",
-            format!("effective sample rate {:.1} Hz", q.effective_rate_hz),
-        ));
-    }
-    if clipped > cfg.max_clipped_share {
-        return Some((
-            "poor_data_quality",
-            format!("{:.1} % of samples clipped", 100.0 * clipped),
-        ));
-    }
-    None
-}
-
 fn raw_points(def: &Def, sessions: &[Session], cfg: &TrendConfig) -> Vec<Raw> {
     let mut out = Vec::new();
     for (i, s) in sessions.iter().enumerate() {
-        if session_problem(s, cfg).is_some() {
+        if crate::exclusions::session_problem(s, cfg).is_some() {
             continue;
         }
         let point = match def.kind {
@@ -521,85 +436,4 @@ fn message(def: &Def, base: &Baseline, value: f64, start: chrono::NaiveDate, n: 
         ),
         Kind::Elevation => String::new(),
     }
-}
-
-/// Rein balance per gait, session by session: an alert when it stays
-/// one-sided over consecutive sessions that turned at that gait.
-pub fn rein_alerts(sessions: &[Session], cfg: &TrendConfig) -> Vec<Alert> {
-    let mut alerts = Vec::new();
-    for gait in [Gait::Walk, Gait::Trot, Gait::Canter] {
-        let mut run: Vec<(usize, f64)> = Vec::new();
-        let mut open: Option<Alert> = None;
-        for (i, s) in sessions.iter().enumerate() {
-            let Some(g) = s.f.gait(gait) else { continue };
-            let turn = g.left_s + g.right_s;
-            if turn < cfg.rein_min_turn_s {
-                continue;
-            }
-            let b = (g.left_s - g.right_s) / turn;
-            let one_sided = b.abs() > cfg.rein_one_sided;
-            let ev = Evidence {
-                at: s.key.clone(),
-                value: round(b, 3),
-                deviation: None,
-            };
-            if let Some(a) = open.as_mut() {
-                if one_sided && b.signum() == a_sign_rein(a) {
-                    push_evidence(&mut a.evidence, ev);
-                } else {
-                    a.status = "cleared".into();
-                    a.cleared_at = Some(s.key.clone());
-                    alerts.extend(open.take());
-                    run.clear();
-                }
-                continue;
-            }
-            if !one_sided || run.last().is_some_and(|(_, p)| p.signum() != b.signum()) {
-                run.clear();
-            }
-            if !one_sided {
-                continue;
-            }
-            run.push((i, b));
-            if run.len() >= cfg.rein_sessions as usize {
-                let first = &sessions[run[0].0];
-                let mean = run.iter().map(|r| r.1).sum::<f64>() / run.len() as f64;
-                let side = if mean > 0.0 { "left" } else { "right" };
-                let share = 50.0 * (1.0 + mean.abs());
-                open = Some(Alert {
-                    id: format!("rein_one_sided:{}.rein_balance:{}", gait.name(), first.key),
-                    kind: "rein_one_sided".into(),
-                    metric: format!("{}.rein_balance", gait.name()),
-                    severity: "low".into(),
-                    status: "open".into(),
-                    started_at: first.key.clone(),
-                    confirmed_at: s.key.clone(),
-                    cleared_at: None,
-                    message: format!(
-                        "Over the last {} sessions about {share:.0} % of the turning at {} was on the {side} rein. \
-                         Work both hands evenly to keep the horse supple and even.",
-                        run.len(),
-                        gait.name()
-                    ),
-                    baseline: None,
-                    threshold: cfg.rein_one_sided,
-                    evidence: run
-                        .iter()
-                        .map(|&(k, v)| Evidence {
-                            at: sessions[k].key.clone(),
-                            value: round(v, 3),
-                            deviation: None,
-                        })
-                        .collect(),
-                });
-                run.clear();
-            }
-        }
-        alerts.extend(open);
-    }
-    alerts
-}
-
-fn a_sign_rein(a: &Alert) -> f64 {
-    a.evidence.first().map_or(0.0, |e| e.value.signum())
 }
