@@ -392,9 +392,12 @@ fn accepted(body: serde_json::Value, session_id: Uuid) -> Response {
     responses((status = 202, body = UploadAccepted, headers(("Location" = String, description = "The session's analysis"))),
               (status = 400, body = Problem, description = "`bad_request`: corrupt gzip or binary magic, a malformed path parameter"),
               (status = 404, body = Problem, description = "`not_found`: no such horse of the caller's"),
+              (status = 408, body = Problem, description = "`request_timeout`: the body arrived more slowly than the minimum rate"),
               (status = 413, body = Problem, description = "`payload_too_large`: the body, or its decompressed samples, over the limit"),
               (status = 415, body = Problem, description = "`unsupported_media_type`: unknown Content-Type or Content-Encoding"),
               (status = 422, body = Problem, description = "`invalid_sensor_data`, `validation_failed` or `idempotency_key_reused`"),
+              (status = 429, body = Problem, description = "`rate_limited`: too many uploads of this account in progress; see Retry-After",
+               headers(("Retry-After" = u64, description = "Seconds to wait"))),
               (status = 503, body = Problem, description = "`server_busy` (too many uploads in progress), `database_unavailable` or `timeout`; see Retry-After",
                headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 async fn upload_session(
