@@ -209,7 +209,7 @@ async fn login(
 }
 
 /// Argon2id hash of a random string, for constant-time login failures.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9d6C8CIl4Bxq5YbNvC0y3sFHtQkUtYq4Hy8TSkvlZ0o";
+pub(crate) const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9d6C8CIl4Bxq5YbNvC0y3sFHtQkUtYq4Hy8TSkvlZ0o";
 
 /// Revoke the token used for this request.
 #[utoipa::path(post, path = "/v1/auth/logout", tag = "auth", security(("bearer" = [])),
