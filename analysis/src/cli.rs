@@ -225,8 +225,8 @@ pub fn run(cli: Cli) -> ExitCode {
             match parse_minutes(&minutes) {
                 Some((lo, hi)) => {
                     let (mut text, pass, notes) = if wide {
-                        let sessions = crate::eval::evaluate_wide(count, lo, hi, seed);
-                        let (text, pass) = crate::eval::wide_report(&sessions);
+                        let sessions = crate::eval_wide::evaluate_wide(count, lo, hi, seed);
+                        let (text, pass) = crate::eval_wide::wide_report(&sessions);
                         let notes: Vec<String> =
                             sessions.into_iter().flat_map(|s| s.score.notes).collect();
                         (text, pass, notes)

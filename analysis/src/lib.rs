@@ -26,6 +26,7 @@ pub mod cli;
 pub mod cli_trend;
 pub mod eval;
 pub mod eval_trend;
+pub mod eval_wide;
 pub mod features;
 pub mod filter;
 pub mod gait;
