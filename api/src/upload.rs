@@ -173,28 +173,42 @@ impl MemoryBudget {
         }
     }
 
-    /// Takes `bytes` more for `held`, waiting up to the configured time.
+    /// Takes `bytes` more for `held`. An upload that holds nothing yet waits
+    /// up to the configured time; one that already holds a share does not
+    /// wait but gives up (and its share with it): uploads holding part of
+    /// the budget while waiting for more would starve each other until all
+    /// time out, whereas now the one that got room finishes.
     pub async fn take(&self, held: &mut Held, bytes: usize) -> Result<(), ApiError> {
-        match tokio::time::timeout(
-            self.wait,
-            self.permits.clone().acquire_many_owned(kib(bytes)),
-        )
-        .await
-        {
-            Ok(Ok(p)) => {
+        let permit = if held.0.is_empty() {
+            tokio::time::timeout(
+                self.wait,
+                self.permits.clone().acquire_many_owned(kib(bytes)),
+            )
+            .await
+            .ok()
+            .and_then(Result::ok)
+        } else {
+            self.permits.clone().try_acquire_many_owned(kib(bytes)).ok()
+        };
+        match permit {
+            Some(p) => {
                 held.0.push(p);
                 Ok(())
             }
-            _ => Err(over_budget()),
+            None => Err(over_budget()),
         }
     }
 
-    /// [`MemoryBudget::take`] from a blocking thread (decompression).
-    pub fn take_blocking(&self, held: &mut Held, bytes: usize) -> bool {
-        let Ok(handle) = tokio::runtime::Handle::try_current() else {
-            return false;
-        };
-        handle.block_on(self.take(held, bytes)).is_ok()
+    /// More room during decompression, never waiting: the upload already
+    /// holds its body's share.
+    pub fn try_take(&self, held: &mut Held, bytes: usize) -> bool {
+        match self.permits.clone().try_acquire_many_owned(kib(bytes)) {
+            Ok(p) => {
+                held.0.push(p);
+                true
+            }
+            Err(_) => false,
+        }
     }
 }
 

@@ -446,7 +446,7 @@ async fn upload_session(
         tokio::task::spawn_blocking(move || {
             span.in_scope(|| {
                 let mut more = upload::Held::default();
-                let mut take = |n| state.upload_memory.take_blocking(&mut more, n);
+                let mut take = |n| state.upload_memory.try_take(&mut more, n);
                 upload::prepare_within(format, encoding, body, max, hash_now, &mut take)
                     .map(|p| (p, more))
             })

@@ -213,7 +213,9 @@ async fn concurrent_gzip_bombs_share_one_memory_budget() {
         answers.iter().all(|s| *s == 413 || *s == 503),
         "{answers:?}"
     );
-    assert!(answers.contains(&413), "{answers:?}");
+    // (Which ones get 413 rather than 503 depends on timing: an upload that
+    // cannot grow its share gives up at once instead of waiting while
+    // holding part of the budget.)
     // The budget is given back: a normal gzip upload goes through.
     let r = app
         .upload(
