@@ -13,6 +13,7 @@
 
 pub mod history;
 pub mod physics;
+mod render;
 pub mod rng;
 pub mod variety;
 
@@ -21,7 +22,8 @@ use shared::sensor::Recording;
 use std::f64::consts::PI;
 
 use crate::report::{Gait, Lead, Rein};
-use physics::{G, GaitShape, Harmonic, JumpShape};
+use physics::{G, GaitShape, Harmonic};
+use render::{Cycle, CycleKind, Link, Sensor};
 use rng::Rng;
 
 /// What to generate.
@@ -101,21 +103,6 @@ pub struct Truth {
     pub rein_segments: Vec<variety::TruthReinSegment>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<variety::TruthEvent>,
-}
-
-#[derive(Debug, Clone)]
-enum CycleKind {
-    Halt,
-    Stride,
-    Jump(JumpShape),
-}
-
-#[derive(Debug, Clone)]
-struct Cycle {
-    t0: f64,
-    dur: f64,
-    bout: usize,
-    kind: CycleKind,
 }
 
 #[derive(Debug, Clone)]
@@ -407,79 +394,32 @@ fn generate_with(cfg: &SynthConfig, horse: &Horse, mods: &SessionMods, mut rng: 
             forced.pop_front();
         }
         let (plan, planned) = plan_bout(gait, &horse, mods, rein_override, &mut rng);
-        let bi = plans.len();
         let start = t;
-        let end_plan = (t + planned).min(total);
-        let (mut n, mut sum_t) = (0u32, 0.0);
-        if gait == Gait::Halt {
-            while t < end_plan {
-                let d = (end_plan - t).min(1.0);
-                cycles.push(Cycle {
-                    t0: t,
-                    dur: d,
-                    bout: bi,
-                    kind: CycleKind::Halt,
+        let layout = render::lay_out_bout(
+            gait == Gait::Halt,
+            plan.stride_hz,
+            plan.jumps,
+            planned,
+            (t, (t + planned).min(total)),
+            plans.len(),
+            mods,
+            &mut rng,
+            &mut cycles,
+            |rng, at| {
+                let shape = render::draw_jump_shape(rng);
+                truth_jumps.push(TruthJump {
+                    time_s: at.t + shape.takeoff_s,
+                    flight_s: shape.flight_s,
+                    rise_cm: G * shape.flight_s.powi(2) / 8.0 * 100.0,
+                    strides_from_previous: at.strides_from_previous,
+                    push_g: None,
+                    soft: None,
                 });
-                t += d;
-            }
-        } else {
-            let expected = (planned * plan.stride_hz) as usize;
-            // Fence stride indexes: first after ≥ 6 strides, 3–8 strides apart.
-            let mut fences = Vec::new();
-            let mut k = 6 + (rng.unit() * 4.0) as usize;
-            for _ in 0..plan.jumps {
-                if k + 6 < expected {
-                    fences.push(k);
-                }
-                k += 4 + (rng.unit() * 6.0) as usize;
-            }
-            let mut idx = 0usize;
-            let mut since_landing: Option<u32> = None;
-            while t < end_plan {
-                if fences.first() == Some(&idx) {
-                    fences.remove(0);
-                    let shape = JumpShape {
-                        takeoff_s: rng.range(0.26, 0.34),
-                        flight_s: rng.range(0.3, 0.6),
-                        landing_s: rng.range(0.22, 0.28),
-                        push: rng.range(2.0, 2.5) * G,
-                        impact: rng.range(3.0, 4.0) * G,
-                        push_pitch_rate: rng.range(1.5, 2.5),
-                        landing_pitch: rng.range(0.2, 0.4),
-                    };
-                    truth_jumps.push(TruthJump {
-                        time_s: t + shape.takeoff_s,
-                        flight_s: shape.flight_s,
-                        rise_cm: G * shape.flight_s.powi(2) / 8.0 * 100.0,
-                        strides_from_previous: since_landing,
-                        push_g: None,
-                        soft: None,
-                    });
-                    since_landing = Some(0);
-                    cycles.push(Cycle {
-                        t0: t,
-                        dur: shape.total_s(),
-                        bout: bi,
-                        kind: CycleKind::Jump(shape),
-                    });
-                    t += shape.total_s();
-                } else {
-                    let d = (1.0 + mods.jitter * rng.normal())
-                        .clamp(1.0 - mods.jitter_limit, 1.0 + mods.jitter_limit) / plan.stride_hz;
-                    cycles.push(Cycle {
-                        t0: t,
-                        dur: d,
-                        bout: bi,
-                        kind: CycleKind::Stride,
-                    });
-                    t += d;
-                    n += 1;
-                    sum_t += d;
-                    since_landing = since_landing.map(|s| s + 1);
-                }
-                idx += 1;
-            }
-        }
+                (CycleKind::Jump(shape), shape.total_s())
+            },
+        );
+        t = layout.end;
+        let (n, sum_t) = (layout.strides, layout.stride_time);
         let (min_diff_mm, max_diff_mm) = if gait == Gait::Trot {
             let z = &plan.shape.z;
             let (mn, mx, _) = crate::symmetry::diffs(|th| physics::value(z, th));
@@ -519,28 +459,8 @@ fn generate_with(cfg: &SynthConfig, horse: &Horse, mods: &SessionMods, mut rng: 
         rng.range(-25.0, 25.0f64),
         rng.range(-25.0, 25.0f64),
     ];
-    let q = physics::matmul(
-        &physics::rot_z(mount[2].to_radians()),
-        &physics::matmul(
-            &physics::rot_y(mount[1].to_radians()),
-            &physics::rot_x(mount[0].to_radians()),
-        ),
-    );
-    // Body vectors are expressed in the sensor frame with Qᵀ (the sensor's
-    // axes are the body axes rotated by Q).
-    let to_sensor = physics::transpose(&q);
-    let tilt = q[2][2].clamp(-1.0, 1.0).acos().to_degrees();
-    let acc_bias = [
-        rng.range(-0.15, 0.15),
-        rng.range(-0.15, 0.15),
-        rng.range(-0.15, 0.15),
-    ];
-    let gyro_bias = [
-        rng.range(-1.5, 1.5),
-        rng.range(-1.5, 1.5),
-        rng.range(-1.5, 1.5),
-    ];
-    let noise_scale = (rate / 100.0).sqrt();
+    let sensor = Sensor::draw(mount, rate, &mut rng);
+    let tilt = sensor.tilt_deg;
 
     // Gaps: 0–3 long holes, a few short ones.
     let mut holes: Vec<[f64; 2]> = Vec::new();
@@ -552,71 +472,17 @@ fn generate_with(cfg: &SynthConfig, horse: &Horse, mods: &SessionMods, mut rng: 
         let s = rng.range(0.05, 0.95) * duration;
         holes.push([s, s + rng.range(0.1, 0.8)]);
     }
-
-    let n = (duration * rate).floor() as usize + 1;
-    let mut rec = Recording {
-        sample_rate_hz: rate,
-        ..Default::default()
+    let link = Link {
+        drop_rate: 0.002,
+        holes: &holes,
     };
-    for c in 0..3 {
-        rec.acc[c].reserve(n);
-        rec.gyro[c].reserve(n);
-    }
-    rec.t.reserve(n);
-    let mut ci = 0usize;
-    for k in 0..n {
-        let tk = k as f64 / rate;
-        while ci + 1 < cycles.len() && tk >= cycles[ci].t0 + cycles[ci].dur {
-            ci += 1;
-        }
-        // Noise is drawn for every sample so that dropping samples does not
-        // change the rest of the session.
-        let na = [rng.normal(), rng.normal(), rng.normal()];
-        let ng = [rng.normal(), rng.normal(), rng.normal()];
-        let dropped = k > 0 && (rng.chance(0.002) || holes.iter().any(|h| tk > h[0] && tk < h[1]));
-        if dropped {
-            continue;
-        }
-        let Some(cy) = cycles.get(ci) else { break };
+    let rec = render::render(rate, duration, &cycles, &sensor, &link, &mut rng, |cy, tk| {
         let plan = &plans[cy.bout];
-        let tau = tk - cy.t0;
-        let state = match &cy.kind {
-            CycleKind::Halt => physics::TrunkState {
-                force: [0.0, 0.0, G],
-                ..Default::default()
-            },
-            CycleKind::Jump(js) => js.state(tau),
-            CycleKind::Stride => {
-                let omega = 2.0 * PI / cy.dur;
-                let theta = omega * tau;
-                let wander = 1.5f64.to_radians() * (2.0 * PI * tk / 9.0 + plan.wander_phase).sin();
-                let yaw = plan.yaw_dps.to_radians()
-                    + if plan.rein == Rein::Straight {
-                        wander
-                    } else {
-                        0.3 * wander
-                    };
-                physics::gait_state(&plan.shape, theta, omega, yaw, plan.speed)
-            }
-        };
-        let (f_body, w_body) = physics::body_frame(&state);
-        let f = physics::mul(&to_sensor, f_body);
-        let w = physics::mul(&to_sensor, w_body);
-        rec.t.push(tk);
-        for c in 0..3 {
-            let a = f[c] + acc_bias[c] + 0.06 * noise_scale * na[c];
-            let g = w[c].to_degrees() + gyro_bias[c] + 0.4 * noise_scale * ng[c];
-            rec.acc[c].push(a.clamp(-16.0 * G, 16.0 * G));
-            rec.gyro[c].push(g.clamp(-2000.0, 2000.0));
-        }
-    }
+        let yaw = plan.yaw_dps.to_radians();
+        render::stride_state(cy, tk, &plan.shape, yaw, plan.wander_phase, plan.speed)
+    });
     // Long holes as actually seen in the samples.
-    let mut gaps = Vec::new();
-    for w in rec.t.windows(2) {
-        if w[1] - w[0] > crate::resample::MAX_INTERPOLATED_GAP_S {
-            gaps.push([w[0], w[1]]);
-        }
-    }
+    let gaps = render::long_gaps(&rec.t);
     SynthSession {
         recording: rec,
         truth: Truth {
