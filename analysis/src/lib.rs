@@ -8,7 +8,8 @@
 //! - [`resample`]: validation, gap splitting (> 1 s), uniform 50 Hz grid.
 //! - [`orientation`]: mount tilt from gravity, mount heading from turns, gyro
 //!   bias; rotation into the horse frame (x forward, y left, z up).
-//! - [`gait`]: per-second gait labels from windowed autocorrelations, bouts.
+//! - [`gait`]: per-second gait labels from the rhythm (beat pattern, stride
+//!   frequency) of windowed autocorrelations, bursts muted, bouts.
 //! - [`stride`]: beats, stride frequency, stride count, displacement profiles.
 //! - [`rein`]: turning direction from the yaw rate.
 //! - [`lead`]: canter/gallop lead from lateral and roll phase.
@@ -51,7 +52,7 @@ use resample::FS;
 
 /// Version of the algorithms; stored with every result so that results can be
 /// recomputed when it changes.
-pub const ALGORITHM_VERSION: &str = "aggregation/1.1.0";
+pub const ALGORITHM_VERSION: &str = "aggregation/1.2.0";
 
 /// Why a recording cannot be analysed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -85,19 +86,27 @@ pub fn analyze(rec: &Recording) -> Result<SessionAnalysis, AnalysisError> {
     let first = orientation::estimate(&rs.segments);
     // Second pass: the mount heading from the fore-aft oscillation of the
     // walk and trot found with the first estimate.
-    let first_runs: Vec<Vec<gait::Run>> = rs
+    let mut first_features: Vec<Vec<gait::BlockFeature>> = rs
         .segments
         .par_iter()
         .map(|seg| {
             let h = orientation::HorseAccel::new(seg, &first);
-            let (n, vert) = (h.len(), |i| h.vert(i));
-            gait::runs(
-                &gait::block_features(n, vert, |i| h.lat(i), |i| h.fwd(i)),
-                n,
-                vert,
-            )
+            gait::block_features(h.len(), |i| h.vert(i), |i| h.lat(i), |i| h.fwd(i), |i| h.roll(i))
         })
         .collect();
+    // Walk or trot needs this horse's own walk and trot intensity (session-wide).
+    let scale = gait::scale::HorseScale::from_features(first_features.iter().map(|f| &f[..]));
+    let first_runs: Vec<Vec<gait::Run>> = rs
+        .segments
+        .par_iter()
+        .zip(first_features.par_iter_mut())
+        .map(|(seg, features)| {
+            let h = orientation::HorseAccel::new(seg, &first);
+            scale.label(features);
+            gait::runs(features, h.len(), |i| h.vert(i))
+        })
+        .collect();
+    drop(first_features);
     let two_beat: Vec<Vec<(usize, usize, f64)>> = first_runs
         .iter()
         .map(|runs| {
@@ -118,7 +127,8 @@ pub fn analyze(rec: &Recording) -> Result<SessionAnalysis, AnalysisError> {
         .into_par_iter()
         .zip(first_runs)
         .map(|(seg, runs)| {
-            analyse_segment(&orientation::to_horse(seg, &mount), reuse.then_some(runs))
+            let hs = orientation::to_horse(seg, &mount);
+            analyse_segment(&hs, reuse.then_some(runs), &scale)
         })
         .collect();
 
@@ -198,7 +208,11 @@ pub fn analyze(rec: &Recording) -> Result<SessionAnalysis, AnalysisError> {
     })
 }
 
-fn analyse_segment(hs: &HorseSegment, runs: Option<Vec<gait::Run>>) -> SegmentResult {
+fn analyse_segment(
+    hs: &HorseSegment,
+    runs: Option<Vec<gait::Run>>,
+    scale: &gait::scale::HorseScale,
+) -> SegmentResult {
     let mut out = SegmentResult {
         samples: hs.len(),
         ..Default::default()
@@ -209,8 +223,10 @@ fn analyse_segment(hs: &HorseSegment, runs: Option<Vec<gait::Run>>) -> SegmentRe
     let w = (2.0 * FS) as usize;
     out.vedba_sum = vedba_sum(hs, w);
     let runs = runs.unwrap_or_else(|| {
-        let (vert, lat, fwd) = (hs.vert(), hs.lat(), hs.fwd());
-        let features = gait::block_features(hs.len(), |i| vert[i], |i| lat[i], |i| fwd[i]);
+        let (vert, lat, fwd, roll) = (hs.vert(), hs.lat(), hs.fwd(), hs.roll());
+        let mut features =
+            gait::block_features(hs.len(), |i| vert[i], |i| lat[i], |i| fwd[i], |i| roll[i]);
+        scale.label(&mut features);
         gait::runs(&features, hs.len(), |i| vert[i])
     });
     let yaw_smooth = filter::moving_mean(hs.yaw(), w);

@@ -356,6 +356,9 @@ pub struct HorseAccel<'a> {
     x: &'a [f64],
     y: &'a [f64],
     z: &'a [f64],
+    /// Gyro rows (empty when not contiguous or of another length).
+    g: [&'a [f64]; 3],
+    gyro_bias: [f64; 3],
     rot: [[f64; 3]; 3],
     gravity: f64,
 }
@@ -370,10 +373,16 @@ impl<'a> HorseAccel<'a> {
         } else {
             0
         };
+        let grow = |c: usize| {
+            let r = seg.gyro.row(c).to_slice().unwrap_or_default();
+            if r.len() == n { r } else { &r[..0] }
+        };
         HorseAccel {
             x: &x[..n],
             y: &y[..n],
             z: &z[..n],
+            g: [grow(0), grow(1), grow(2)],
+            gyro_bias: mount.gyro_bias,
             rot: std::array::from_fn(|i| std::array::from_fn(|j| mount.rot[[i, j]])),
             gravity: mount.gravity,
         }
@@ -405,6 +414,16 @@ impl<'a> HorseAccel<'a> {
     /// Leftward specific force at sample `i`.
     pub fn lat(&self, i: usize) -> f64 {
         self.row(1, i)
+    }
+
+    /// Roll rate (about the forward axis, deg/s, bias removed) at sample
+    /// `i`; 0 when the segment's gyro rows are not available.
+    pub fn roll(&self, i: usize) -> f64 {
+        let ([gx, gy, gz], b, m) = (&self.g, &self.gyro_bias, &self.rot[0]);
+        match (gx.get(i), gy.get(i), gz.get(i)) {
+            (Some(x), Some(y), Some(z)) => m[0] * (x - b[0]) + m[1] * (y - b[1]) + m[2] * (z - b[2]),
+            _ => 0.0,
+        }
     }
 }
 

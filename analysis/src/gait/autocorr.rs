@@ -1,0 +1,207 @@
+//! Windowed autocorrelation for the gait classifier: the signals are
+//! pair-averaged to 25 Hz with their 2-s moving mean removed, then lagged
+//! products are summed per 1-s block once per lag and windows are built
+//! from block sums, so the cost is O(samples × lags) whatever the overlap.
+
+use super::{BLOCK, FD, MAX_LAG, MIN_LAG, WIN_BLOCKS};
+
+/// Pairs-average the `n` samples `x(0..n)` and remove the 2-s moving mean
+/// (drift, centripetal offset). `x` is a function so that the first pass can
+/// read the rotated signal straight from the resampled segment.
+pub(super) fn decimate(n: usize, x: impl Fn(usize) -> f64) -> Vec<f64> {
+    let mut d: Vec<f64> = (0..n / 2)
+        .map(|i| 0.5 * (x(2 * i) + x(2 * i + 1)))
+        .collect();
+    subtract_moving_mean(&mut d, (2.0 * FD) as usize);
+    d
+}
+
+/// d ← d − centred moving mean of d over `w` samples, in place, with the
+/// arithmetic of [`crate::filter::moving_mean_each`]: the running sums read
+/// the original values, the trailing ones from a small ring of originals.
+fn subtract_moving_mean(d: &mut [f64], w: usize) {
+    let n = d.len();
+    let half = w / 2;
+    // A power of two at least half + 2 long: indexes by mask, not division.
+    let mut ring = vec![0.0; (half + 2).next_power_of_two()];
+    let mask = ring.len() - 1;
+    let (mut pb, mut b) = (0.0, 0usize);
+    let (mut pa, mut a) = (0.0, 0usize);
+    for i in 0..n {
+        let b_i = (i + half + 1).min(n);
+        while b < b_i {
+            pb += d[b]; // b ≥ i: not overwritten yet
+            b += 1;
+        }
+        let a_i = i.saturating_sub(half);
+        while a < a_i {
+            pa += ring[a & mask]; // a ≥ i − half − 1: still in the ring
+            a += 1;
+        }
+        let m = (pb - pa) / (b - a).max(1) as f64;
+        ring[i & mask] = d[i];
+        d[i] -= m;
+    }
+}
+
+/// Block sums of x[k]·x[k+τ] for every lag, plus the prefix of x².
+///
+/// Windows are classified in order and a window only reads the block sums
+/// of its own [`WIN_BLOCKS`] blocks, so the sums are kept in a ring of that
+/// many blocks and computed as the windows advance ([`LagSums::advance`])
+/// instead of being stored for the whole segment.
+pub(super) struct LagSums {
+    pub nblocks: usize,
+    xs: Vec<f64>,
+    /// Block sums of the blocks `computed − WIN_BLOCKS .. computed`, block
+    /// `b` at `b % WIN_BLOCKS`.
+    ring: [[f64; MAX_LAG + 1]; WIN_BLOCKS],
+    computed: usize,
+    /// Sums over the current window's blocks, per lag.
+    window: [f64; MAX_LAG + 1],
+    energy: Vec<f64>,
+}
+
+impl LagSums {
+    pub fn new(xs: Vec<f64>) -> Self {
+        let n = xs.len();
+        let mut energy = Vec::with_capacity(n + 1);
+        energy.push(0.0);
+        let mut acc = 0.0;
+        for v in &xs {
+            acc += v * v;
+            energy.push(acc);
+        }
+        LagSums {
+            nblocks: n / BLOCK,
+            xs,
+            ring: [[0.0; MAX_LAG + 1]; WIN_BLOCKS],
+            computed: 0,
+            window: [0.0; MAX_LAG + 1],
+            energy,
+        }
+    }
+
+    /// Moves to window `w` (windows go in order): computes the new blocks'
+    /// sums and the window's per-lag sums, adding its blocks in order.
+    pub fn advance(&mut self, w: usize) {
+        while self.computed < (w + WIN_BLOCKS).min(self.nblocks) {
+            let b = self.computed;
+            self.ring[b % WIN_BLOCKS] = self.block_sums(b);
+            self.computed += 1;
+        }
+        self.window = [0.0; MAX_LAG + 1];
+        for b in w..w + WIN_BLOCKS {
+            for (s, v) in self.window.iter_mut().zip(&self.ring[b % WIN_BLOCKS]) {
+                *s += v;
+            }
+        }
+    }
+
+    /// Σ x[k]·x[k+τ] over block `b` for every lag (lags past the end of the
+    /// signal sum the samples that have a partner; unused lags are 0).
+    fn block_sums(&self, b: usize) -> [f64; MAX_LAG + 1] {
+        let (xs, n) = (&self.xs[..], self.xs.len());
+        let mut sums = [0.0; MAX_LAG + 1];
+        for (lag, sum) in sums.iter_mut().enumerate().skip(MIN_LAG) {
+            let a = b * BLOCK;
+            let e = ((b + 1) * BLOCK).min(n.saturating_sub(lag));
+            if e <= a {
+                continue;
+            }
+            // Four partial sums: no bounds checks, and the adds pipeline.
+            let (x, y) = (&xs[a..e], &xs[a + lag..e + lag]);
+            let mut acc = [0.0f64; 4];
+            let mut cx = x.chunks_exact(4);
+            let mut cy = y.chunks_exact(4);
+            for (p, q) in (&mut cx).zip(&mut cy) {
+                for j in 0..4 {
+                    acc[j] += p[j] * q[j];
+                }
+            }
+            let tail: f64 = cx
+                .remainder()
+                .iter()
+                .zip(cy.remainder())
+                .map(|(p, q)| p * q)
+                .sum();
+            *sum = acc[0] + acc[1] + acc[2] + acc[3] + tail;
+        }
+        sums
+    }
+
+    /// Normalised autocorrelation of window starting at block `w`, at `lag`.
+    pub fn r(&self, w: usize, lag: usize) -> f64 {
+        let n = self.energy.len() - 1;
+        debug_assert!(self.computed == w + WIN_BLOCKS, "advance(w) first");
+        let s = self.window[lag];
+        let (a, e) = (w * BLOCK, (w + WIN_BLOCKS) * BLOCK);
+        let e1 = self.energy[e.min(n)] - self.energy[a.min(n)];
+        let e2 = self.energy[(e + lag).min(n)] - self.energy[(a + lag).min(n)];
+        let d = (e1 * e2).sqrt();
+        if d > 1e-9 { s / d } else { 0.0 }
+    }
+
+    /// Standard deviation of the (zero-mean) signal over window `w`.
+    pub fn sd(&self, w: usize) -> f64 {
+        let n = self.energy.len() - 1;
+        let (a, e) = ((w * BLOCK).min(n), ((w + WIN_BLOCKS) * BLOCK).min(n));
+        if e <= a {
+            return 0.0;
+        }
+        ((self.energy[e] - self.energy[a]) / (e - a) as f64)
+            .max(0.0)
+            .sqrt()
+    }
+
+    /// Normalised autocorrelation of window `w` at any `lag` (not only the
+    /// precomputed ones), summed directly: for the few lags a check reads.
+    pub fn r_direct(&self, w: usize, lag: usize) -> f64 {
+        let n = self.xs.len();
+        let a = (w * BLOCK).min(n);
+        let e = ((w + WIN_BLOCKS) * BLOCK).min(n.saturating_sub(lag));
+        if e <= a {
+            return 0.0;
+        }
+        let s: f64 = self.xs[a..e]
+            .iter()
+            .zip(&self.xs[a + lag..e + lag])
+            .map(|(p, q)| p * q)
+            .sum();
+        let e1 = self.energy[e] - self.energy[a];
+        let e2 = self.energy[e + lag] - self.energy[a + lag];
+        let d = (e1 * e2).sqrt();
+        if d > 1e-9 { s / d } else { 0.0 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filter::moving_mean;
+    use ndarray::Array1;
+
+    fn signal(n: usize) -> Vec<f64> {
+        (0..n)
+            .map(|i| ((i * 7919) % 1013) as f64 * 0.011 - 5.0 + (i as f64 * 0.07).sin())
+            .collect()
+    }
+
+    /// In-place subtraction equals d − moving_mean(d) bit for bit.
+    #[test]
+    fn subtract_moving_mean_is_exact() {
+        for (n, w) in [(0, 50), (7, 50), (60, 50), (5000, 50), (300, 3)] {
+            let d = signal(n);
+            let want =
+                Array1::from_vec(d.clone()) - moving_mean(Array1::from_vec(d.clone()).view(), w);
+            let mut got = d;
+            subtract_moving_mean(&mut got, w);
+            assert!(
+                got.iter()
+                    .zip(&want)
+                    .all(|(a, b)| a.to_bits() == b.to_bits()),
+                "n {n} w {w}"
+            );
+        }
+    }
+}
