@@ -25,10 +25,14 @@
 //!   Heglund & Taylor 1988); in between, the window's vertical intensity is
 //!   compared with this horse's own walk and trot in the session
 //!   ([`scale::HorseScale`]). Canter vs gallop at 2.0 Hz.
-//! - Halt is told by the small vertical variance.
+//! - Halt is told by the small vertical variance. Bursts (spooks, bucks,
+//!   fences: ≤ 2 s of energy far above the surrounding seconds) are muted
+//!   before the autocorrelations, so their windows read the surrounding
+//!   gait ([`bursts`]).
 
 mod autocorr;
 mod boundaries;
+mod bursts;
 pub mod scale;
 
 use crate::report::Gait;
@@ -228,11 +232,14 @@ pub fn block_features(
     fwd: impl Fn(usize) -> f64,
     roll: impl Fn(usize) -> f64,
 ) -> Vec<BlockFeature> {
+    let (mut v, mut l, mut f) = (decimate(n, vert), decimate(n, lat), decimate(n, fwd));
+    let mut r = decimate(n, roll);
+    bursts::mute_bursts([&mut v, &mut l, &mut f], &mut r);
     let mut s = Signals {
-        v: LagSums::new(decimate(n, vert)),
-        l: LagSums::new(decimate(n, lat)),
-        f: LagSums::new(decimate(n, fwd)),
-        roll: LagSums::new(decimate(n, roll)),
+        v: LagSums::new(v),
+        l: LagSums::new(l),
+        f: LagSums::new(f),
+        roll: LagSums::new(r),
     };
     let nblocks = s.v.nblocks;
     if nblocks < WIN_BLOCKS {
