@@ -1,7 +1,7 @@
 //! Bursts: brief violent events (spooks, bucks, a fence's take-off and
 //! landing) are not gaits. A bout needs sustained periodic evidence, so a
-//! second whose energy is far above the seconds around it, for at most 1.5
-//! seconds, is muted (set to 0) in the signals the gait is read from: the
+//! second whose energy is far above the seconds on both sides of it, for
+//! at most 1.5 s, is muted (set to 0) in the signals the gait is read from: the
 //! windows around it are classified from the periodic motion that remains,
 //! i.e. the surrounding gait. A change of gait raises the energy for good
 //! (for longer) and is not a burst.
@@ -16,7 +16,7 @@ use super::BLOCK;
 /// Step of the 1-s energy spans, in feature samples (≈ 0.24 s).
 const STEP: usize = BLOCK / 4;
 /// Blocks on each side whose median energy sets the local level (4 s).
-const SPAN_BLOCKS: usize = 4;
+const SIDE_BLOCKS: usize = 4;
 /// Energy ratio to the local median above which a span is violent
 /// (≈ 2.4× the RMS: beyond any stride-to-stride variation).
 const RATIO: f64 = 6.0;
@@ -54,13 +54,12 @@ fn burst_spans(n: usize, energy: impl Fn(usize, usize) -> f64) -> Vec<(usize, us
         return Vec::new();
     }
     let starts: Vec<usize> = (0..=n - BLOCK).step_by(STEP).collect();
-    let level = local_levels(n / BLOCK, |b| energy(b * BLOCK, (b + 1) * BLOCK));
+    let e: Vec<f64> = (0..n / BLOCK)
+        .map(|b| energy(b * BLOCK, (b + 1) * BLOCK))
+        .collect();
     let mut flags: Vec<bool> = starts
         .iter()
-        .map(|&a| {
-            let b = ((a + BLOCK / 2) / BLOCK).min(level.len().saturating_sub(1));
-            energy(a, a + BLOCK) > RATIO * level.get(b).copied().unwrap_or(0.0)
-        })
+        .map(|&a| energy(a, a + BLOCK) > RATIO * level_around(&e, a / BLOCK, (a + BLOCK).div_ceil(BLOCK)))
         .collect();
     clear_long_stretches(&mut flags);
     let mut spans: Vec<(usize, usize)> = Vec::new();
@@ -73,16 +72,16 @@ fn burst_spans(n: usize, energy: impl Fn(usize, usize) -> f64) -> Vec<(usize, us
     spans
 }
 
-/// The local level of each 1-s block: the median energy of the blocks
-/// within ±[`SPAN_BLOCKS`] of it.
-fn local_levels(nblocks: usize, energy: impl Fn(usize) -> f64) -> Vec<f64> {
-    let e: Vec<f64> = (0..nblocks).map(energy).collect();
-    (0..nblocks)
-        .map(|b| {
-            let around = &e[b.saturating_sub(SPAN_BLOCKS)..(b + SPAN_BLOCKS + 1).min(nblocks)];
-            crate::filter::median(around)
-        })
-        .collect()
+/// The level around a span lying between blocks `before` (exclusive end of
+/// the blocks before it) and `after` (first block after it): the larger of
+/// the median energies of up to [`SIDE_BLOCKS`] blocks on each side. A burst
+/// stands out from both sides; the first seconds of a more intense gait do
+/// not stand out from the seconds after them.
+fn level_around(e: &[f64], before: usize, after: usize) -> f64 {
+    let pre = &e[before.saturating_sub(SIDE_BLOCKS)..before.min(e.len())];
+    let post = &e[after.min(e.len())..(after + SIDE_BLOCKS).min(e.len())];
+    let side = |v: &[f64]| if v.is_empty() { 0.0 } else { crate::filter::median(v) };
+    side(pre).max(side(post))
 }
 
 /// Flagged spans covering more than [`MAX_SPAN_SAMPLES`] in a row are a
