@@ -91,7 +91,13 @@ pub fn analyze(rec: &Recording) -> Result<SessionAnalysis, AnalysisError> {
         .par_iter()
         .map(|seg| {
             let h = orientation::HorseAccel::new(seg, &first);
-            gait::block_features(h.len(), |i| h.vert(i), |i| h.lat(i), |i| h.fwd(i), |i| h.roll(i))
+            gait::block_features(
+                h.len(),
+                |i| h.vert(i),
+                |i| h.lat(i),
+                |i| h.fwd(i),
+                |i| h.roll(i),
+            )
         })
         .collect();
     // Walk or trot needs this horse's own walk and trot intensity (session-wide).

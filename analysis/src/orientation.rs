@@ -421,7 +421,9 @@ impl<'a> HorseAccel<'a> {
     pub fn roll(&self, i: usize) -> f64 {
         let ([gx, gy, gz], b, m) = (&self.g, &self.gyro_bias, &self.rot[0]);
         match (gx.get(i), gy.get(i), gz.get(i)) {
-            (Some(x), Some(y), Some(z)) => m[0] * (x - b[0]) + m[1] * (y - b[1]) + m[2] * (z - b[2]),
+            (Some(x), Some(y), Some(z)) => {
+                m[0] * (x - b[0]) + m[1] * (y - b[1]) + m[2] * (z - b[2])
+            }
             _ => 0.0,
         }
     }

@@ -33,7 +33,10 @@ pub(super) fn mute_bursts(mut detect: [&mut [f64]; 3], also: &mut [f64]) {
     prefix.push(0.0);
     let mut acc = 0.0;
     for i in 0..n {
-        acc += detect.iter().map(|x| x.get(i).map_or(0.0, |v| v * v)).sum::<f64>();
+        acc += detect
+            .iter()
+            .map(|x| x.get(i).map_or(0.0, |v| v * v))
+            .sum::<f64>();
         prefix.push(acc);
     }
     let spans = burst_spans(n, |a, e| prefix[e.min(n)] - prefix[a.min(n)]);
@@ -59,7 +62,9 @@ fn burst_spans(n: usize, energy: impl Fn(usize, usize) -> f64) -> Vec<(usize, us
         .collect();
     let mut flags: Vec<bool> = starts
         .iter()
-        .map(|&a| energy(a, a + BLOCK) > RATIO * level_around(&e, a / BLOCK, (a + BLOCK).div_ceil(BLOCK)))
+        .map(|&a| {
+            energy(a, a + BLOCK) > RATIO * level_around(&e, a / BLOCK, (a + BLOCK).div_ceil(BLOCK))
+        })
         .collect();
     clear_long_stretches(&mut flags);
     let mut spans: Vec<(usize, usize)> = Vec::new();
@@ -80,7 +85,13 @@ fn burst_spans(n: usize, energy: impl Fn(usize, usize) -> f64) -> Vec<(usize, us
 fn level_around(e: &[f64], before: usize, after: usize) -> f64 {
     let pre = &e[before.saturating_sub(SIDE_BLOCKS)..before.min(e.len())];
     let post = &e[after.min(e.len())..(after + SIDE_BLOCKS).min(e.len())];
-    let side = |v: &[f64]| if v.is_empty() { 0.0 } else { crate::filter::median(v) };
+    let side = |v: &[f64]| {
+        if v.is_empty() {
+            0.0
+        } else {
+            crate::filter::median(v)
+        }
+    };
     side(pre).max(side(post))
 }
 
@@ -124,7 +135,12 @@ mod tests {
         assert!(v[spike.clone()].iter().all(|&x| x == 0.0));
         assert!(r[spike].iter().all(|&x| x == 0.0));
         assert!(v[..9 * BLOCK].iter().any(|&x| x != 0.0));
-        assert_eq!(v[13 * BLOCK..], (13 * BLOCK..n).map(|i| wave(i) * if i >= 20 * BLOCK { 4.0 } else { 1.0 }).collect::<Vec<_>>()[..]);
+        assert_eq!(
+            v[13 * BLOCK..],
+            (13 * BLOCK..n)
+                .map(|i| wave(i) * if i >= 20 * BLOCK { 4.0 } else { 1.0 })
+                .collect::<Vec<_>>()[..]
+        );
     }
 
     #[test]

@@ -143,7 +143,10 @@ impl WindowCorr {
 
     /// The highest peak of the mean within ±2 lags of `around` (or `around`).
     fn peak_near(&self, around: usize) -> usize {
-        let (lo, hi) = (around.saturating_sub(2).max(SEARCH_LAG), (around + 2).min(MAX_LAG - 1));
+        let (lo, hi) = (
+            around.saturating_sub(2).max(SEARCH_LAG),
+            (around + 2).min(MAX_LAG - 1),
+        );
         (lo..=hi)
             .max_by(|&a, &b| self.rc[a].total_cmp(&self.rc[b]))
             .unwrap_or(around)
@@ -171,7 +174,10 @@ fn stride_checked(s: &Signals, c: &WindowCorr, w: usize, k: usize) -> usize {
         return c.peak_near(2 * k);
     }
     let half = (k + 1) / 2;
-    if half >= SEARCH_LAG && s.roll.r_direct(w, half) > ROLL_FULL_STRIDE && c.rv[half] > ROLL_FULL_STRIDE {
+    if half >= SEARCH_LAG
+        && s.roll.r_direct(w, half) > ROLL_FULL_STRIDE
+        && c.rv[half] > ROLL_FULL_STRIDE
+    {
         return c.peak_near(half);
     }
     k
@@ -290,7 +296,11 @@ pub fn runs(features: &[BlockFeature], seg_len: usize, vert: impl Fn(usize) -> f
         .iter()
         .enumerate()
         .map(|(i, &(a, b, gait))| {
-            let end = if i == last { seg_len } else { (b * block).min(seg_len) };
+            let end = if i == last {
+                seg_len
+            } else {
+                (b * block).min(seg_len)
+            };
             run_of(&features[a..b], gait, a * block, end)
         })
         .collect();

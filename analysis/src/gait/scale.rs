@@ -51,8 +51,7 @@ impl HorseScale {
                 trot.push(f.sd_v);
             }
         }
-        let reference =
-            |v: &[f64]| (v.len() >= MIN_REFERENCE).then(|| crate::filter::median(v));
+        let reference = |v: &[f64]| (v.len() >= MIN_REFERENCE).then(|| crate::filter::median(v));
         HorseScale {
             walk_sd: reference(&walk),
             trot_sd: reference(&trot),

@@ -9,7 +9,11 @@ use crate::synth::render::{self, CycleKind, FenceAt};
 use crate::synth::rng::Rng;
 
 /// Draws one fence met at `at`: its cycle kind and duration, and its truth.
-pub(super) fn draw_fence(var: &Variation, rng: &mut Rng, at: &FenceAt) -> (CycleKind, f64, TruthJump) {
+pub(super) fn draw_fence(
+    var: &Variation,
+    rng: &mut Rng,
+    at: &FenceAt,
+) -> (CycleKind, f64, TruthJump) {
     let mut base = render::draw_jump_shape(rng);
     let soft = rng.chance(var.soft_jumps).then(|| {
         if rng.chance(0.5) {

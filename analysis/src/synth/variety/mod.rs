@@ -240,7 +240,8 @@ pub fn generate_varied(cfg: &SynthConfig, var: &Variation) -> SynthSession {
     );
     let (mut plan, duration) = plan_session(cfg, var);
     let mut truth_events = std::mem::take(&mut plan.truth_events);
-    plan.events.sort_by(|a, b| a.span().0.total_cmp(&b.span().0));
+    plan.events
+        .sort_by(|a, b| a.span().0.total_cmp(&b.span().0));
     for e in &plan.events {
         let (start_s, end_s) = e.span();
         truth_events.push(TruthEvent {
@@ -393,7 +394,15 @@ fn plan_bout_varied(
         },
     );
     let end = layout.end;
-    let track = bout_track(&bp, gait, arena_bout, (start, end), var, rng, &mut plan.truth_events);
+    let track = bout_track(
+        &bp,
+        gait,
+        arena_bout,
+        (start, end),
+        var,
+        rng,
+        &mut plan.truth_events,
+    );
     if shape::is_rising(&shape) {
         plan.truth_events.push(TruthEvent {
             kind: EventKind::RisingTrot,
@@ -416,7 +425,11 @@ fn plan_bout_varied(
         start_s: start,
         end_s: end,
         gait,
-        stride_hz: if n > 0 { n as f64 / layout.stride_time } else { 0.0 },
+        stride_hz: if n > 0 {
+            n as f64 / layout.stride_time
+        } else {
+            0.0
+        },
         strides: n,
         rein,
         lead: bp.lead,
