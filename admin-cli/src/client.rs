@@ -238,10 +238,6 @@ impl Api {
     /// A client of the API at `base`.
     pub fn new(base: &str) -> CliResult<Api> {
         let base = parse_base(base)?;
-        // reqwest is built without a bundled crypto provider: use ring, which
-        // the rest of the workspace already builds. Fails only when another
-        // provider was installed first, which is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
