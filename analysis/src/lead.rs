@@ -1,17 +1,36 @@
-//! Canter and gallop lead from the phase of the trunk's lateral sway and roll
-//! relative to its vertical oscillation.
+//! Canter and gallop lead from the phase of the trunk's roll (and lateral
+//! sway) against its vertical oscillation, one decision per bout.
 //!
-//! At the stride frequency the vertical acceleration v(t) and its quadrature
-//! v'(t)/ω form a phase reference. On the left lead the lateral (leftward)
-//! acceleration follows the quadrature component and the roll rate follows
-//! v itself; on the right lead both are mirrored (sign flipped). Each
-//! correlation is normalised. The two cues must agree: the lead is decided
-//! only when both point the same way, with a confidence equal to the weaker
-//! of the two; when they disagree, or the weaker is below
-//! [`MIN_CONFIDENCE`], the answer is `unknown` — a horse whose trunk moves
-//! differently from this model gets no guess.
-//! Because both signals are band-passed with the same zero-phase filter, the
-//! stride-to-stride jitter moves them together and does not blur the phase.
+//! On the left lead the support runs right (trailing) hind → left hind and
+//! right fore (the diagonal) → left (leading) fore, on the right lead the
+//! mirror image (Hildebrand 1977; Barrey 1999); every transverse motion of
+//! the trunk is mirrored between the two leads while the vertical one is
+//! not, so the lead is the *sign* of a transverse signal against the
+//! vertical oscillation — provided one knows at which phase of the stride
+//! the trunk leans toward the leading side. Published kinematics give the
+//! sequence, not that phase; the two descriptions in use differ by a
+//! quarter stride: the trunk carried sideways by the support sequence (it
+//! banks toward the leading side while the diagonal lands, a quarter stride
+//! before the lowest point) or vaulting over the leading fore like an
+//! inverted pendulum (rolled toward it at the lowest point). The cue asks
+//! only that the trunk be rolled down toward the leading side somewhere in
+//! that landing half of the support: the roll rate is projected on the
+//! bisector of the two phases ([`early_stance_cue`]), which is positive on
+//! the left lead and negative on the right with a 45° margin on either side
+//! of both descriptions (per-horse phase differences of ±20° included).
+//!
+//! The roll decides: `lead_confidence` is the magnitude of that projection
+//! (a normalised correlation, 0–1), and under [`MIN_CONFIDENCE`] the answer
+//! is `unknown`. The lateral acceleration gives the same kind of cue for the
+//! furthest sideways excursion in the push-off half of the support
+//! ([`late_stance_cue`]), but it also carries the fore-aft oscillation (at
+//! the stride frequency in canter) through any error of the mount heading,
+//! so it only vetoes: when it points the other way with a strength of at
+//! least [`VETO`], the bout is `unknown`. Both signals are band-passed with
+//! the same zero-phase filter, so stride-to-stride jitter moves them
+//! together and does not blur the phase. Witte, Knill & Wilson (2004) and
+//! Barrey et al. (1994) describe the canter's limb loading and trunk
+//! accelerations this rests on.
 
 use ndarray::ArrayView1;
 
@@ -30,8 +49,28 @@ fn ncorr(a: &[f64], b: &[f64]) -> f64 {
     if d > 1e-12 { ab / d } else { 0.0 }
 }
 
+/// Lateral cue: the trunk is furthest toward the leading side in the second
+/// half of the support, between the lowest point (leftward acceleration
+/// against the vertical acceleration, `r_v` < 0 on the left lead) and a
+/// quarter stride later (leftward acceleration with its quadrature, `r_q` >
+/// 0). The projection on the bisector of those two directions is > 0 on the
+/// left lead, < 0 on the right lead, with a 45° margin on either side.
+fn late_stance_cue(r_v: f64, r_q: f64) -> f64 {
+    (r_q - r_v) * std::f64::consts::FRAC_1_SQRT_2
+}
+
+/// Roll cue: the trunk is rolled down toward the leading side between a
+/// quarter stride before the lowest point (roll *rate* with the vertical
+/// acceleration, `r_v` > 0 on the left lead) and the lowest point (roll
+/// rate against the quadrature, `r_q` < 0): projection on their bisector.
+fn early_stance_cue(r_v: f64, r_q: f64) -> f64 {
+    (r_v - r_q) * std::f64::consts::FRAC_1_SQRT_2
+}
+
 /// Weakest agreeing cue (normalised correlation) that decides a lead.
 pub const MIN_CONFIDENCE: f64 = 0.3;
+/// Lateral cue strength that vetoes an opposite roll cue.
+pub const VETO: f64 = 0.3;
 
 /// Lead of a canter/gallop stretch (possibly `Unknown`), with a confidence
 /// in 0–1.
@@ -53,17 +92,17 @@ pub fn lead(
     let range = edge..n - edge;
     let vq: Vec<f64> = range.clone().map(|i| v[i + 1] - v[i - 1]).collect();
     let vi: Vec<f64> = range.clone().map(|i| v[i]).collect();
-    let lateral = ncorr(&l[range.clone()], &vq);
-    let rolling = ncorr(&r[range], &vi);
-    let agree = lateral.signum() == rolling.signum();
-    let confidence = if agree {
-        lateral.abs().min(rolling.abs()).min(1.0)
-    } else {
+    let lateral = late_stance_cue(ncorr(&l[range.clone()], &vi), ncorr(&l[range.clone()], &vq));
+    let rolling = early_stance_cue(ncorr(&r[range.clone()], &vi), ncorr(&r[range], &vq));
+    let contradicted = lateral.signum() != rolling.signum() && lateral.abs() >= VETO;
+    let confidence = if contradicted {
         0.0
+    } else {
+        rolling.abs().min(1.0)
     };
     let lead = if confidence < MIN_CONFIDENCE {
         Lead::Unknown
-    } else if lateral > 0.0 {
+    } else if rolling > 0.0 {
         Lead::Left
     } else {
         Lead::Right
@@ -91,6 +130,22 @@ mod tests {
         }
     }
 
+    /// The pendular description: sway and roll in phase with the vertical.
+    #[test]
+    fn pendular_patterns_give_the_lead_too() {
+        let f = 1.6;
+        let w = 2.0 * std::f64::consts::PI * f;
+        let t = |i: usize| i as f64 / FS;
+        for (s, want) in [(1.0, Lead::Left), (-1.0, Lead::Right)] {
+            let vert = Array1::from_shape_fn(1500, |i| -4.0 * (w * t(i)).cos());
+            let lat = Array1::from_shape_fn(1500, |i| s * 1.5 * (w * t(i) + 0.3).cos());
+            let roll = Array1::from_shape_fn(1500, |i| -s * 30.0 * (w * t(i) - 0.3).sin());
+            let (lead, conf) = lead(vert.view(), lat.view(), roll.view(), f).expect("long enough");
+            assert_eq!(lead, want);
+            assert!(conf > 0.4, "{conf}");
+        }
+    }
+
     #[test]
     fn contradicting_cues_give_unknown() {
         let f = 1.6;
@@ -102,10 +157,9 @@ mod tests {
         let roll = Array1::from_shape_fn(1500, |i| 30.0 * (w * t(i) - 0.2).cos());
         let (got, conf) = lead(vert.view(), lat.view(), roll.view(), f).expect("long enough");
         assert_eq!((got, conf), (Lead::Unknown, 0.0));
-        // No lateral sway at all: too weak to decide.
+        // No roll at all: too weak to decide, whatever the lateral sway.
         let flat = Array1::from_shape_fn(1500, |i| 0.01 * ((i * 7919) % 13) as f64);
-        let roll = Array1::from_shape_fn(1500, |i| -30.0 * (w * t(i) - 0.2).cos());
-        let (got, conf) = lead(vert.view(), flat.view(), roll.view(), f).expect("long enough");
+        let (got, conf) = lead(vert.view(), lat.view(), flat.view(), f).expect("long enough");
         assert_eq!(got, Lead::Unknown);
         assert!(conf < MIN_CONFIDENCE);
     }
