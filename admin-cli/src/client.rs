@@ -133,6 +133,7 @@ pub fn problem_error(status: u16, p: &Problem, cx: &ErrorContext<'_>) -> CliErro
             }
             CliError::Usage(msg)
         }
+        (429 | 502 | 503 | 504, _) => CliError::Busy(format!("{}{retry}", p.detail())),
         _ => CliError::Other(format!("{}{retry}", p.detail())),
     }
 }
@@ -546,10 +547,12 @@ mod tests {
         );
         let mut c = cx(None);
         c.retry_after = Some(3);
+        let e = problem_error(429, &busy, &c);
         assert_eq!(
-            problem_error(429, &busy, &c),
-            CliError::Other("too many requests (retry after 3 s)".into())
+            e,
+            CliError::Busy("too many requests (retry after 3 s)".into())
         );
+        assert_eq!(e.exit_code(), 6);
         // No detail: the title, then the code.
         let bare = problem(r#"{"type":"urn:hoofbeat:problem:internal","code":"internal"}"#);
         assert_eq!(

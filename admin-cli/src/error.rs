@@ -57,6 +57,9 @@ pub enum CliError {
     Forbidden(String),
     /// Exit 6.
     Other(String),
+    /// Exit 6 too: the API is busy or its database unavailable (429, 503);
+    /// worth retrying while following jobs.
+    Busy(String),
 }
 
 impl CliError {
@@ -67,7 +70,7 @@ impl CliError {
             CliError::Unreachable(_) => exit::UNREACHABLE,
             CliError::Auth(_) => exit::AUTH,
             CliError::Forbidden(_) => exit::FORBIDDEN,
-            CliError::Other(_) => exit::OTHER,
+            CliError::Other(_) | CliError::Busy(_) => exit::OTHER,
         }
     }
 
@@ -77,7 +80,8 @@ impl CliError {
             | CliError::Unreachable(m)
             | CliError::Auth(m)
             | CliError::Forbidden(m)
-            | CliError::Other(m) => m,
+            | CliError::Other(m)
+            | CliError::Busy(m) => m,
         }
     }
 }

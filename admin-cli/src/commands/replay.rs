@@ -126,7 +126,8 @@ async fn follow_one(api: &Api, id: Uuid, mut status: String, timeout: Duration) 
 
 /// A transient failure while following: retried a few times, said once.
 fn tolerate(e: &CliError, failures: &mut u32, bar: &ProgressBar) -> CliResult<()> {
-    let transient = matches!(e, CliError::Unreachable(_) | CliError::Other(_));
+    // Not a missing route, a refused token or a bad argument: those stay.
+    let transient = matches!(e, CliError::Unreachable(_) | CliError::Busy(_));
     *failures += 1;
     if !transient || *failures > TOLERATED_FAILURES {
         bar.finish_and_clear();

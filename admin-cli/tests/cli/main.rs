@@ -1,0 +1,8 @@
+//! The real `hoofbeat-admin` binary against a real API (in-process, its own
+//! database and queues), real Postgres and RabbitMQ, and a real worker.
+
+mod common;
+
+mod auth;
+mod errors;
+mod jobs;
