@@ -114,6 +114,11 @@ impl Application {
             stop.clone(),
         ));
         let auth_events = tokio::spawn(crate::auth_events::run(self.state.clone(), stop.clone()));
+        let sweeper = tokio::spawn(crate::sweeper::run(
+            self.state.clone(),
+            self.topology.clone(),
+            stop.clone(),
+        ));
         tracing::info!(addr = %self.local_addr(), "hoofbeat-api listening");
         let on_stop = stop.clone();
         let limits = crate::serve::ConnLimits {
@@ -135,6 +140,7 @@ impl Application {
             tracing::error!(error = %e, "outbox relay ended abnormally");
         }
         let _ = auth_events.await;
+        let _ = sweeper.await;
         served
     }
 }

@@ -74,6 +74,18 @@ pub struct ApiConfig {
     pub hash_wait: Duration,
     /// `HOOFBEAT_OUTBOX_POLL_MS` (default 5000): the relay's polling fallback when no NOTIFY arrives.
     pub outbox_poll: Duration,
+    /// `HOOFBEAT_STUCK_AFTER_MS` (default 15 min): a job `queued` or
+    /// `running` this long without any change is stuck (its message was lost
+    /// or its worker vanished); the sweeper requeues it. A `failed` job gets
+    /// this plus the longest retry delay.
+    pub stuck_after: Duration,
+    /// `HOOFBEAT_SWEEP_INTERVAL_MS` (default 60 s): how often the sweeper looks.
+    pub sweep_interval: Duration,
+    /// `HOOFBEAT_RABBITMQ_MANAGEMENT_URL` (default none), e.g.
+    /// `http://user:pass@rabbitmq:15672`: the admin overview reads queue
+    /// figures (ready and unacknowledged, consumers) from the management
+    /// HTTP API, as KEDA does; without it, from passive declares (ready only).
+    pub rabbitmq_management_url: Option<String>,
 }
 
 impl ApiConfig {
@@ -149,6 +161,16 @@ impl ApiConfig {
             )? as usize,
             hash_wait: env.millis("HOOFBEAT_HASH_WAIT_MS", 2_000, 0, 60_000)?,
             outbox_poll: env.millis("HOOFBEAT_OUTBOX_POLL_MS", 5_000, 10, 600_000)?,
+            stuck_after: env.millis("HOOFBEAT_STUCK_AFTER_MS", 900_000, 100, 86_400_000)?,
+            sweep_interval: env.millis("HOOFBEAT_SWEEP_INTERVAL_MS", 60_000, 50, 3_600_000)?,
+            rabbitmq_management_url: match env.raw("HOOFBEAT_RABBITMQ_MANAGEMENT_URL") {
+                None => None,
+                Some(_) => Some(
+                    env.url("HOOFBEAT_RABBITMQ_MANAGEMENT_URL", "", &["http", "https"])?
+                        .trim_end_matches('/')
+                        .to_owned(),
+                ),
+            },
         };
         config.check_upload_memory()?;
         Ok(config)

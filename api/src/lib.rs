@@ -7,6 +7,9 @@
 //!   [`auth_events`] keeps every replica's token cache in step (NOTIFY); [`client_addr`]: the client's address behind trusted proxies.
 //! - [`upload`]: decoding, validating and storing uploaded samples.
 //! - [`outbox`]: the relay that publishes committed jobs to RabbitMQ.
+//! - [`sweeper`]: finds jobs stuck without progress and requeues (or buries) them;
+//!   [`queues`]: queue figures from the management API or passive declares.
+//! - [`operator`]: `hoofbeat-api admin grant|revoke EMAIL`, the only way to make an admin.
 //! - [`error`]: the `ApiError` type and its problem+json rendering.
 //! - [`metrics`], [`openapi`], [`extract`], [`headers`], [`state`]: supporting pieces.
 
@@ -21,10 +24,13 @@ pub mod extract;
 pub mod headers;
 pub mod metrics;
 pub mod openapi;
+pub mod operator;
 pub mod outbox;
+pub mod queues;
 pub mod routes;
 pub mod serve;
 pub mod state;
+pub mod sweeper;
 pub mod upload;
 
 pub use app::Application;

@@ -1,4 +1,6 @@
-//! `hoofbeat-api [serve|migrate]`: runs the API (default) or only applies migrations.
+//! `hoofbeat-api [serve|migrate|admin grant EMAIL|admin revoke EMAIL]`: runs
+//! the API (default), only applies migrations, or makes an account an admin
+//! (or a rider again) — the only way to the first admin.
 
 use std::process::ExitCode;
 
@@ -26,8 +28,9 @@ async fn main() -> ExitCode {
     let result = match command.as_str() {
         "serve" => serve(config).await,
         "migrate" => migrate(config).await,
+        "admin" => admin(config, std::env::args().skip(2).collect()).await,
         other => Err(format!(
-            "unknown command {other:?}; use `serve` (default) or `migrate`"
+            "unknown command {other:?}; use `serve` (default), `migrate`, or `admin grant|revoke EMAIL`"
         )),
     };
     match result {
@@ -55,6 +58,33 @@ async fn migrate(config: ApiConfig) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     tracing::info!("migrations applied");
+    Ok(())
+}
+
+async fn admin(config: ApiConfig, args: Vec<String>) -> Result<(), String> {
+    use api::operator::{RoleChange, change_role};
+    let (change, email) = match args.as_slice() {
+        [verb, email] if verb == "grant" => (RoleChange::Grant, email),
+        [verb, email] if verb == "revoke" => (RoleChange::Revoke, email),
+        _ => return Err("usage: hoofbeat-api admin grant|revoke EMAIL".to_owned()),
+    };
+    let pool = shared::db::lazy_pool(&config.common).map_err(|e| e.to_string())?;
+    api::app::migrate(&pool, &config)
+        .await
+        .map_err(|e| e.to_string())?;
+    let changed = change_role(&pool, email, change)
+        .await
+        .map_err(|e| e.to_string())?;
+    let role = if change == RoleChange::Grant {
+        "an admin"
+    } else {
+        "a rider"
+    };
+    if changed {
+        println!("{email} is now {role} (effective at once on every API replica)");
+    } else {
+        println!("{email} already is {role}; nothing changed");
+    }
     Ok(())
 }
 

@@ -43,6 +43,15 @@ pub struct Metrics {
     pub outbox_backlog: Gauge,
     /// 1 while the relay holds a broker connection.
     pub broker_connected: Gauge,
+    /// Stuck jobs the sweeper found, by what it did (`requeued`, `dead`).
+    pub stuck_jobs: Family<StuckLabels, Counter>,
+}
+
+/// Labels of the stuck-job counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StuckLabels {
+    /// `requeued` (published again) or `dead` (attempt budget spent).
+    pub action: &'static str,
 }
 
 impl Default for Metrics {
@@ -79,8 +88,15 @@ impl Default for Metrics {
             "1 while the outbox relay is connected to RabbitMQ",
             broker_connected.clone(),
         );
+        let stuck_jobs = Family::<StuckLabels, Counter>::default();
+        registry.register(
+            "stuck_jobs_found",
+            "Jobs found without progress for too long, by the sweeper's action",
+            stuck_jobs.clone(),
+        );
         Self {
             registry,
+            stuck_jobs,
             requests,
             latency,
             outbox_published,

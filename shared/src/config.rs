@@ -199,6 +199,9 @@ pub struct CommonConfig {
     /// `HOOFBEAT_DELIVERY_LIMIT`: redeliveries (crashes, requeues) before the
     /// broker dead-letters a message.
     pub delivery_limit: u32,
+    /// `HOOFBEAT_MAX_ATTEMPTS` (default 5): attempts before a job is dead —
+    /// the worker's retries and the API's stuck-job sweeper share the budget.
+    pub max_attempts: u32,
 }
 
 impl CommonConfig {
@@ -229,6 +232,7 @@ impl CommonConfig {
             amqp_timeout: env.millis("HOOFBEAT_AMQP_TIMEOUT_MS", 5000, 50, 600_000)?,
             retry_delays: retry_delays(env)?,
             delivery_limit: env.bounded("HOOFBEAT_DELIVERY_LIMIT", 10, 1, 1000)? as u32,
+            max_attempts: env.bounded("HOOFBEAT_MAX_ATTEMPTS", 5, 1, 100)? as u32,
         })
     }
 }

@@ -235,3 +235,125 @@ impl JobMessage {
         }
     }
 }
+
+/// Why a job is `dead`: the stable codes stored in `jobs.dead_reason` and
+/// shown to admins. Riders get [`DeadReason::rider_text`], never internals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadReason {
+    /// Every attempt failed: the worker gave up.
+    AttemptsExhausted,
+    /// The worker could not read the job (unknown kind or version).
+    Undecodable,
+    /// The broker gave up after too many unacknowledged deliveries (workers
+    /// crashed or lost their connection while holding it).
+    DeliveryLimit,
+    /// The message was rejected without requeue.
+    Rejected,
+    /// The message's time to live ran out.
+    Expired,
+    /// A queue length limit dropped the message.
+    QueueFull,
+    /// No progress for too long, and the sweeper's attempt budget is spent.
+    Stuck,
+}
+
+impl DeadReason {
+    /// Every reason, for documentation and tests.
+    pub const ALL: [DeadReason; 7] = [
+        Self::AttemptsExhausted,
+        Self::Undecodable,
+        Self::DeliveryLimit,
+        Self::Rejected,
+        Self::Expired,
+        Self::QueueFull,
+        Self::Stuck,
+    ];
+
+    /// The stored code.
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::AttemptsExhausted => "attempts_exhausted",
+            Self::Undecodable => "undecodable",
+            Self::DeliveryLimit => "delivery_limit",
+            Self::Rejected => "rejected",
+            Self::Expired => "expired",
+            Self::QueueFull => "queue_full",
+            Self::Stuck => "stuck",
+        }
+    }
+
+    /// The reason for a stored code.
+    #[must_use]
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    /// The reason for RabbitMQ's dead-letter reason (`x-first-death-reason`
+    /// or an `x-death` entry's `reason`).
+    #[must_use]
+    pub fn from_broker(reason: &str) -> Option<Self> {
+        match reason {
+            "delivery_limit" => Some(Self::DeliveryLimit),
+            "rejected" => Some(Self::Rejected),
+            "expired" => Some(Self::Expired),
+            "maxlen" => Some(Self::QueueFull),
+            _ => None,
+        }
+    }
+
+    /// What the rider is told: short, and nothing internal.
+    #[must_use]
+    pub fn rider_text(self) -> &'static str {
+        match self {
+            Self::AttemptsExhausted => "the analysis failed on every attempt",
+            Self::Undecodable | Self::Rejected => "the analysis job could not be processed",
+            Self::DeliveryLimit => "the analysis was interrupted too many times",
+            Self::Expired | Self::QueueFull | Self::Stuck => {
+                "the analysis could not be run in time"
+            }
+        }
+    }
+}
+
+/// The W3C trace id (32 hex digits) of a `traceparent`
+/// (`version-traceid-spanid-flags`), if the context carries a valid one.
+#[must_use]
+pub fn trace_id(trace_context: &BTreeMap<String, String>) -> Option<&str> {
+    let id = trace_context.get("traceparent")?.split('-').nth(1)?;
+    (id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) && id != "0".repeat(32))
+        .then_some(id)
+}
+
+#[cfg(test)]
+mod dead_reason_tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_match_serde() {
+        for r in DeadReason::ALL {
+            assert_eq!(DeadReason::from_code(r.code()), Some(r));
+            assert_eq!(serde_json::to_value(r).unwrap(), r.code());
+            assert!(!r.rider_text().is_empty());
+        }
+        assert_eq!(
+            DeadReason::from_broker("maxlen"),
+            Some(DeadReason::QueueFull)
+        );
+        assert_eq!(DeadReason::from_broker("something"), None);
+    }
+
+    #[test]
+    fn trace_ids_are_validated() {
+        let mut ctx = BTreeMap::new();
+        assert_eq!(trace_id(&ctx), None);
+        ctx.insert(
+            "traceparent".into(),
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".into(),
+        );
+        assert_eq!(trace_id(&ctx), Some("4bf92f3577b34da6a3ce929d0e0e4736"));
+        ctx.insert("traceparent".into(), "00-zz-00f067aa0ba902b7-01".into());
+        assert_eq!(trace_id(&ctx), None);
+    }
+}

@@ -85,3 +85,33 @@ mod tests {
         assert!(!has_nul_in_strings(b"{}"));
     }
 }
+
+/// `value` with every U+0000 removed from its strings and keys, for storing
+/// JSON that came from elsewhere (e.g. AMQP headers) in a `jsonb` column,
+/// which cannot hold that character.
+#[must_use]
+pub fn strip_nul(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if s.contains('\0') => Value::String(s.replace('\0', "")),
+        Value::Array(items) => Value::Array(items.into_iter().map(strip_nul).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k.replace('\0', ""), strip_nul(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod strip_nul_tests {
+    #[test]
+    fn removes_nul_from_strings_and_keys() {
+        let v = serde_json::json!({"a\u{0}b": ["x\u{0}", 1, {"k": "v\u{0}v"}]});
+        assert_eq!(
+            super::strip_nul(v),
+            serde_json::json!({"ab": ["x", 1, {"k": "vv"}]})
+        );
+    }
+}

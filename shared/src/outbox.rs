@@ -36,8 +36,8 @@ pub async fn enqueue<J: Job>(
         .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     let payload = serde_json::to_value(job).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     sqlx::query(
-        "INSERT INTO jobs (id, kind, version, owner_id, horse_id, session_id, payload)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO jobs (id, kind, version, owner_id, horse_id, session_id, payload, trace_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(job_id)
     .bind(J::KIND)
@@ -46,6 +46,7 @@ pub async fn enqueue<J: Job>(
     .bind(refs.horse_id)
     .bind(refs.session_id)
     .bind(&payload)
+    .bind(crate::jobs::trace_id(&message.trace_context))
     .execute(&mut *conn)
     .await?;
     publish_later(conn, &message).await?;
@@ -87,7 +88,8 @@ pub async fn enqueue_trend_once(
     let message = JobMessage::new(job_id, &job, trace_context)
         .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     let inserted = sqlx::query(
-        "INSERT INTO jobs (id, kind, version, owner_id, horse_id, payload) VALUES ($1, $2, $3, $4, $5, $6)
+        "INSERT INTO jobs (id, kind, version, owner_id, horse_id, payload, trace_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (horse_id) WHERE kind = 'compute_trend' AND status = 'queued' DO NOTHING",
     )
     .bind(job_id)
@@ -96,6 +98,7 @@ pub async fn enqueue_trend_once(
     .bind(owner_id)
     .bind(horse_id)
     .bind(&message.payload)
+    .bind(crate::jobs::trace_id(&message.trace_context))
     .execute(&mut *conn)
     .await?;
     if inserted.rows_affected() == 0 {

@@ -316,6 +316,7 @@ async fn publish_dead_lands_in_the_dead_queue_with_its_reason() {
             &channel,
             &topology,
             &msg,
+            shared::jobs::DeadReason::AttemptsExhausted,
             "gave up after 10 attempts: boom",
             TIMEOUT,
         )

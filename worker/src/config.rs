@@ -14,8 +14,6 @@ pub struct WorkerConfig {
     pub http_addr: SocketAddr,
     /// `HOOFBEAT_WORKER_PREFETCH` (default 2): deliveries in hand at once.
     pub prefetch: u16,
-    /// `HOOFBEAT_MAX_ATTEMPTS` (default 5): attempts before a job is dead.
-    pub max_attempts: u32,
     /// `HOOFBEAT_SHUTDOWN_GRACE_MS` (default 25 s, under Kubernetes' 30 s):
     /// time to finish jobs in hand after SIGTERM; the rest is requeued.
     pub shutdown_grace: Duration,
@@ -42,7 +40,6 @@ impl WorkerConfig {
                 SocketAddr::from(([127, 0, 0, 1], 9090)),
             )?,
             prefetch: env.bounded("HOOFBEAT_WORKER_PREFETCH", 2, 1, 1000)? as u16,
-            max_attempts: env.bounded("HOOFBEAT_MAX_ATTEMPTS", 5, 1, 100)? as u32,
             shutdown_grace: env.millis("HOOFBEAT_SHUTDOWN_GRACE_MS", 25_000, 0, 3_600_000)?,
             analysis_threads: env.bounded("HOOFBEAT_ANALYSIS_THREADS", 0, 0, 1024)? as usize,
             fault_delay: env.millis("HOOFBEAT_FAULT_DELAY_MS", 0, 0, 3_600_000)?,
@@ -59,7 +56,7 @@ mod tests {
     fn defaults_and_errors() {
         let c = WorkerConfig::from_env(&Env::from_pairs::<_, String, String>([])).unwrap();
         assert_eq!(c.prefetch, 2);
-        assert_eq!(c.max_attempts, 5);
+        assert_eq!(c.common.max_attempts, 5);
         let e = WorkerConfig::from_env(&Env::from_pairs([("HOOFBEAT_WORKER_PREFETCH", "0")]))
             .unwrap_err();
         assert_eq!(e.name, "HOOFBEAT_WORKER_PREFETCH");

@@ -14,7 +14,7 @@ use lapin::message::Delivery;
 use lapin::options::{BasicAckOptions, BasicCancelOptions, BasicNackOptions};
 use lapin::{Channel, Connection};
 use shared::amqp::{self, AmqpError};
-use shared::jobs::{AnyJob, JobMessage};
+use shared::jobs::{AnyJob, DeadReason, JobMessage};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -201,19 +201,29 @@ async fn process(
         Err(e) => {
             let reason = format!("undecodable job: {e}");
             tracing::error!(%reason, "dead-lettering");
-            let _ = jobs::mark_dead(&ctx.db, msg.job_id, &reason).await;
-            amqp::publish_dead(channel, &ctx.topology, msg, &reason, timeout).await?;
+            let _ = jobs::mark_dead(&ctx.db, msg.job_id, DeadReason::Undecodable, &reason).await;
+            amqp::publish_dead(
+                channel,
+                &ctx.topology,
+                msg,
+                DeadReason::Undecodable,
+                &reason,
+                timeout,
+            )
+            .await?;
             return Ok("dead");
         }
     };
-    if !ctx.config.fault_delay.is_zero() {
-        tokio::time::sleep(ctx.config.fault_delay).await;
-    }
     let latency = (chrono::Utc::now() - msg.enqueued_at)
         .to_std()
         .unwrap_or_default();
-    let result = match jobs::start(&ctx.db, msg.job_id).await {
+    let version = ctx.algorithm_version(&job);
+    let result = match jobs::start(&ctx.db, msg.job_id, &ctx.worker_id, version).await {
         Ok(Start::Run) => {
+            // Fault injection (tests only): the job is held mid-attempt.
+            if !ctx.config.fault_delay.is_zero() {
+                tokio::time::sleep(ctx.config.fault_delay).await;
+            }
             if msg.attempt == 1 {
                 ctx.metrics
                     .queue_latency
@@ -238,6 +248,7 @@ async fn process(
         Ok(()) => Ok("succeeded"),
         Err(JobError::Gone) => {
             tracing::info!("the job's object was deleted; nothing to do");
+            let _ = jobs::mark_gone(&ctx.db, msg.job_id).await;
             Ok("gone")
         }
         Err(JobError::Unavailable(e)) => {
@@ -248,7 +259,7 @@ async fn process(
             tokio::time::sleep(Duration::from_secs(1)).await;
             Ok("deferred")
         }
-        Err(JobError::Failed(reason)) if msg.attempt < ctx.config.max_attempts => {
+        Err(JobError::Failed(reason)) if msg.attempt < ctx.config.common.max_attempts => {
             let tier = ctx.topology.retry_tier_for_attempt(msg.attempt);
             tracing::warn!(%reason, tier, "attempt failed; retrying later");
             let _ = jobs::mark_failed(&ctx.db, msg.job_id, &reason).await;
@@ -257,8 +268,9 @@ async fn process(
         }
         Err(JobError::Failed(reason)) => {
             tracing::error!(%reason, attempts = msg.attempt, "giving up; job is dead");
-            let _ = jobs::mark_dead(&ctx.db, msg.job_id, &reason).await;
-            amqp::publish_dead(channel, &ctx.topology, msg, &reason, timeout).await?;
+            let dead = DeadReason::AttemptsExhausted;
+            let _ = jobs::mark_dead(&ctx.db, msg.job_id, dead, &reason).await;
+            amqp::publish_dead(channel, &ctx.topology, msg, dead, &reason, timeout).await?;
             Ok("dead")
         }
     }

@@ -3,6 +3,7 @@
 //! - [`Worker`]: `build(config)` / `run_until_stopped(shutdown)`.
 //! - [`consumer`]: broker connection with reconnects, manual acks, retries
 //!   through the delay queues, dead-lettering, graceful drain on shutdown.
+//! - [`dead_letters`]: reconciles every dead-lettered message with its job.
 //! - [`jobs`]: one file per job kind, and the job status transitions.
 //! - [`runner`]: CPU-heavy analysis on a rayon pool, panics caught.
 //! - [`http`], [`metrics`], [`config`]: probes, Prometheus, settings.
@@ -13,12 +14,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use shared::amqp::Topology;
+use shared::jobs::AnyJob;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub mod config;
 pub mod consumer;
+pub mod dead_letters;
 pub mod http;
 pub mod jobs;
 pub mod metrics;
@@ -38,6 +41,9 @@ pub struct Ctx {
     pub metrics: metrics::Metrics,
     /// Exchange and queue names.
     pub topology: Topology,
+    /// Who runs the attempts (`job_attempts.worker_id`): the pod name
+    /// (`HOSTNAME` in Kubernetes) and the process id.
+    pub worker_id: String,
     consuming: AtomicBool,
     /// Set on SIGTERM: the probe port stays up and says so until exit.
     draining: AtomicBool,
@@ -57,6 +63,14 @@ impl Ctx {
     /// True while consuming from the broker.
     pub fn is_consuming(&self) -> bool {
         self.consuming.load(Ordering::Relaxed)
+    }
+
+    /// The version of the algorithms this build runs for `job`.
+    pub fn algorithm_version(&self, job: &AnyJob) -> &'static str {
+        match job {
+            AnyJob::AnalyzeSession(_) => analysis::ALGORITHM_VERSION,
+            AnyJob::ComputeTrend(_) => trend::TREND_VERSION,
+        }
     }
 
     /// A kind label bounded to the known kinds (garbage must not create series).
@@ -121,6 +135,7 @@ impl Worker {
             config,
             metrics: metrics::Metrics::default(),
             topology,
+            worker_id: worker_id(),
             consuming: AtomicBool::new(false),
             draining: AtomicBool::new(false),
         });
@@ -155,12 +170,25 @@ impl Worker {
             ctx.draining.store(true, Ordering::Relaxed);
             on_signal.cancel();
         });
+        let dead_letters = tokio::spawn(dead_letters::run(self.ctx.clone(), stop.clone()));
         consumer::run(self.ctx.clone(), stop.clone()).await;
         stop.cancel();
+        let _ = dead_letters.await;
         http_stop.cancel();
         match http.await {
             Ok(r) => r,
             Err(e) => Err(std::io::Error::other(e)),
         }
+    }
+}
+
+/// `HOSTNAME/pid` (the pod name in Kubernetes), else `pid`.
+fn worker_id() -> String {
+    let pid = std::process::id();
+    match std::env::var("HOSTNAME") {
+        Ok(host) if !host.is_empty() => {
+            format!("{}/{pid}", host.chars().take(150).collect::<String>())
+        }
+        _ => format!("pid {pid}"),
     }
 }

@@ -16,6 +16,13 @@ pub struct Outcome {
     pub outcome: &'static str,
 }
 
+/// Labels of the dead-letter counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DeadLetter {
+    /// `marked_dead`, `unchanged` or `kept` (see `dead_letters::Reconciled`).
+    pub outcome: &'static str,
+}
+
 /// Labels of the per-kind instruments.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct Kind {
@@ -38,6 +45,8 @@ pub struct Metrics {
     pub in_flight: Gauge,
     /// 1 while consuming.
     pub consuming: Gauge,
+    /// Dead letters reconciled, by outcome.
+    pub dead_letters: Family<DeadLetter, Counter>,
 }
 
 impl Default for Metrics {
@@ -67,8 +76,15 @@ impl Default for Metrics {
             "1 while consuming from the broker",
             consuming.clone(),
         );
+        let dead_letters = Family::<DeadLetter, Counter>::default();
+        registry.register(
+            "dead_letters",
+            "Dead-lettered messages reconciled with their jobs, by outcome",
+            dead_letters.clone(),
+        );
         Self {
             registry,
+            dead_letters,
             jobs,
             duration,
             queue_latency,
@@ -86,6 +102,13 @@ impl Metrics {
                 kind: kind.to_owned(),
                 outcome,
             })
+            .inc();
+    }
+
+    /// Counts one reconciled dead letter.
+    pub fn dead_letter(&self, outcome: &'static str) {
+        self.dead_letters
+            .get_or_create(&DeadLetter { outcome })
             .inc();
     }
 

@@ -454,8 +454,7 @@ async fn upload_session(
         .await
         .map_err(ApiError::internal)?
     };
-    let ((), (prepared, more)) =
-        tokio::try_join!(ensure_owned(&state, &user, horse_id), validate)?;
+    let ((), (prepared, more)) = tokio::try_join!(ensure_owned(&state, &user, horse_id), validate)?;
     let _held = (held, more);
     let started_at = match (params.started_at, prepared.started_at_unix_ms) {
         (Some(t), _) => t,
@@ -642,7 +641,9 @@ pub struct ListParams {
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page (opaque; the pattern is what this
     /// API hands out).
-    #[param(pattern = r"^(9[5-9][0-9]{13}|[1-3][0-9]{15}|40[0-9]{14})_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
+    #[param(
+        pattern = r"^(9[5-9][0-9]{13}|[1-3][0-9]{15}|40[0-9]{14})_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+    )]
     pub cursor: Option<String>,
 }
 
@@ -841,6 +842,8 @@ pub struct AnalysisPending {
     pub session_id: Uuid,
     /// The analysis job.
     pub job: Option<JobView>,
+    /// When `failed`: why, in a few words (an admin can replay it).
+    pub reason: Option<&'static str>,
 }
 
 /// A session's analysis: 200 with the result when ready, 202 while pending,
@@ -877,11 +880,22 @@ async fn get_analysis(
     }
     let session = load_session(&state, &user, session_id).await?;
     let job = session.analysis_job;
-    if job.as_ref().is_some_and(|j| j.status == "dead") {
+    if let Some(dead) = job.as_ref().filter(|j| j.status == "dead") {
+        let code: Option<String> = sqlx::query_scalar("SELECT dead_reason FROM jobs WHERE id = $1")
+            .bind(dead.id)
+            .fetch_optional(&state.db)
+            .await?
+            .flatten();
+        let reason = code
+            .as_deref()
+            .and_then(shared::jobs::DeadReason::from_code)
+            .unwrap_or(shared::jobs::DeadReason::AttemptsExhausted)
+            .rider_text();
         return Ok(axum::Json(AnalysisPending {
             status: "failed",
             session_id,
             job,
+            reason: Some(reason),
         })
         .into_response());
     }
@@ -892,6 +906,7 @@ async fn get_analysis(
             status: "pending",
             session_id,
             job,
+            reason: None,
         }),
     )
         .into_response())

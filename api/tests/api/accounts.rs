@@ -225,8 +225,9 @@ async fn admin_routes_need_the_admin_role() {
         .json()
         .await
         .unwrap();
-    assert_eq!(dead[0]["id"], job_id);
-    assert_eq!(dead[0]["last_error"], "boom");
+    assert_eq!(dead["jobs"][0]["id"], job_id);
+    assert_eq!(dead["jobs"][0]["last_error"], "boom");
+    assert_eq!(dead["counts"]["dead"], 1);
     let r = app
         .http
         .post(app.url(&format!("/v1/admin/jobs/{job_id}/replay")))

@@ -4,6 +4,7 @@
 mod common;
 
 mod accounts;
+mod admin;
 mod auth_limits;
 mod conn_limits;
 mod contract;

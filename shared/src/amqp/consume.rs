@@ -1,4 +1,5 @@
-//! [`consume_jobs`]: a consumer on the work queue with a per-consumer prefetch.
+//! [`consume_jobs`] (the work queue) and [`consume_dead_letters`] (the dead
+//! queue): manual-ack consumers with a per-consumer prefetch.
 
 use lapin::options::{BasicConsumeOptions, BasicQosOptions};
 use lapin::types::{FieldTable, ShortString};
@@ -19,6 +20,26 @@ pub async fn consume_jobs(
     prefetch: u16,
     consumer_tag: &str,
 ) -> Result<Consumer, AmqpError> {
+    consume(channel, topology.work_queue(), prefetch, consumer_tag).await
+}
+
+/// A manual-ack consumer on the dead queue `{p}.dead`, for reconciling dead
+/// letters with their jobs (same prefetch rules as [`consume_jobs`]).
+pub async fn consume_dead_letters(
+    channel: &Channel,
+    topology: &Topology,
+    prefetch: u16,
+    consumer_tag: &str,
+) -> Result<Consumer, AmqpError> {
+    consume(channel, topology.dead_queue(), prefetch, consumer_tag).await
+}
+
+async fn consume(
+    channel: &Channel,
+    queue: &str,
+    prefetch: u16,
+    consumer_tag: &str,
+) -> Result<Consumer, AmqpError> {
     channel
         .basic_qos(prefetch, BasicQosOptions { global: false })
         .await
@@ -29,14 +50,11 @@ pub async fn consume_jobs(
     })?;
     channel
         .basic_consume(
-            ShortString::from(topology.work_queue()),
+            ShortString::from(queue),
             tag,
             BasicConsumeOptions::default(),
             FieldTable::default(),
         )
         .await
-        .map_err(AmqpError::broker(format!(
-            "consume queue {}",
-            topology.work_queue()
-        )))
+        .map_err(AmqpError::broker(format!("consume queue {queue}")))
 }

@@ -6,7 +6,8 @@
 //! - [`connection`]: [`connect`] / [`connect_named`] with a hard timeout,
 //!   [`confirm_channel`].
 //! - [`publish`]: confirmed [`publish_job`], [`publish_retry`], [`publish_dead`].
-//! - [`consume`]: [`consume_jobs`] with a per-consumer prefetch.
+//! - [`consume`]: [`consume_jobs`] / [`consume_dead_letters`] with a per-consumer prefetch.
+//! - [`dead_letter`]: why a dead-lettered message died ([`DeathInfo`]).
 //! - [`error`]: the error type, [`AmqpError`].
 //!
 //! The message body is a [`crate::jobs::JobMessage`].
@@ -25,15 +26,17 @@
 
 pub mod connection;
 pub mod consume;
+pub mod dead_letter;
 pub mod error;
 pub mod publish;
 pub mod topology;
 
 pub use connection::{confirm_channel, connect, connect_named};
-pub use consume::consume_jobs;
+pub use consume::{consume_dead_letters, consume_jobs};
+pub use dead_letter::{DeathInfo, headers_json};
 pub use error::AmqpError;
-pub use publish::{REASON_HEADER, publish_dead, publish_job, publish_retry};
+pub use publish::{DEAD_REASON_HEADER, REASON_HEADER, publish_dead, publish_job, publish_retry};
 pub use topology::{
     DEFAULT_DELIVERY_LIMIT, DEFAULT_PREFIX, DEFAULT_RETRY_DELAYS, Topology, WORK_ROUTING_KEY,
-    declare, delete, depth, queue_depth,
+    declare, delete, depth, queue_depth, queue_stats,
 };

@@ -20,6 +20,11 @@ use crate::jobs::JobMessage;
 /// Header carrying why a job was dead-lettered by the worker.
 pub const REASON_HEADER: &str = "x-hoofbeat-reason";
 
+/// Header carrying the [`crate::jobs::DeadReason`] code of a job the worker
+/// gave up on, so the dead-letter consumer can record it even if the worker
+/// could not.
+pub const DEAD_REASON_HEADER: &str = "x-hoofbeat-dead-reason";
+
 /// AMQP `delivery_mode` of persistent messages.
 const PERSISTENT: u8 = 2;
 
@@ -65,11 +70,13 @@ pub async fn publish_retry(
 }
 
 /// Publishes `msg` to the dead-letter exchange with `reason` in the
-/// [`REASON_HEADER`] header, for a job that failed for good.
+/// [`REASON_HEADER`] header and the reason's code in [`DEAD_REASON_HEADER`],
+/// for a job that failed for good.
 pub async fn publish_dead(
     channel: &Channel,
     topology: &Topology,
     msg: &JobMessage,
+    code: crate::jobs::DeadReason,
     reason: &str,
     timeout: Duration,
 ) -> Result<(), AmqpError> {
@@ -77,6 +84,10 @@ pub async fn publish_dead(
     headers.insert(
         REASON_HEADER.into(),
         AMQPValue::LongString(LongString::from(reason)),
+    );
+    headers.insert(
+        DEAD_REASON_HEADER.into(),
+        AMQPValue::LongString(LongString::from(code.code())),
     );
     publish_confirmed(
         channel,

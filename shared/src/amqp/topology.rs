@@ -422,6 +422,12 @@ pub async fn delete(channel: &Channel, topology: &Topology) -> Result<(), AmqpEr
 /// If the queue does not exist the broker answers NOT_FOUND **and closes the
 /// channel**: use a dedicated channel (e.g. for `/readyz`), not a publishing one.
 pub async fn queue_depth(channel: &Channel, name: &str) -> Result<u32, AmqpError> {
+    queue_stats(channel, name).await.map(|(ready, _)| ready)
+}
+
+/// Ready messages and consumers of queue `name` (passive declare: fails if
+/// the queue does not exist; unacknowledged messages are not counted).
+pub async fn queue_stats(channel: &Channel, name: &str) -> Result<(u32, u32), AmqpError> {
     let queue_name = ShortString::try_new(name).map_err(|_| AmqpError::PropertyTooLong {
         property: "queue name",
         len: name.len(),
@@ -436,7 +442,7 @@ pub async fn queue_depth(channel: &Channel, name: &str) -> Result<u32, AmqpError
             FieldTable::default(),
         )
         .await
-        .map(|queue| queue.message_count())
+        .map(|queue| (queue.message_count(), queue.consumer_count()))
         .map_err(AmqpError::broker(format!(
             "passive declare of queue {name}"
         )))

@@ -5,6 +5,7 @@
 //! result, and a delivery of a job that already succeeded is acknowledged
 //! without running it again.
 
+use shared::jobs::DeadReason;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -46,16 +47,34 @@ pub enum Start {
     Gone,
 }
 
-/// Marks a job running (counting the attempt), unless it already ended.
-pub async fn start(db: &PgPool, job_id: Uuid) -> Result<Start, JobError> {
-    let updated = sqlx::query(
-        "UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = now(), updated_at = now()
-         WHERE id = $1 AND status IN ('queued', 'running', 'failed')",
+/// Marks a job running (counting the attempt and recording it in
+/// `job_attempts` with the worker's id and algorithm version), unless it
+/// already ended. Attempts left open by an earlier holder (a crash, a lost
+/// connection) are closed as `interrupted`.
+pub async fn start(
+    db: &PgPool,
+    job_id: Uuid,
+    worker_id: &str,
+    algorithm_version: &str,
+) -> Result<Start, JobError> {
+    let started: Option<i64> = sqlx::query_scalar(
+        "WITH j AS (
+             UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = now(),
+                             updated_at = now(), algorithm_version = $3
+             WHERE id = $1 AND status IN ('queued', 'running', 'failed')
+             RETURNING id, attempts),
+         closed AS (
+             UPDATE job_attempts SET finished_at = now(), outcome = 'interrupted'
+             WHERE job_id = $1 AND finished_at IS NULL AND EXISTS (SELECT 1 FROM j))
+         INSERT INTO job_attempts (job_id, attempt, worker_id)
+         SELECT id, attempts, $2 FROM j RETURNING id",
     )
     .bind(job_id)
-    .execute(db)
+    .bind(worker_id)
+    .bind(algorithm_version)
+    .fetch_optional(db)
     .await?;
-    if updated.rows_affected() == 1 {
+    if started.is_some() {
         return Ok(Start::Run);
     }
     let status: Option<String> = sqlx::query_scalar("SELECT status FROM jobs WHERE id = $1")
@@ -67,18 +86,11 @@ pub async fn start(db: &PgPool, job_id: Uuid) -> Result<Start, JobError> {
 
 /// Records a failed attempt that will be retried.
 pub async fn mark_failed(db: &PgPool, job_id: Uuid, error: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE jobs SET status = 'failed', last_error = $2, updated_at = now() WHERE id = $1 AND status <> 'succeeded'")
-        .bind(job_id)
-        .bind(truncate(error))
-        .execute(db)
-        .await
-        .map(|_| ())
-}
-
-/// Records that the job gave up.
-pub async fn mark_dead(db: &PgPool, job_id: Uuid, error: &str) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE jobs SET status = 'dead', last_error = $2, updated_at = now(), finished_at = now()
+        "WITH a AS (
+             UPDATE job_attempts SET finished_at = now(), outcome = 'failed', error = $2
+             WHERE job_id = $1 AND finished_at IS NULL)
+         UPDATE jobs SET status = 'failed', last_error = $2, updated_at = now()
          WHERE id = $1 AND status <> 'succeeded'",
     )
     .bind(job_id)
@@ -88,10 +100,50 @@ pub async fn mark_dead(db: &PgPool, job_id: Uuid, error: &str) -> Result<(), sql
     .map(|_| ())
 }
 
+/// Records that the job gave up, and why.
+pub async fn mark_dead(
+    db: &PgPool,
+    job_id: Uuid,
+    reason: DeadReason,
+    error: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "WITH a AS (
+             UPDATE job_attempts SET finished_at = now(), outcome = 'dead', error = $3
+             WHERE job_id = $1 AND finished_at IS NULL)
+         UPDATE jobs SET status = 'dead', dead_reason = $2, last_error = $3, updated_at = now(),
+                         finished_at = now()
+         WHERE id = $1 AND status <> 'succeeded'",
+    )
+    .bind(job_id)
+    .bind(reason.code())
+    .bind(truncate(error))
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// Closes the open attempt of a job whose object was deleted meanwhile.
+pub async fn mark_gone(db: &PgPool, job_id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE job_attempts SET finished_at = now(), outcome = 'gone'
+         WHERE job_id = $1 AND finished_at IS NULL",
+    )
+    .bind(job_id)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
 /// Marks the job succeeded inside the transaction that stores its result.
 pub async fn mark_succeeded(tx: &mut sqlx::PgConnection, job_id: Uuid) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE jobs SET status = 'succeeded', last_error = NULL, updated_at = now(), finished_at = now() WHERE id = $1",
+        "WITH a AS (
+             UPDATE job_attempts SET finished_at = now(), outcome = 'succeeded'
+             WHERE job_id = $1 AND finished_at IS NULL)
+         UPDATE jobs SET status = 'succeeded', last_error = NULL, dead_reason = NULL,
+                         updated_at = now(), finished_at = now()
+         WHERE id = $1",
     )
     .bind(job_id)
     .execute(tx)

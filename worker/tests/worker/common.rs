@@ -34,20 +34,33 @@ pub struct Env2 {
 }
 
 pub async fn setup() -> Env2 {
+    setup_with(&[]).await
+}
+
+/// [`setup`] with extra API settings (give workers the shared ones too).
+pub async fn setup_with(extra: &[(&str, &str)]) -> Env2 {
     let scratch = Scratch::create("hb_wtest").await;
     let (db_name, prefix) = (scratch.db_name.clone(), scratch.prefix.clone());
-    let env = Env::from_pairs([
-        ("DATABASE_URL".to_owned(), scratch.db_url()),
-        ("AMQP_URL".to_owned(), AMQP.to_owned()),
-        ("HOOFBEAT_AMQP_PREFIX".to_owned(), prefix.clone()),
-        (
-            "HOOFBEAT_RETRY_DELAYS_MS".to_owned(),
-            RETRY_DELAYS_MS.to_owned(),
+    let env = Env::from_pairs(
+        [
+            ("DATABASE_URL".to_owned(), scratch.db_url()),
+            ("AMQP_URL".to_owned(), AMQP.to_owned()),
+            ("HOOFBEAT_AMQP_PREFIX".to_owned(), prefix.clone()),
+            (
+                "HOOFBEAT_RETRY_DELAYS_MS".to_owned(),
+                RETRY_DELAYS_MS.to_owned(),
+            ),
+            ("HOOFBEAT_LISTEN_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
+            ("HOOFBEAT_OUTBOX_POLL_MS".to_owned(), "200".to_owned()),
+            ("HOOFBEAT_LOGIN_PER_MINUTE".to_owned(), "1000".to_owned()),
+        ]
+        .into_iter()
+        .chain(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
         ),
-        ("HOOFBEAT_LISTEN_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
-        ("HOOFBEAT_OUTBOX_POLL_MS".to_owned(), "200".to_owned()),
-        ("HOOFBEAT_LOGIN_PER_MINUTE".to_owned(), "1000".to_owned()),
-    ]);
+    );
     let config = ApiConfig::from_env(&env).expect("config");
     let topology = Topology::from_config(&config.common).expect("topology");
     let app = Application::build(config).await.expect("api");
@@ -113,7 +126,9 @@ impl WorkerProc {
 
     /// `GET` of a probe path: status and body (`None` when refused).
     pub async fn probe(&self, path: &str) -> Option<(u16, String)> {
-        let r = reqwest::get(format!("http://{}{path}", self.http)).await.ok()?;
+        let r = reqwest::get(format!("http://{}{path}", self.http))
+            .await
+            .ok()?;
         let status = r.status().as_u16();
         Some((status, r.text().await.unwrap_or_default()))
     }

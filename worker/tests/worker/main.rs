@@ -1,6 +1,7 @@
 //! Worker integration tests: real worker processes, real RabbitMQ and Postgres.
 
 mod common;
+mod failure_path;
 mod trends;
 
 use std::collections::BTreeSet;
@@ -205,14 +206,28 @@ async fn poison_messages_are_dead_lettered_at_once() {
     amqp::publish_job(&ch, &env.topology, &future, Duration::from_secs(5))
         .await
         .unwrap();
-    let dead = eventually(LONG, || async {
-        let n = amqp::queue_depth(&ch, env.topology.dead_queue())
-            .await
-            .ok()?;
-        (n == 2).then_some(())
+    // Both are dead-lettered; neither belongs to a job of this database, so
+    // the dead-letter consumer keeps both in `dead_letters`.
+    let kept = eventually(LONG, || async {
+        (env.count("SELECT count(*) FROM dead_letters").await == 2).then_some(())
     })
     .await;
-    assert!(dead.is_some(), "both land in the dead queue");
+    assert!(kept.is_some(), "both are kept in dead_letters");
+    let reasons: Vec<(Option<String>, Option<Uuid>, i32)> =
+        sqlx::query_as("SELECT reason, job_id, body_len FROM dead_letters ORDER BY body_len")
+            .fetch_all(&env.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        reasons[0],
+        (Some("rejected".to_owned()), None, 8),
+        "the garbage"
+    );
+    assert_eq!(
+        reasons[1].1,
+        Some(future.job_id),
+        "the unknown version, by its id"
+    );
     // The worker is still alive and working.
     let (token, horse) = env.rider().await;
     let (_, job) = env.upload(&token, horse, tiny_csv()).await;
@@ -252,17 +267,21 @@ async fn always_failing_job_is_retried_with_backoff_then_dead() {
     );
     let conn = amqp::connect(AMQP, Duration::from_secs(5)).await.unwrap();
     let ch = conn.create_channel().await.unwrap();
-    let dead = eventually(Duration::from_secs(5), || async {
-        (amqp::queue_depth(&ch, env.topology.dead_queue())
+    // The worker's dead letter reaches the dead queue and is reconciled
+    // (acknowledged) by the dead-letter consumer; the row keeps the reason.
+    let reconciled = eventually(Duration::from_secs(10), || async {
+        let published = env
+            .count("SELECT count(*) FROM jobs WHERE dead_reason = 'attempts_exhausted'")
+            .await;
+        let depth = amqp::queue_depth(&ch, env.topology.dead_queue())
             .await
-            .ok()?
-            == 1)
-            .then_some(())
+            .ok()?;
+        (published == 1 && depth == 0).then_some(())
     })
     .await;
     assert!(
-        dead.is_some(),
-        "the message is in the dead queue for inspection"
+        reconciled.is_some(),
+        "dead, with its reason; the dead queue drained"
     );
     let _ = conn.close(200, "done".into()).await;
     // An admin can see it with its error and attempts.

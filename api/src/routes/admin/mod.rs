@@ -1,25 +1,38 @@
-//! Admin routes (admin role, else 403): inspect failed jobs and replay them.
+//! Admin routes (`/v1/admin`, admin role: 401 without a token, 403 for a
+//! rider). Every failed job is visible and replayable:
+//!
+//! - [`jobs`]: the job list with filters, cursor pagination and counts per
+//!   status; a job's detail with its attempt history.
+//! - [`replay`]: replay one job, or in bulk by filter (dry run first).
+//! - [`reanalysis`]: enqueue fresh analyses (or trends) for results made by
+//!   older algorithms.
+//! - [`overview`]: queues, outbox, jobs of the last hour, stuck jobs.
+//! - [`audit`]: every admin action, and the log that records them.
+//! - [`filter`]: the job filter shared by the list and the bulk replay.
 
-use axum::extract::State;
-use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use shared::jobs::JobMessage;
-use sqlx::AssertSqlSafe;
-use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::{router::OpenApiRouter, routes};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
 use uuid::Uuid;
 
-use crate::auth::AdminUser;
-use crate::error::{ApiError, ApiResult, ErrorCode, Problem};
-use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
+
+pub mod audit;
+pub mod filter;
+pub mod jobs;
+pub mod overview;
+pub mod reanalysis;
+pub mod replay;
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list_jobs))
-        .routes(routes!(replay_job))
+        .merge(jobs::router())
+        .merge(replay::router())
+        .merge(reanalysis::router())
+        .merge(overview::router())
+        .merge(audit::router())
 }
 
 /// A job with everything an admin needs to decide on a replay.
@@ -34,10 +47,13 @@ pub struct AdminJob {
     /// Status.
     #[schema(value_type = JobStatus)]
     pub status: String,
-    /// Attempts made.
+    /// Attempts made (a sweep of a stuck job counts as one).
     pub attempts: i32,
-    /// The last error the worker recorded.
+    /// The last error recorded.
     pub last_error: Option<String>,
+    /// Why the job is dead.
+    #[schema(value_type = Option<DeadReasonDoc>)]
+    pub dead_reason: Option<String>,
     /// Owner.
     pub owner_id: Option<Uuid>,
     /// Session concerned.
@@ -47,6 +63,12 @@ pub struct AdminJob {
     /// The job's payload.
     #[schema(value_type = Object)]
     pub payload: serde_json::Value,
+    /// Version of the worker's algorithms that last started it.
+    pub algorithm_version: Option<String>,
+    /// W3C trace id of the request that created it.
+    pub trace_id: Option<String>,
+    /// The bulk replay (audit entry) that last requeued it.
+    pub replay_id: Option<i64>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last change.
@@ -57,13 +79,15 @@ pub struct AdminJob {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
-const ADMIN_COLUMNS: &str =
-    "id, kind, version, status, attempts, last_error, owner_id, session_id, horse_id, payload,
-    created_at, updated_at, started_at, finished_at";
+/// Columns of [`AdminJob`].
+pub const ADMIN_COLUMNS: &str =
+    "id, kind, version, status, attempts, last_error, dead_reason, owner_id,
+    session_id, horse_id, payload, algorithm_version, trace_id, replay_id, created_at, updated_at,
+    started_at, finished_at";
 
 /// A job's status (for the documentation: the job list's filter and
 /// the jobs' `status`).
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum JobStatus {
     /// Waiting in the queue.
@@ -78,112 +102,77 @@ pub enum JobStatus {
     Dead,
 }
 
-/// Filter for the job list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct JobFilter {
-    /// Jobs of this status (default `dead`).
-    #[param(value_type = Option<JobStatus>)]
-    pub status: Option<String>,
-    /// How many, 1–500 (default 100).
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
-}
+impl JobStatus {
+    /// Every status, in the order of the counts.
+    pub const ALL: [JobStatus; 5] = [
+        Self::Queued,
+        Self::Running,
+        Self::Succeeded,
+        Self::Failed,
+        Self::Dead,
+    ];
 
-/// Jobs by status, most recently changed first.
-#[utoipa::path(get, path = "/v1/admin/jobs", tag = "admin", security(("bearer" = [])), params(JobFilter),
-    responses((status = 200, body = Vec<AdminJob>), (status = 403, body = Problem, description = "`forbidden`: not an admin")))]
-async fn list_jobs(
-    State(state): State<AppState>,
-    _admin: AdminUser,
-    Query(filter): Query<JobFilter>,
-) -> ApiResult<Json<Vec<AdminJob>>> {
-    let status = filter.status.unwrap_or_else(|| "dead".into());
-    if !["queued", "running", "succeeded", "failed", "dead"].contains(&status.as_str()) {
-        return Err(ApiError::invalid_field(
-            "status",
-            "must be queued, running, succeeded, failed or dead",
-        ));
-    }
-    let limit = filter.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::invalid_field(
-            "limit",
-            "must be between 1 and 500",
-        ));
-    }
-    let jobs = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {ADMIN_COLUMNS} FROM jobs WHERE status = $1 ORDER BY updated_at DESC LIMIT $2"
-    )))
-    .bind(status)
-    .bind(limit)
-    .fetch_all(&state.db)
-    .await?;
-    Ok(Json(jobs))
-}
-
-/// Replay a `dead` or `failed` job: it is queued again with its attempts
-/// reset and published through the outbox. Replaying is idempotent in effect:
-/// results are keyed by session and algorithm version.
-#[utoipa::path(post, path = "/v1/admin/jobs/{job_id}/replay", tag = "admin", security(("bearer" = [])),
-    params(("job_id" = Uuid, Path)),
-    responses((status = 202, body = AdminJob), (status = 403, body = Problem, description = "`forbidden`: not an admin"),
-              (status = 404, body = Problem, description = "`not_found`"),
-              (status = 409, body = Problem, description = "`conflict`: the job is not dead or failed, or a trend job for the same horse is already queued")))]
-async fn replay_job(
-    State(state): State<AppState>,
-    _admin: AdminUser,
-    Path(job_id): Path<Uuid>,
-) -> ApiResult<(StatusCode, Json<AdminJob>)> {
-    let mut tx = state.db.begin().await?;
-    let job: Option<AdminJob> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {ADMIN_COLUMNS} FROM jobs WHERE id = $1 FOR UPDATE"
-    )))
-    .bind(job_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let job = job.ok_or_else(|| ApiError::not_found("job"))?;
-    if job.status != "dead" && job.status != "failed" {
-        return Err(ApiError::new(
-            ErrorCode::Conflict,
-            format!(
-                "only dead or failed jobs can be replayed; this one is {}",
-                job.status
-            ),
-        ));
-    }
-    let version = u32::try_from(job.version).map_err(ApiError::internal)?;
-    let trace = shared::telemetry::inject_context(&tracing::Span::current());
-    let message = JobMessage {
-        job_id,
-        kind: job.kind.clone(),
-        version,
-        attempt: 1,
-        enqueued_at: Utc::now(),
-        trace_context: trace,
-        payload: job.payload.clone(),
-    };
-    shared::outbox::publish_later(&mut tx, &message).await?;
-    let job: AdminJob = sqlx::query_as(AssertSqlSafe(format!(
-        "UPDATE jobs SET status = 'queued', attempts = 0, updated_at = now(), finished_at = NULL
-         WHERE id = $1 RETURNING {ADMIN_COLUMNS}"
-    )))
-    .bind(job_id)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(|e| {
-        // At most one trend job per horse may be queued (it covers every session).
-        if matches!(&e, sqlx::Error::Database(db) if db.is_unique_violation()) {
-            ApiError::new(
-                ErrorCode::Conflict,
-                "a trend job for this horse is already queued; it will cover this one",
-            )
-        } else {
-            e.into()
+    /// The stored text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Dead => "dead",
         }
-    })?;
-    tx.commit().await?;
-    tracing::info!(%job_id, "job replayed by an admin");
-    Ok((StatusCode::ACCEPTED, Json(job)))
+    }
+}
+
+/// Why a job is dead (documentation of `dead_reason`).
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadReasonDoc {
+    /// Every attempt failed.
+    AttemptsExhausted,
+    /// The worker could not read the job.
+    Undecodable,
+    /// Workers crashed or lost their connection while holding it, too many times.
+    DeliveryLimit,
+    /// The message was rejected without requeue.
+    Rejected,
+    /// The message's time to live ran out.
+    Expired,
+    /// A queue length limit dropped it.
+    QueueFull,
+    /// No progress, and the sweeper's attempt budget is spent.
+    Stuck,
+}
+
+/// Jobs per status.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct StatusCounts {
+    /// Queued.
+    pub queued: i64,
+    /// Running.
+    pub running: i64,
+    /// Succeeded.
+    pub succeeded: i64,
+    /// Failed (a retry is scheduled).
+    pub failed: i64,
+    /// Dead.
+    pub dead: i64,
+}
+
+impl StatusCounts {
+    /// From `(status, count)` rows.
+    pub fn from_rows(rows: Vec<(String, i64)>) -> Self {
+        let mut counts = Self::default();
+        for (status, n) in rows {
+            match status.as_str() {
+                "queued" => counts.queued = n,
+                "running" => counts.running = n,
+                "succeeded" => counts.succeeded = n,
+                "failed" => counts.failed = n,
+                "dead" => counts.dead = n,
+                _ => {}
+            }
+        }
+        counts
+    }
 }
