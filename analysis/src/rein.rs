@@ -3,8 +3,10 @@
 //! straight line wanders by a few °/s; the yaw rate is smoothed over 2 s and
 //! a sample counts as turning beyond ±4°/s. Positive yaw = turning left.
 //! The samples are grouped into a timeline of left / right / straight
-//! stretches (wobbles under 1 s merged); bouts take their rein shares from
-//! it and symmetry is measured on its straight stretches.
+//! stretches (wobbles under 1 s merged), and each boundary between a turn
+//! and a straight line is moved to where the smoothed rate crosses half the
+//! turn's own rate (the edge of the unsmoothed turn); bouts take their rein
+//! shares from it and symmetry is measured on its straight stretches.
 
 use ndarray::ArrayView1;
 
@@ -64,7 +66,63 @@ pub fn timeline(yaw_smooth: ArrayView1<f64>) -> Vec<Segment> {
             _ => out.push(s),
         }
     }
+    center_edges(&mut out, yaw_smooth);
     out
+}
+
+/// Half-width of the yaw-rate smoothing (samples at 50 Hz): how far a
+/// threshold crossing can sit from the turn's true edge.
+const SMOOTH_HALF: usize = 50;
+
+/// Moves each boundary between a turn and a straight stretch to where the
+/// smoothed yaw rate crosses half the turn's own rate: a moving mean turns a step into a ramp that crosses half its
+/// height at the step, while the fixed threshold crosses early on the way
+/// into a sharp turn and late on the way out (by up to the half-width).
+/// A boundary between a left and a right turn moves to the zero crossing.
+fn center_edges(segs: &mut [Segment], yaw: ArrayView1<f64>) {
+    use crate::report::Rein;
+    // The turn's own rate: the 90th percentile of |yaw| over it (its
+    // plateau; the ramps at its ends are lower).
+    let level = |s: &Segment| {
+        let mut v: Vec<f64> = (s.start..s.end).map(|i| yaw[i].abs()).collect();
+        if v.is_empty() {
+            return 0.0;
+        }
+        let q = (v.len() * 9 / 10).min(v.len() - 1);
+        *v.select_nth_unstable_by(q, f64::total_cmp).1
+    };
+    for k in 1..segs.len() {
+        let (a, b) = (segs[k - 1], segs[k]);
+        let target = match (a.rein, b.rein) {
+            (Rein::Straight, Rein::Straight) => continue,
+            (Rein::Straight, _) => 0.5 * level(&b),
+            (_, Rein::Straight) => 0.5 * level(&a),
+            _ => 0.0,
+        };
+        let sign = |s: &Segment| match s.rein {
+            Rein::Left => 1.0,
+            Rein::Right => -1.0,
+            Rein::Straight => 0.0,
+        };
+        // Signed distance of the yaw rate past the edge level, rising from
+        // the side of `a` to the side of `b`.
+        let past = |i: usize| {
+            if b.rein != Rein::Straight {
+                sign(&b) * yaw[i] - target
+            } else {
+                target - sign(&a) * yaw[i]
+            }
+        };
+        let lo = b.start.saturating_sub(SMOOTH_HALF).max(a.start + 1);
+        let hi = (b.start + SMOOTH_HALF).min(b.end.saturating_sub(1));
+        if hi <= lo {
+            continue;
+        }
+        if let Some(edge) = (lo..=hi).find(|&i| past(i) >= 0.0) {
+            segs[k - 1].end = edge;
+            segs[k].start = edge;
+        }
+    }
 }
 
 /// Share of `[a, b)` on each rein according to the timeline.
@@ -108,10 +166,32 @@ mod tests {
         y[150..250].iter_mut().for_each(|v| *v = -12.0); // 2 s right turn
         let t = timeline(Array1::from(y).view());
         assert_eq!(
-            t.iter().map(|s| (s.start, s.end, s.rein)).collect::<Vec<_>>(),
-            [(0, 150, Rein::Straight), (150, 250, Rein::Right), (250, 300, Rein::Straight)]
+            t.iter()
+                .map(|s| (s.start, s.end, s.rein))
+                .collect::<Vec<_>>(),
+            [
+                (0, 150, Rein::Straight),
+                (150, 250, Rein::Right),
+                (250, 300, Rein::Straight)
+            ]
         );
         let sh = share_in(&t, 100, 200);
         assert_eq!((sh.left, sh.right, sh.straight), (0.0, 0.5, 0.5));
+    }
+
+    /// A sharp 4-s turn smoothed over 2 s: the boundaries land on the turn's
+    /// true edges, not on the early/late threshold crossings.
+    #[test]
+    fn boundaries_sit_at_half_the_turn_rate() {
+        let mut raw = vec![0.0; 600];
+        raw[200..400].iter_mut().for_each(|v| *v = 40.0);
+        let smooth = crate::filter::moving_mean(Array1::from(raw).view(), 100);
+        let t = timeline(smooth.view());
+        assert_eq!(t.len(), 3, "{t:?}");
+        assert_eq!(t[1].rein, Rein::Left);
+        assert!(
+            t[1].start.abs_diff(200) <= 2 && t[1].end.abs_diff(400) <= 2,
+            "{t:?}"
+        );
     }
 }
