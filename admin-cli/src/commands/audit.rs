@@ -1,5 +1,7 @@
 //! `audit`: admin actions, newest first.
 
+use serde_json::Value;
+
 use crate::client::{self, Api};
 use crate::commands::print_json;
 use crate::error::{CliResult, Outcome};
@@ -30,8 +32,7 @@ pub async fn run(api: &Api, limit: u32, json: bool) -> CliResult {
             or_dash(e.affected),
             e.filter
                 .as_ref()
-                .filter(|f| !f.is_null())
-                .map_or_else(String::new, |f| truncate(&f.to_string(), 80)),
+                .map_or_else(String::new, |f| truncate(&describe(f), 80)),
         ]);
     }
     println!("{}", t.render());
@@ -39,4 +40,39 @@ pub async fn run(api: &Api, limit: u32, json: bool) -> CliResult {
         println!("… more: raise --limit (up to 500)");
     }
     Ok(Outcome::Done)
+}
+
+/// A filter as `status=dead since=…`, its empty fields left out.
+pub fn describe(filter: &Value) -> String {
+    match filter {
+        Value::Null => String::new(),
+        Value::Object(m) => m
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| match v {
+                Value::String(s) => format!("{k}={s}"),
+                other => format!("{k}={other}"),
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn filters_read_as_pairs() {
+        assert_eq!(
+            describe(
+                &json!({"status": "dead", "kind": null, "since": "2026-12-02T08:00:00Z", "max": 5})
+            ),
+            "max=5 since=2026-12-02T08:00:00Z status=dead"
+        );
+        assert_eq!(describe(&Value::Null), "");
+        assert_eq!(describe(&json!({"kind": null})), "");
+    }
 }

@@ -13,7 +13,7 @@ use crate::table::{Table, or_dash, truncate};
 use crate::when::age;
 
 /// Width of the error column.
-const ERROR_WIDTH: usize = 60;
+const ERROR_WIDTH: usize = 48;
 
 /// One page of the list, and the JSON it came from.
 pub struct Page {
