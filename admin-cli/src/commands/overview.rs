@@ -23,11 +23,11 @@ pub fn text(o: &Overview) -> String {
     let mut out = String::new();
     let source = match o.queues.source.as_str() {
         "management_api" => "RabbitMQ management API",
-        "passive_declare" => "passive declares: no unacked counts",
+        "passive_declare" => "passive declares; unacked counts need the management API",
         other => other,
     };
     if o.queues.available {
-        out.push_str(&format!("queues (from the {source})\n"));
+        out.push_str(&format!("queues (source: {source})\n"));
         let mut t = Table::new(&["QUEUE", "ROLE", "READY", "UNACKED", "CONSUMERS"]);
         for q in &o.queues.queues {
             t.row(vec![
@@ -78,7 +78,9 @@ mod tests {
         .unwrap();
         let t = text(&o);
         assert!(
-            t.starts_with("queues (from the passive declares: no unacked counts)\nQUEUE"),
+            t.starts_with(
+                "queues (source: passive declares; unacked counts need the management API)\nQUEUE"
+            ),
             "{t}"
         );
         assert!(
