@@ -14,10 +14,13 @@ pub async fn run(api: &Api, a: &ReanalyzeArgs) -> CliResult {
             .await?,
         what,
     )?;
-    let noun = match a.target {
-        Target::Analysis => "sessions",
-        Target::Trend => "horses",
+    let noun = match (a.target, dry.matched) {
+        (Target::Analysis, 1) => "session",
+        (Target::Analysis, _) => "sessions",
+        (Target::Trend, 1) => "horse",
+        (Target::Trend, _) => "horses",
     };
+    let have = if dry.matched == 1 { "has" } else { "have" };
     let target = dry
         .target_version
         .clone()
@@ -27,7 +30,7 @@ pub async fn run(api: &Api, a: &ReanalyzeArgs) -> CliResult {
         |v| format!("older than {v}"),
     );
     println!(
-        "{} {noun} have a result {older} (new results: {target})",
+        "{} {noun} {have} a result {older} (new results: {target})",
         dry.matched
     );
     if dry.matched == 0 {
@@ -47,8 +50,9 @@ pub async fn run(api: &Api, a: &ReanalyzeArgs) -> CliResult {
         what,
     )?;
     println!(
-        "enqueued {} jobs ({} matched){}",
+        "enqueued {} job{} ({} matched){}",
         done.enqueued,
+        if done.enqueued == 1 { "" } else { "s" },
         done.matched,
         if done.enqueued < done.matched {
             "; run again (or raise --max) for the rest"
