@@ -188,6 +188,21 @@ pub fn displacement_profile(
     })
 }
 
+/// Beats at least `min_gap` samples after the previous kept one: a crossing
+/// closer than that (a residual harmonic crossing zero inside a beat) is
+/// dropped, so its beat interval joins the next instead of being left out
+/// while the rest of the split beat is counted — which would bias the
+/// frequency up.
+fn merge_close(crossings: impl Iterator<Item = f64>, min_gap: f64) -> Vec<f64> {
+    let mut kept: Vec<f64> = Vec::new();
+    for c in crossings {
+        if kept.last().is_none_or(|&p| c - p >= min_gap) {
+            kept.push(c);
+        }
+    }
+    kept
+}
+
 /// Stride figures of one bout.
 #[derive(Debug, Clone, Default)]
 pub struct StrideInfo {
@@ -210,11 +225,13 @@ pub fn analyse(vert: ArrayView1<f64>, run: &Run) -> StrideInfo {
     let bp = bandpass(x, fb, 1.5, FS);
     let margin = 0.3 * FS;
     let len = (run.end - run.start) as f64;
-    let beats: Vec<f64> = up_crossings(bp.view())
-        .into_iter()
-        .filter(|&c| c >= margin && c <= len - margin)
-        .collect();
     let (lo, hi) = (0.6 / fb, 1.6 / fb);
+    let beats = merge_close(
+        up_crossings(bp.view())
+            .into_iter()
+            .filter(|&c| c >= margin && c <= len - margin),
+        lo * FS,
+    );
     let (mut n, mut total) = (0usize, 0.0);
     for w in beats.windows(2) {
         let d = (w[1] - w[0]) / FS;
@@ -243,6 +260,13 @@ pub fn analyse(vert: ArrayView1<f64>, run: &Run) -> StrideInfo {
 mod tests {
     use super::*;
     use ndarray::Array1;
+
+    /// A crossing 0.3 beat after a beat is dropped; its interval joins the next.
+    #[test]
+    fn close_crossings_merge_into_the_next_beat() {
+        let got = merge_close([0.0, 30.0, 39.0, 60.0, 90.0].into_iter(), 18.0);
+        assert_eq!(got, [0.0, 30.0, 60.0, 90.0]);
+    }
 
     #[test]
     fn profile_recovers_sinusoid_displacement() {
