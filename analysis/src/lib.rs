@@ -246,12 +246,23 @@ fn analyse_segment(
             rein: t.rein,
         })
         .collect();
+    // Fences first: their take-off, flight and landing are not strides.
+    let fences_flights = jumps::detect(hs.amag.view());
+    let fences: Vec<(f64, f64)> = fences_flights
+        .iter()
+        .map(|f| {
+            (
+                f.takeoff - stride::FENCE_BEFORE_S * FS,
+                f.landing + stride::FENCE_AFTER_S * FS,
+            )
+        })
+        .collect();
     let mut strides = Vec::with_capacity(runs.len());
     for run in &runs {
         let info = if run.gait == Gait::Halt {
             stride::StrideInfo::default()
         } else {
-            stride::analyse(hs.vert(), run)
+            stride::analyse(hs.vert(), run, &fences)
         };
         let range = run.start..run.end;
         let (a, b) = (range.start, range.end);
@@ -317,7 +328,7 @@ fn analyse_segment(
     }
     out.transitions = runs.windows(2).filter(|w| w[0].gait != w[1].gait).count() as u32;
 
-    let flights = jumps::detect(hs.amag.view());
+    let flights = fences_flights;
     let mut prev: Option<(usize, f64)> = None;
     for f in flights {
         let ri = runs

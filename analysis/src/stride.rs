@@ -203,6 +203,26 @@ fn merge_close(crossings: impl Iterator<Item = f64>, min_gap: f64) -> Vec<f64> {
     kept
 }
 
+/// Beats per second from beat intervals `(start, end)` (samples):
+/// plausible intervals (in `[lo, hi]` s) / their total
+/// time, keeping only intervals within −25 %/+33 % of their median — the
+/// beats of a neighbouring gait that a bout boundary lets in (a trot's beat
+/// is ~0.6 of a canter stride) are not this gait's stride-to-stride
+/// variation (a few per cent). `None` under two intervals.
+fn beat_rate(intervals: &[(f64, f64)], lo: f64, hi: f64) -> Option<f64> {
+    let plausible: Vec<f64> = intervals
+        .iter()
+        .map(|(a, b)| (b - a) / FS)
+        .filter(|d| (lo..=hi).contains(d))
+        .collect();
+    let med = crate::filter::median(&plausible);
+    let (n, total) = plausible
+        .iter()
+        .filter(|&&d| d >= 0.75 * med && d <= med / 0.75)
+        .fold((0usize, 0.0), |(n, t), d| (n + 1, t + d));
+    (n >= 2 && total > 0.0).then(|| n as f64 / total)
+}
+
 /// Stride figures of one bout.
 #[derive(Debug, Clone, Default)]
 pub struct StrideInfo {
@@ -213,8 +233,16 @@ pub struct StrideInfo {
     pub elevation_m: f64,
 }
 
-/// Beats, stride frequency, stride count and elevation of a bout.
-pub fn analyse(vert: ArrayView1<f64>, run: &Run) -> StrideInfo {
+/// Time before a fence's take-off (the take-off stance) and after its
+/// landing (the landing stance) whose beat intervals are not strides (s).
+pub const FENCE_BEFORE_S: f64 = 0.5;
+pub const FENCE_AFTER_S: f64 = 0.3;
+
+/// Beats, stride frequency, stride count and elevation of a bout. `fences`
+/// are sample ranges of the segment (take-off stance to landing stance)
+/// whose beat intervals are left out of the stride frequency: a fence is
+/// not a stride.
+pub fn analyse(vert: ArrayView1<f64>, run: &Run, fences: &[(f64, f64)]) -> StrideInfo {
     let dur = (run.end - run.start) as f64 / FS;
     if run.stride_hz <= 0.0 || run.end <= run.start + 10 {
         return StrideInfo::default();
@@ -232,19 +260,18 @@ pub fn analyse(vert: ArrayView1<f64>, run: &Run) -> StrideInfo {
             .filter(|&c| c >= margin && c <= len - margin),
         lo * FS,
     );
-    let (mut n, mut total) = (0usize, 0.0);
-    for w in beats.windows(2) {
-        let d = (w[1] - w[0]) / FS;
-        if (lo..=hi).contains(&d) {
-            n += 1;
-            total += d;
-        }
-    }
-    let stride_hz = if n >= 2 && total > 0.0 {
-        n as f64 / total / bps
-    } else {
-        run.stride_hz
+    let off = run.start as f64;
+    let clear = |w: &[f64]| {
+        !fences
+            .iter()
+            .any(|&(a, b)| w[0] + off < b && w[1] + off > a)
     };
+    let stride_beats: Vec<(f64, f64)> = beats
+        .windows(2)
+        .filter(|w| clear(w))
+        .map(|w| (w[0], w[1]))
+        .collect();
+    let stride_hz = beat_rate(&stride_beats, lo, hi).map_or(run.stride_hz, |r| r / bps);
     let elevation_m = displacement_profile(x, &beats, lo, hi, 4, 0.0)
         .map(|p| p.peak_to_peak())
         .unwrap_or(0.0);
@@ -266,6 +293,20 @@ mod tests {
     fn close_crossings_merge_into_the_next_beat() {
         let got = merge_close([0.0, 30.0, 39.0, 60.0, 90.0].into_iter(), 18.0);
         assert_eq!(got, [0.0, 30.0, 60.0, 90.0]);
+    }
+
+    /// Two beats of a neighbouring gait (19 samples) among 30-sample strides
+    /// do not move the rate; no intervals, no rate.
+    #[test]
+    fn beat_rate_ignores_another_gaits_beats() {
+        let mut iv: Vec<(f64, f64)> = (0..20)
+            .map(|k| (30.0 * k as f64, 30.0 * (k + 1) as f64))
+            .collect();
+        iv.push((600.0, 619.0));
+        iv.push((619.0, 638.0));
+        let r = beat_rate(&iv, 0.2, 1.0).expect("rate");
+        assert!((r - FS / 30.0).abs() < 1e-9, "{r}");
+        assert!(beat_rate(&[], 0.2, 1.0).is_none());
     }
 
     #[test]
