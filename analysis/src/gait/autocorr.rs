@@ -109,23 +109,7 @@ impl LagSums {
             if e <= a {
                 continue;
             }
-            // Four partial sums: no bounds checks, and the adds pipeline.
-            let (x, y) = (&xs[a..e], &xs[a + lag..e + lag]);
-            let mut acc = [0.0f64; 4];
-            let mut cx = x.chunks_exact(4);
-            let mut cy = y.chunks_exact(4);
-            for (p, q) in (&mut cx).zip(&mut cy) {
-                for j in 0..4 {
-                    acc[j] += p[j] * q[j];
-                }
-            }
-            let tail: f64 = cx
-                .remainder()
-                .iter()
-                .zip(cy.remainder())
-                .map(|(p, q)| p * q)
-                .sum();
-            *sum = acc[0] + acc[1] + acc[2] + acc[3] + tail;
+            *sum = dot(&xs[a..e], &xs[a + lag..e + lag]);
         }
         sums
     }
@@ -163,16 +147,31 @@ impl LagSums {
         if e <= a {
             return 0.0;
         }
-        let s: f64 = self.xs[a..e]
-            .iter()
-            .zip(&self.xs[a + lag..e + lag])
-            .map(|(p, q)| p * q)
-            .sum();
+        let s = dot(&self.xs[a..e], &self.xs[a + lag..e + lag]);
         let e1 = self.energy[e] - self.energy[a];
         let e2 = self.energy[e + lag] - self.energy[a + lag];
         let d = (e1 * e2).sqrt();
         if d > 1e-9 { s / d } else { 0.0 }
     }
+}
+
+/// Σ x·y with four partial sums (no bounds checks; the adds pipeline).
+fn dot(x: &[f64], y: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let mut cx = x.chunks_exact(4);
+    let mut cy = y.chunks_exact(4);
+    for (p, q) in (&mut cx).zip(&mut cy) {
+        for j in 0..4 {
+            acc[j] += p[j] * q[j];
+        }
+    }
+    let tail: f64 = cx
+        .remainder()
+        .iter()
+        .zip(cy.remainder())
+        .map(|(p, q)| p * q)
+        .sum();
+    acc[0] + acc[1] + acc[2] + acc[3] + tail
 }
 
 #[cfg(test)]

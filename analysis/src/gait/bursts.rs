@@ -32,12 +32,20 @@ pub(super) fn mute_bursts(mut detect: [&mut [f64]; 3], also: &mut [f64]) {
     let mut prefix = Vec::with_capacity(n + 1);
     prefix.push(0.0);
     let mut acc = 0.0;
-    for i in 0..n {
-        acc += detect
-            .iter()
-            .map(|x| x.get(i).map_or(0.0, |v| v * v))
-            .sum::<f64>();
-        prefix.push(acc);
+    if detect.iter().all(|x| x.len() == n) {
+        // The three signals side by side, no bounds checks (same sums as below).
+        for ((v, l), f) in detect[0].iter().zip(detect[1].iter()).zip(detect[2].iter()) {
+            acc += v * v + l * l + f * f;
+            prefix.push(acc);
+        }
+    } else {
+        for i in 0..n {
+            acc += detect
+                .iter()
+                .map(|x| x.get(i).map_or(0.0, |v| v * v))
+                .sum::<f64>();
+            prefix.push(acc);
+        }
     }
     let spans = burst_spans(n, |a, e| prefix[e.min(n)] - prefix[a.min(n)]);
     for (a, e) in spans {
@@ -60,11 +68,19 @@ fn burst_spans(n: usize, energy: impl Fn(usize, usize) -> f64) -> Vec<(usize, us
     let e: Vec<f64> = (0..n / BLOCK)
         .map(|b| energy(b * BLOCK, (b + 1) * BLOCK))
         .collect();
+    // Median of the blocks before block b and of the blocks from b on,
+    // computed once per block (spans share them).
+    let pre: Vec<f64> = (0..=e.len())
+        .map(|b| side_level(&e, b.saturating_sub(SIDE_BLOCKS), b))
+        .collect();
+    let post: Vec<f64> = (0..=e.len())
+        .map(|b| side_level(&e, b, b + SIDE_BLOCKS))
+        .collect();
+    let level =
+        |before: usize, after: usize| pre[before.min(e.len())].max(post[after.min(e.len())]);
     let mut flags: Vec<bool> = starts
         .iter()
-        .map(|&a| {
-            energy(a, a + BLOCK) > RATIO * level_around(&e, a / BLOCK, (a + BLOCK).div_ceil(BLOCK))
-        })
+        .map(|&a| energy(a, a + BLOCK) > RATIO * level(a / BLOCK, (a + BLOCK).div_ceil(BLOCK)))
         .collect();
     clear_long_stretches(&mut flags);
     let mut spans: Vec<(usize, usize)> = Vec::new();
@@ -77,22 +93,18 @@ fn burst_spans(n: usize, energy: impl Fn(usize, usize) -> f64) -> Vec<(usize, us
     spans
 }
 
-/// The level around a span lying between blocks `before` (exclusive end of
-/// the blocks before it) and `after` (first block after it): the larger of
-/// the median energies of up to [`SIDE_BLOCKS`] blocks on each side. A burst
-/// stands out from both sides; the first seconds of a more intense gait do
-/// not stand out from the seconds after them.
-fn level_around(e: &[f64], before: usize, after: usize) -> f64 {
-    let pre = &e[before.saturating_sub(SIDE_BLOCKS)..before.min(e.len())];
-    let post = &e[after.min(e.len())..(after + SIDE_BLOCKS).min(e.len())];
-    let side = |v: &[f64]| {
-        if v.is_empty() {
-            0.0
-        } else {
-            crate::filter::median(v)
-        }
-    };
-    side(pre).max(side(post))
+/// Median energy of blocks `[a, e)` (clipped to the segment), 0 if none.
+/// The level around a span is the larger of the medians of up to
+/// [`SIDE_BLOCKS`] blocks before it and after it: a burst stands out from
+/// both sides; the first seconds of a more intense gait do not stand out
+/// from the seconds after them.
+fn side_level(e: &[f64], a: usize, end: usize) -> f64 {
+    let v = &e[a.min(e.len())..end.min(e.len())];
+    if v.is_empty() {
+        0.0
+    } else {
+        crate::filter::median(v)
+    }
 }
 
 /// Flagged spans covering more than [`MAX_SPAN_SAMPLES`] in a row are a
