@@ -12,9 +12,9 @@
 //!   frequency) of windowed autocorrelations, bursts muted, bouts.
 //! - [`stride`]: beats, stride frequency, stride count, displacement profiles.
 //! - [`rein`]: turning direction from the yaw rate.
-//! - [`lead`]: canter/gallop lead from lateral and roll phase.
+//! - [`lead`]: canter/gallop lead from the roll phase (lateral sway vetoes).
 //! - [`symmetry`]: MinDiff/MaxDiff on straight trot.
-//! - [`jumps`]: ballistic flights.
+//! - [`jumps`]: take-off → air → landing patterns; flight = no ground contact.
 //! - [`report`]: the result document and its canonical JSON.
 //! - [`synth`]: physics-based generator of sessions with ground truth.
 //! - [`eval`]: scoring of the analysis against generated ground truth.
