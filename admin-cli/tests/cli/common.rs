@@ -2,9 +2,6 @@
 //! queue names), an in-process worker when a test needs jobs to run, and
 //! the real `hoofbeat-admin` binary run as a process with a clean environment.
 
-// Shared by tests/cli and tests/pending.rs, which use different parts.
-#![allow(dead_code)]
-
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};

@@ -4,5 +4,8 @@
 mod common;
 
 mod auth;
+mod bulk;
 mod errors;
 mod jobs;
+mod overview;
+mod replay;
