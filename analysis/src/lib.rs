@@ -23,6 +23,7 @@
 use rayon::prelude::*;
 use shared::sensor::Recording;
 
+mod aggregate;
 pub mod cli;
 pub mod cli_trend;
 pub mod eval;
@@ -46,6 +47,7 @@ pub use report::{
     SessionAnalysis, Symmetry, SymmetryStretch, Workload, to_json,
 };
 
+use aggregate::{combine, straight_stretches, summarise, vedba_sum};
 use orientation::HorseSegment;
 use report::round;
 use resample::FS;
@@ -377,173 +379,4 @@ fn analyse_segment(
         });
     }
     out
-}
-
-/// Σ over samples of |a − 2-s running mean of a| in g (vector dynamic body
-/// acceleration), in one pass over the three axes without temporaries.
-///
-/// The running means are [`filter::moving_mean_each`]'s, computed in step
-/// for the three axes; per sample the squares are added in the order fwd,
-/// lat, vert (as a per-axis accumulation would), so the sum is unchanged.
-fn vedba_sum(hs: &HorseSegment, w: usize) -> f64 {
-    let axes = [hs.fwd(), hs.lat(), hs.vert()].map(|x| {
-        x.to_slice()
-            .map(std::borrow::Cow::Borrowed)
-            .unwrap_or_else(|| std::borrow::Cow::Owned(x.to_vec()))
-    });
-    let [x, y, z] = [&axes[0], &axes[1], &axes[2]].map(|c| &c[..]);
-    let n = x.len();
-    let half = w / 2;
-    let (mut pb, mut pa) = ([0.0f64; 3], [0.0f64; 3]);
-    let (mut a, mut b) = (0usize, 0usize);
-    let mut total = 0.0;
-    for i in 0..n {
-        let b_i = (i + half + 1).min(n);
-        while b < b_i {
-            pb[0] += x[b];
-            pb[1] += y[b];
-            pb[2] += z[b];
-            b += 1;
-        }
-        let a_i = i.saturating_sub(half);
-        while a < a_i {
-            pa[0] += x[a];
-            pa[1] += y[a];
-            pa[2] += z[a];
-            a += 1;
-        }
-        let cnt = (b - a).max(1) as f64;
-        let dx = x[i] - (pb[0] - pa[0]) / cnt;
-        let dy = y[i] - (pb[1] - pa[1]) / cnt;
-        let dz = z[i] - (pb[2] - pa[2]) / cnt;
-        total += (dx * dx + dy * dy + dz * dz).sqrt();
-    }
-    total / 9.80665
-}
-
-fn summarise(bouts: &[Bout], analysed_s: f64) -> Vec<GaitSummary> {
-    Gait::ALL
-        .iter()
-        .filter_map(|&g| {
-            let bs: Vec<&Bout> = bouts.iter().filter(|b| b.gait == g).collect();
-            if bs.is_empty() {
-                return None;
-            }
-            let time: f64 = bs.iter().map(|b| b.duration_s()).sum();
-            let strides: u32 = bs.iter().map(|b| b.strides).sum();
-            let wmean = |f: &dyn Fn(&Bout) -> f64| {
-                if time > 0.0 {
-                    bs.iter().map(|b| f(b) * b.duration_s()).sum::<f64>() / time
-                } else {
-                    0.0
-                }
-            };
-            let left: f64 = bs.iter().map(|b| b.rein.left * b.duration_s()).sum();
-            let right: f64 = bs.iter().map(|b| b.rein.right * b.duration_s()).sum();
-            let straight: f64 = bs.iter().map(|b| b.rein.straight * b.duration_s()).sum();
-            Some(GaitSummary {
-                gait: g,
-                time_s: round(time, 3),
-                share: round(
-                    if analysed_s > 0.0 {
-                        time / analysed_s
-                    } else {
-                        0.0
-                    },
-                    4,
-                ),
-                strides,
-                mean_cadence_spm: round(
-                    if time > 0.0 {
-                        strides as f64 / time * 60.0
-                    } else {
-                        0.0
-                    },
-                    1,
-                ),
-                regularity: round(wmean(&|b| b.regularity), 3),
-                elevation_cm: round(wmean(&|b| b.elevation_cm), 1),
-                left_s: round(left, 1),
-                right_s: round(right, 1),
-                straight_s: round(straight, 1),
-                rein_balance: round(
-                    if left + right > 0.0 {
-                        (left - right) / (left + right)
-                    } else {
-                        0.0
-                    },
-                    3,
-                ),
-            })
-        })
-        .collect()
-}
-
-/// Symmetry of every straight stretch of at least 5 s inside the trot run
-/// `[a, b)`, measured with the run's stride frequency.
-fn straight_stretches(
-    hs: &HorseSegment,
-    turns: &[rein::Segment],
-    a: usize,
-    b: usize,
-    stride_hz: f64,
-    seg_end: f64,
-) -> Vec<SymmetryStretch> {
-    let min = (symmetry::MIN_BOUT_S * FS) as usize;
-    turns
-        .iter()
-        .filter(|t| t.rein == Rein::Straight)
-        .filter_map(|t| {
-            // Half a second off each end: the smoothed yaw rate lags the end
-            // of a turn, and the strides of a transition are not trot yet.
-            let trim = (0.5 * FS) as usize;
-            let (s, e) = (t.start.max(a) + trim, t.end.min(b).saturating_sub(trim));
-            if e <= s || e - s < min {
-                return None;
-            }
-            let m = symmetry::measure(
-                filter::sub(hs.vert(), s, e),
-                filter::sub(hs.lat(), s, e),
-                stride_hz,
-            )?;
-            let f = symmetry::figures(m.min_diff, m.max_diff, m.range, m.cycles);
-            Some(SymmetryStretch {
-                start_s: round(hs.time(s as f64), 3),
-                end_s: round(hs.time(e as f64).min(seg_end), 3),
-                min_diff_mm: f.min_diff_mm,
-                max_diff_mm: f.max_diff_mm,
-                min_diff_ci_mm: m.min_ci.map(|c| round(c * 1000.0, 1)),
-                max_diff_ci_mm: m.max_ci.map(|c| round(c * 1000.0, 1)),
-                symmetry_index: f.symmetry_index,
-                strides: m.cycles,
-            })
-        })
-        .collect()
-}
-
-/// Stride-weighted summary of stretches (a bout's, or the session's).
-fn combine(stretches: &[SymmetryStretch]) -> Option<Symmetry> {
-    let n: u32 = stretches.iter().map(|s| s.strides).sum();
-    if n == 0 {
-        return None;
-    }
-    let w = |f: &dyn Fn(&SymmetryStretch) -> f64| {
-        stretches
-            .iter()
-            .map(|s| f(s) * f64::from(s.strides))
-            .sum::<f64>()
-            / f64::from(n)
-    };
-    let (mn, mx) = (w(&|s| s.min_diff_mm), w(&|s| s.max_diff_mm));
-    let worst = mn.abs().max(mx.abs());
-    Some(Symmetry {
-        min_diff_mm: round(mn, 1),
-        max_diff_mm: round(mx, 1),
-        symmetry_index: round(w(&|s| s.symmetry_index), 1),
-        score: round(
-            (10.0 - (worst - 3.0).max(0.0) * 10.0 / 17.0).clamp(0.0, 10.0),
-            1,
-        ),
-        strides: n,
-    })
 }

@@ -173,7 +173,7 @@ fn stride_checked(s: &Signals, c: &WindowCorr, w: usize, k: usize) -> usize {
     if 2 * k < MAX_LAG && s.roll.r_direct(w, k) < ROLL_HALF_STRIDE {
         return c.peak_near(2 * k);
     }
-    let half = (k + 1) / 2;
+    let half = k.div_ceil(2);
     if half >= SEARCH_LAG
         && s.roll.r_direct(w, half) > ROLL_FULL_STRIDE
         && c.rv[half] > ROLL_FULL_STRIDE
