@@ -15,6 +15,8 @@
 //! - [`lead`]: canter/gallop lead from the roll phase (lateral sway vetoes).
 //! - [`symmetry`]: MinDiff/MaxDiff on straight trot.
 //! - [`jumps`]: take-off → air → landing patterns; flight = no ground contact.
+//! - `aggregate`: VeDBA, per-gait summaries, symmetry stretches and their
+//!   stride-weighted combination.
 //! - [`report`]: the result document and its canonical JSON.
 //! - [`synth`]: physics-based generator of sessions with ground truth.
 //! - [`eval`]: scoring of the analysis against generated ground truth.
