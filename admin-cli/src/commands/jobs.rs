@@ -25,24 +25,10 @@ pub struct Page {
     pub raw_counts: Value,
 }
 
-/// `GET /v1/admin/jobs` with a query. An API from before the filters
-/// answered a bare array: read as one page without counts.
+/// `GET /v1/admin/jobs` with a query.
 pub async fn fetch(api: &Api, query: &[(String, String)]) -> CliResult<Page> {
     let v = api.get("/v1/admin/jobs", query).await?;
-    let what = "GET /v1/admin/jobs";
-    if let Value::Array(raw_jobs) = v {
-        let jobs = client::decode(&Value::Array(raw_jobs.clone()), what)?;
-        return Ok(Page {
-            page: JobPage {
-                jobs,
-                next_cursor: None,
-                counts: None,
-            },
-            raw_jobs,
-            raw_counts: Value::Null,
-        });
-    }
-    let page: JobPage = client::decode(&v, what)?;
+    let page: JobPage = client::decode(&v, "GET /v1/admin/jobs")?;
     Ok(Page {
         page,
         raw_jobs: v["jobs"].as_array().cloned().unwrap_or_default(),

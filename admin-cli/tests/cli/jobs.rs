@@ -48,3 +48,39 @@ async fn jobs_lists_dead_jobs_as_a_table_and_as_json() {
     run.expect(0);
     assert!(run.stdout.contains("no jobs match"), "{}", run.stdout);
 }
+
+#[tokio::test]
+async fn jobs_all_follows_the_pages() {
+    let env = setup().await;
+    env.cli_login().await;
+    for _ in 0..3 {
+        env.dead_job_unrun("x").await;
+    }
+    let run = env
+        .run(&["jobs", "--status", "dead", "--limit", "1"], &[])
+        .await;
+    run.expect(0);
+    assert!(run.stdout.contains("dead 3"), "{}", run.stdout);
+    assert!(run.stdout.contains("… more: 1 shown"), "{}", run.stdout);
+    let run = env
+        .run(
+            &[
+                "jobs", "--status", "dead", "--limit", "1", "--all", "--json",
+            ],
+            &[],
+        )
+        .await;
+    run.expect(0);
+    let v: Value = serde_json::from_str(&run.stdout).expect("json");
+    let mut ids: Vec<&str> = v["jobs"]
+        .as_array()
+        .expect("jobs")
+        .iter()
+        .map(|j| j["id"].as_str().expect("id"))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 3, "{v}");
+    assert_eq!(v["counts"]["dead"], 3);
+    assert!(v["next_cursor"].is_null(), "{v}");
+}
