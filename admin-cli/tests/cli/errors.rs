@@ -20,6 +20,16 @@ async fn nothing_listening_is_unreachable() {
         run.stderr.trim(),
         format!("hoofbeat-admin: cannot reach the API at {url}: connection refused")
     );
+    // Over https too (rustls is built in).
+    let https = format!("https://127.0.0.1:{}", closed_port());
+    let run = env
+        .run(
+            &["--url", &https, "overview"],
+            &[("HOOFBEAT_ADMIN_TOKEN", "hb_x")],
+        )
+        .await;
+    run.expect(3);
+    assert!(run.stderr.contains("connection refused"), "{}", run.stderr);
     // Login says so before asking for a password.
     let run = env
         .run(

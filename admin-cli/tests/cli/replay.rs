@@ -72,3 +72,21 @@ async fn a_replay_that_dies_again_exits_1() {
         run.stdout
     );
 }
+
+#[tokio::test]
+async fn following_stops_at_the_timeout_with_exit_1() {
+    // No worker: the replayed job stays queued.
+    let env = setup().await;
+    env.cli_login().await;
+    let job = env.dead_job_unrun("boom").await;
+    let run = env
+        .run(&["replay", &job.to_string(), "--timeout", "1s"], &[])
+        .await;
+    run.expect(1);
+    assert!(
+        run.stdout
+            .contains(&format!("job {job} still queued after 1s (--timeout)")),
+        "{}",
+        run.stdout
+    );
+}
