@@ -193,7 +193,7 @@ pub fn displacement_profile(
 /// dropped, so its beat interval joins the next instead of being left out
 /// while the rest of the split beat is counted — which would bias the
 /// frequency up.
-fn merge_close(crossings: impl Iterator<Item = f64>, min_gap: f64) -> Vec<f64> {
+pub(crate) fn merge_close(crossings: impl Iterator<Item = f64>, min_gap: f64) -> Vec<f64> {
     let mut kept: Vec<f64> = Vec::new();
     for c in crossings {
         if kept.last().is_none_or(|&p| c - p >= min_gap) {

@@ -5,9 +5,14 @@
 //! toward the side of the supporting forelimb: it is furthest left during the
 //! left-fore/right-hind (LF) stance. The lateral acceleration band-passed at
 //! the stride frequency is −ω²·(lateral displacement), so its upward zero
-//! crossing marks a quarter stride after the LF mid-stance. Each stride is cut
-//! at those crossings, which pins the LF stance at phase 0 and the RF stance
-//! at phase π.
+//! crossing marks a quarter stride after the LF mid-stance. The strides are
+//! cut on the grid of vertical beats (the vertical acceleration band-passed
+//! at twice the stride frequency, one upward crossing per diagonal — the
+//! trot's strongest timing) at the circular mean phase of those lateral
+//! crossings over the stretch ([`stride_starts`]), which pins the LF stance
+//! at phase 0 and the RF stance at phase π; a single noisy lateral crossing
+//! no longer misplaces its own stride. Without a common phase (or too few
+//! beats) the lateral crossings themselves are used.
 //!
 //! *Displacement.* Each stride's vertical acceleration (gravity removed in the
 //! horse frame) is decomposed into 6 harmonics of that stride's own period and
@@ -30,6 +35,45 @@ use crate::stride::{Profile, displacement_profile};
 
 /// Shortest bout scored.
 pub const MIN_BOUT_S: f64 = 5.0;
+
+/// Stride boundaries at the lateral reference's mean phase on the grid of
+/// vertical beats. The beats (two per stride, one per diagonal) are the
+/// trot's strongest, steadiest timing; the lateral sway only has to say
+/// which of the two alternations of beats is the LF diagonal, and at what
+/// phase its crossings sit — a circular mean over the whole stretch, so a
+/// noisy crossing no longer misplaces its own stride. `None` when there
+/// are too few beats or crossings, or the crossings have no common phase.
+fn stride_starts(beats: &[f64], crossings: &[f64]) -> Option<Vec<f64>> {
+    if beats.len() < 6 || crossings.len() < 3 {
+        return None;
+    }
+    // Position of a time in beat units (k + fraction between beats k, k+1).
+    let position = |t: f64| -> Option<f64> {
+        let k = beats.partition_point(|&b| b <= t).checked_sub(1)?;
+        let (b0, b1) = (beats[k], *beats.get(k + 1)?);
+        Some(k as f64 + (t - b0) / (b1 - b0))
+    };
+    let (mut c, mut s) = (0.0, 0.0);
+    for u in crossings.iter().filter_map(|&t| position(t)) {
+        let a = PI * u; // one stride = two beats = 2π
+        c += a.cos();
+        s += a.sin();
+    }
+    let n = crossings.len() as f64;
+    if (c * c + s * s).sqrt() < 0.5 * n {
+        return None;
+    }
+    let psi = s.atan2(c).rem_euclid(2.0 * PI) / PI; // in beats, 0..2
+    let starts: Vec<f64> = (0..)
+        .map(|m| 2.0 * m as f64 + psi)
+        .take_while(|&u| u < (beats.len() - 1) as f64)
+        .map(|u| {
+            let k = u as usize;
+            beats[k] + (u - k as f64) * (beats[k + 1] - beats[k])
+        })
+        .collect();
+    (starts.len() >= 5).then_some(starts)
+}
 
 /// Extremes of a one-stride displacement curve: (MinDiff, MaxDiff, range) in m.
 pub fn diffs(z: impl Fn(f64) -> f64) -> (f64, f64, f64) {
@@ -145,10 +189,17 @@ pub fn measure(vert: ArrayView1<f64>, lat: ArrayView1<f64>, stride_hz: f64) -> O
     let lat_bp = bandpass(lat, stride_hz, 1.5, FS);
     let margin = 0.3 * FS;
     let len = vert.len() as f64;
-    let events: Vec<f64> = up_crossings(lat_bp.view())
+    let crossings: Vec<f64> = up_crossings(lat_bp.view())
         .into_iter()
         .filter(|&c| c >= margin && c <= len - margin)
         .collect();
+    let beats = crate::stride::merge_close(
+        up_crossings(bandpass(vert, 2.0 * stride_hz, 1.5, FS).view())
+            .into_iter()
+            .filter(|&c| c >= margin && c <= len - margin),
+        0.3 * FS / stride_hz,
+    );
+    let events = stride_starts(&beats, &crossings).unwrap_or(crossings);
     if events.len() < 5 {
         return None;
     }
@@ -194,7 +245,12 @@ pub fn measure(vert: ArrayView1<f64>, lat: ArrayView1<f64>, stride_hz: f64) -> O
                 let rest: Vec<(f64, f64)> = total
                     .iter()
                     .zip(&p.coeffs)
-                    .map(|(t, c)| (t.0 - c.0 * f64::from(p.cycles), t.1 - c.1 * f64::from(p.cycles)))
+                    .map(|(t, c)| {
+                        (
+                            t.0 - c.0 * f64::from(p.cycles),
+                            t.1 - c.1 * f64::from(p.cycles),
+                        )
+                    })
                     .collect();
                 let prof = mean_of(&rest, f64::from(cycles - p.cycles));
                 let (a, b, _) = profile_diffs(&prof);
@@ -230,6 +286,23 @@ pub fn analyse(vert: ArrayView1<f64>, lat: ArrayView1<f64>, stride_hz: f64) -> O
 mod tests {
     use super::*;
 
+    /// Noisy lateral crossings 0.4 beat after the even beats: the strides
+    /// start 0.4 beat after every even beat; crossings without a common
+    /// phase give no grid.
+    #[test]
+    fn stride_starts_follow_the_beats_at_the_lateral_phase() {
+        let beats: Vec<f64> = (0..20).map(|k| 25.0 * k as f64).collect();
+        let jitter = [3.0, -4.0, 2.0, -1.0, 4.0, -3.0, 0.0, 1.0];
+        let crossings: Vec<f64> = (0..8).map(|j| 50.0 * j as f64 + 10.0 + jitter[j]).collect();
+        let starts = stride_starts(&beats, &crossings).expect("grid");
+        assert_eq!(starts.len(), 10);
+        for (j, t) in starts.iter().enumerate() {
+            assert!((t - (50.0 * j as f64 + 10.0)).abs() < 0.5, "{starts:?}");
+        }
+        let scattered: Vec<f64> = (0..8).map(|j| 50.0 * j as f64 + 12.5 * j as f64).collect();
+        assert!(stride_starts(&beats, &scattered).is_none());
+    }
+
     #[test]
     fn diffs_of_a_known_curve() {
         // z = −A cos 2θ + B cos θ + C sin θ: MinDiff = 2B, MaxDiff = 2C.
@@ -243,7 +316,14 @@ mod tests {
     #[test]
     fn tabulated_profile_matches_the_definition() {
         let p = Profile {
-            coeffs: vec![(0.002, -0.001), (-0.03, 0.004), (0.0, 0.0), (0.001, 0.0), (0.0, 0.0), (0.0, 0.0)],
+            coeffs: vec![
+                (0.002, -0.001),
+                (-0.03, 0.004),
+                (0.0, 0.0),
+                (0.001, 0.0),
+                (0.0, 0.0),
+                (0.0, 0.0),
+            ],
             cycles: 10,
         };
         let (a, b, c) = profile_diffs(&p);
