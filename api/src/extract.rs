@@ -198,3 +198,24 @@ impl FromRequestParts<crate::state::AppState> for ClientAddr {
         })))
     }
 }
+
+/// `#[serde(deserialize_with = "crate::extract::optional_integer")]` for an
+/// optional integer in a JSON body: JSON Schema's `integer` includes `43.0`,
+/// which serde would refuse for an `i64`; a fractional or out-of-range number
+/// is still refused.
+pub fn optional_integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    use serde::Deserialize;
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    if let Some(i) = n.as_i64() {
+        return Ok(Some(i));
+    }
+    match n.as_f64() {
+        // Strict bounds: i64::MIN - 1 rounds to i64::MIN as f64.
+        Some(f) if f.fract() == 0.0 && f > i64::MIN as f64 && f < i64::MAX as f64 => {
+            Ok(Some(f as i64))
+        }
+        _ => Err(serde::de::Error::custom(format!("expected an integer, got {n}"))),
+    }
+}

@@ -243,7 +243,8 @@ async fn the_job_list_filters_pages_and_counts() {
             &json!({"filter": {"status": "succeeded"}}),
         )
         .await;
-    assert_problem(r, 422, "validation_failed").await;
+    let nothing: Value = r.json().await.unwrap();
+    assert_eq!(nothing["matched"], 0, "only dead or failed jobs are replayable");
     let r = app
         .post_json(&admin, "/v1/admin/jobs/replay", &json!({"max": 5000}))
         .await;
@@ -279,18 +280,14 @@ async fn the_overview_reads_the_management_api_or_passive_declares() {
         app.upload(&rider, horse, "text/csv", csv_body(5.0), &[])
             .await;
         let published = shared::testkit::eventually(std::time::Duration::from_secs(30), || async {
-            let o: Value = app
-                .get(&admin, "/v1/admin/overview")
-                .await
-                .json()
-                .await
-                .ok()?;
+            let o: Value = app.get(&admin, "/v1/admin/overview").await.json().await.ok()?;
             let work = o["queues"]["queues"]
                 .as_array()?
                 .iter()
                 .find(|q| q["role"] == "work")?
                 .clone();
-            (work["ready"] == 1).then_some((o, work))
+            // In the queue, and marked published in the outbox.
+            (work["ready"] == 1 && o["outbox"]["backlog"] == 0).then_some((o, work))
         })
         .await;
         let (overview, work) = published.expect("the job reaches the work queue");
@@ -367,14 +364,16 @@ async fn the_operator_grants_and_revokes_the_admin_role_with_immediate_effect() 
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("is now an admin"));
-    assert_eq!(
-        app.get(&token, "/v1/admin/jobs").await.status(),
-        StatusCode::OK,
-        "at once"
-    );
+    // At once: the role change reaches the token cache by NOTIFY, within
+    // milliseconds (not after the cache period).
+    let granted = shared::testkit::eventually(std::time::Duration::from_secs(2), || async {
+        (app.get(&token, "/v1/admin/jobs").await.status() == StatusCode::OK).then_some(())
+    })
+    .await;
+    assert!(granted.is_some(), "granted at once");
     let out = run(&["admin", "revoke", "first@example.com"]);
     assert!(out.status.success());
-    let revoked = shared::testkit::eventually(std::time::Duration::from_secs(10), || async {
+    let revoked = shared::testkit::eventually(std::time::Duration::from_secs(2), || async {
         (app.get(&token, "/v1/admin/jobs").await.status() == StatusCode::FORBIDDEN).then_some(())
     })
     .await;

@@ -10,7 +10,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::filter::JobFilter;
-use super::{ADMIN_COLUMNS, AdminJob, JobStatus, StatusCounts};
+use super::{ADMIN_COLUMNS, AdminJob, JobKind, JobStatus, StatusCounts};
 use crate::auth::AdminUser;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Json, Path, Query};
@@ -30,9 +30,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct ListQuery {
     /// Status.
     pub status: Option<JobStatus>,
-    /// Kind: `analyze_session` or `compute_trend`.
-    pub kind: Option<String>,
+    /// Kind.
+    pub kind: Option<JobKind>,
     /// Text contained in the last error (case-insensitive).
+    #[param(max_length = 200)]
     pub error: Option<String>,
     /// Last change at or after (RFC 3339).
     pub since: Option<DateTime<Utc>>,
@@ -43,6 +44,7 @@ pub struct ListQuery {
     /// Session concerned.
     pub session_id: Option<Uuid>,
     /// Version of the worker's algorithms that last started the job.
+    #[param(max_length = 100)]
     pub algorithm_version: Option<String>,
     /// Jobs last requeued by this bulk replay (its audit id).
     pub replay_id: Option<i64>,
@@ -50,6 +52,7 @@ pub struct ListQuery {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = r"^[1-9][0-9]{14,15}\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
     pub cursor: Option<String>,
 }
 
@@ -57,7 +60,7 @@ impl ListQuery {
     fn filter(&self) -> JobFilter {
         JobFilter {
             status: self.status,
-            kind: self.kind.clone(),
+            kind: self.kind,
             error: self.error.clone(),
             since: self.since,
             until: self.until,

@@ -124,6 +124,26 @@ impl JobStatus {
     }
 }
 
+/// A job kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    /// Analyse one session.
+    AnalyzeSession,
+    /// Recompute a horse's trend.
+    ComputeTrend,
+}
+
+impl JobKind {
+    /// The stored text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AnalyzeSession => "analyze_session",
+            Self::ComputeTrend => "compute_trend",
+        }
+    }
+}
+
 /// Why a job is dead (documentation of `dead_reason`).
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

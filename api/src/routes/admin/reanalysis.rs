@@ -61,6 +61,7 @@ pub struct Reanalysis {
     /// Recompute what was made by versions older than this one, e.g.
     /// `aggregation/1.1.0` (default: the current version, i.e. everything
     /// older than what the worker runs). Must not be newer than the current version.
+    #[schema(pattern = r"^[a-z_]+/[0-9]+\.[0-9]+\.[0-9]+$")]
     pub older_than: Option<String>,
     /// Only this horse's sessions (or trend).
     pub horse_id: Option<Uuid>,
@@ -71,6 +72,8 @@ pub struct Reanalysis {
     /// Only count (default `true`).
     pub dry_run: Option<bool>,
     /// Most jobs enqueued by this call, 1–1000 (default 100).
+    #[schema(minimum = 1, maximum = 1000)]
+    #[serde(default, deserialize_with = "crate::extract::optional_integer")]
     pub max: Option<i64>,
 }
 

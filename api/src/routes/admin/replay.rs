@@ -151,16 +151,22 @@ async fn replay_job(
     Ok((StatusCode::ACCEPTED, Json(job)))
 }
 
+/// Only these jobs can be replayed, whatever the filter's status says.
+const REPLAYABLE: &str = " AND status IN ('dead', 'failed')";
+
 /// A bulk replay request.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BulkReplay {
-    /// Which jobs; `status` must be `dead` (the default) or `failed`.
+    /// Which jobs; `status` is `dead` by default, or `failed` (no job of
+    /// another status is replayable: they match nothing).
     #[serde(default)]
     pub filter: JobFilter,
     /// Only count (default `true`: a replay must be asked for explicitly).
     pub dry_run: Option<bool>,
     /// Most jobs replayed by this call, 1–1000 (default 100); oldest change first.
+    #[schema(minimum = 1, maximum = 1000)]
+    #[serde(default, deserialize_with = "crate::extract::optional_integer")]
     pub max: Option<i64>,
 }
 
@@ -195,13 +201,7 @@ async fn bulk_replay(
     Json(request): Json<BulkReplay>,
 ) -> ApiResult<Response> {
     let mut filter = request.filter;
-    let status = *filter.status.get_or_insert(JobStatus::Dead);
-    if status != JobStatus::Dead && status != JobStatus::Failed {
-        return Err(ApiError::invalid_field(
-            "filter.status",
-            "must be dead or failed",
-        ));
-    }
+    filter.status.get_or_insert(JobStatus::Dead);
     filter.validate()?;
     let max = request.max.unwrap_or(100);
     if !(1..=1000).contains(&max) {
@@ -212,6 +212,7 @@ async fn bulk_replay(
     let mut tx = state.db.begin().await?;
     let mut count = QueryBuilder::<Postgres>::new("SELECT count(*) FROM jobs");
     filter.push_where(&mut count, true);
+    count.push(REPLAYABLE);
     let matched: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
     let mut result = BulkReplayResult {
         dry_run,
@@ -248,6 +249,7 @@ async fn bulk_replay(
         QueryBuilder::<Postgres>::new("SELECT id, kind, version, payload, horse_id FROM jobs");
     filter.push_where(&mut select, true);
     select
+        .push(REPLAYABLE)
         .push(" ORDER BY updated_at, id LIMIT ")
         .push_bind(max)
         .push(" FOR UPDATE SKIP LOCKED");
