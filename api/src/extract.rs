@@ -216,6 +216,8 @@ pub fn optional_integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option
         Some(f) if f.fract() == 0.0 && f > i64::MIN as f64 && f < i64::MAX as f64 => {
             Ok(Some(f as i64))
         }
-        _ => Err(serde::de::Error::custom(format!("expected an integer, got {n}"))),
+        _ => Err(serde::de::Error::custom(format!(
+            "expected an integer, got {n}"
+        ))),
     }
 }

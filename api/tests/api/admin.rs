@@ -244,7 +244,10 @@ async fn the_job_list_filters_pages_and_counts() {
         )
         .await;
     let nothing: Value = r.json().await.unwrap();
-    assert_eq!(nothing["matched"], 0, "only dead or failed jobs are replayable");
+    assert_eq!(
+        nothing["matched"], 0,
+        "only dead or failed jobs are replayable"
+    );
     let r = app
         .post_json(&admin, "/v1/admin/jobs/replay", &json!({"max": 5000}))
         .await;
@@ -280,7 +283,12 @@ async fn the_overview_reads_the_management_api_or_passive_declares() {
         app.upload(&rider, horse, "text/csv", csv_body(5.0), &[])
             .await;
         let published = shared::testkit::eventually(std::time::Duration::from_secs(30), || async {
-            let o: Value = app.get(&admin, "/v1/admin/overview").await.json().await.ok()?;
+            let o: Value = app
+                .get(&admin, "/v1/admin/overview")
+                .await
+                .json()
+                .await
+                .ok()?;
             let work = o["queues"]["queues"]
                 .as_array()?
                 .iter()

@@ -96,4 +96,3 @@ pub(super) async fn get_analysis(
     )
         .into_response())
 }
-

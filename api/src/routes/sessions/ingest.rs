@@ -451,4 +451,3 @@ pub(super) async fn upload_session(
     tracing::info!(%session_id, %job_id, samples = prepared.sample_count, "session uploaded");
     Ok(accepted(response, session_id))
 }
-

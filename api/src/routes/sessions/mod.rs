@@ -376,4 +376,3 @@ async fn get_raw(
     h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     Ok(response)
 }
-
