@@ -24,9 +24,9 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
 use shared::amqp::Topology;
-use shared::jobs::{DeadReason, JobMessage};
+use shared::jobs::DeadReason;
+use shared::outbox::StoredJob;
 use sqlx::{PgConnection, PgPool};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -202,16 +202,14 @@ async fn requeue(tx: &mut PgConnection, job: &Candidate, why: &str) -> Result<()
     .bind(swept_attempt)
     .execute(&mut *tx)
     .await?;
-    let message = JobMessage {
-        job_id: job.id,
-        kind: job.kind.clone(),
-        version: u32::try_from(job.version).unwrap_or_default(),
-        attempt: u32::try_from(swept_attempt + 1).unwrap_or(u32::MAX),
-        enqueued_at: Utc::now(),
-        trace_context: Default::default(),
-        payload: job.payload.clone(),
+    let stored = StoredJob {
+        id: job.id,
+        kind: &job.kind,
+        version: job.version,
+        payload: &job.payload,
     };
-    shared::outbox::publish_later(tx, &message).await?;
+    let attempt = u32::try_from(swept_attempt + 1).unwrap_or(u32::MAX);
+    shared::outbox::republish(tx, stored, attempt, Default::default()).await?;
     tracing::warn!(job_id = %job.id, attempt = swept_attempt, "stuck job published again");
     Ok(())
 }

@@ -3,8 +3,9 @@
 //! A job row and its outbox row are written in the caller's transaction, so a
 //! job exists exactly when the change that caused it is committed; the API's
 //! relay then publishes the outbox row to RabbitMQ with publisher confirms.
-//! Both the API (uploads, replays, session deletions) and the worker (trend
-//! jobs after an analysis) enqueue here.
+//! Both the API (uploads, replays, sweeps, session deletions) and the worker
+//! (trend jobs after an analysis) enqueue here; [`republish`] sends an
+//! existing job again.
 
 use std::collections::BTreeMap;
 
@@ -65,6 +66,39 @@ pub async fn publish_later(
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// What [`republish`] needs of an existing job row.
+#[derive(Debug, Clone, Copy)]
+pub struct StoredJob<'a> {
+    /// The job's id (kept: results and deduplication are keyed by it).
+    pub id: Uuid,
+    /// Its wire kind.
+    pub kind: &'a str,
+    /// Its payload schema version (as stored, an `integer` column).
+    pub version: i32,
+    /// Its payload.
+    pub payload: &'a serde_json::Value,
+}
+
+/// Publishes an existing job again through the outbox (an admin replay, a
+/// sweep of a stuck job): a fresh envelope for `attempt`, enqueued now.
+pub async fn republish(
+    conn: &mut PgConnection,
+    job: StoredJob<'_>,
+    attempt: u32,
+    trace_context: BTreeMap<String, String>,
+) -> Result<(), sqlx::Error> {
+    let message = JobMessage {
+        job_id: job.id,
+        kind: job.kind.to_owned(),
+        version: u32::try_from(job.version).unwrap_or_default(),
+        attempt,
+        enqueued_at: chrono::Utc::now(),
+        trace_context,
+        payload: job.payload.clone(),
+    };
+    publish_later(conn, &message).await
 }
 
 /// Queues a `compute_trend` job for the horse in the caller's transaction,

@@ -24,21 +24,13 @@ use crate::jobs::{self, JobError, Start};
 
 /// Consumes until `stop` is cancelled, reconnecting with backoff.
 pub async fn run(ctx: Arc<Ctx>, stop: CancellationToken) {
-    let mut wait = Duration::from_millis(200);
-    while !stop.is_cancelled() {
-        match session(&ctx, &stop).await {
-            Ok(()) => break,
-            Err(e) => {
-                ctx.set_consuming(false);
-                tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "broker connection lost or unavailable; reconnecting");
-                tokio::select! {
-                    () = stop.cancelled() => break,
-                    () = tokio::time::sleep(wait) => {}
-                }
-                wait = (wait * 2).min(Duration::from_secs(30));
-            }
-        }
-    }
+    crate::reconnect::with_backoff(
+        &stop,
+        "jobs",
+        || session(&ctx, &stop),
+        || ctx.set_consuming(false),
+    )
+    .await;
     ctx.set_consuming(false);
 }
 

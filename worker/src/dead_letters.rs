@@ -58,20 +58,7 @@ impl Reconciled {
 
 /// Consumes the dead queue until `stop` is cancelled, reconnecting with backoff.
 pub async fn run(ctx: Arc<Ctx>, stop: CancellationToken) {
-    let mut wait = Duration::from_millis(200);
-    while !stop.is_cancelled() {
-        match session(&ctx, &stop).await {
-            Ok(()) => break,
-            Err(e) => {
-                tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "dead-letter consumer lost its broker connection; reconnecting");
-                tokio::select! {
-                    () = stop.cancelled() => break,
-                    () = tokio::time::sleep(wait) => {}
-                }
-                wait = (wait * 2).min(Duration::from_secs(30));
-            }
-        }
-    }
+    crate::reconnect::with_backoff(&stop, "dead_letters", || session(&ctx, &stop), || {}).await;
 }
 
 /// One connection's life; `Ok` means stopped on request.

@@ -5,6 +5,7 @@
 //!   through the delay queues, dead-lettering, graceful drain on shutdown.
 //! - [`dead_letters`]: reconciles every dead-lettered message with its job.
 //! - [`jobs`]: one file per job kind, and the job status transitions.
+//! - [`reconnect`]: the reconnect loop of both consumers.
 //! - [`runner`]: CPU-heavy analysis on a rayon pool, panics caught.
 //! - [`http`], [`metrics`], [`config`]: probes, Prometheus, settings.
 
@@ -25,6 +26,7 @@ pub mod dead_letters;
 pub mod http;
 pub mod jobs;
 pub mod metrics;
+pub mod reconnect;
 pub mod runner;
 
 pub use config::WorkerConfig;

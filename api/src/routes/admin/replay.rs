@@ -13,9 +13,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use shared::jobs::JobMessage;
+use shared::outbox::StoredJob;
 use sqlx::{AssertSqlSafe, PgConnection, Postgres, QueryBuilder};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -43,6 +42,17 @@ struct ReplayRow {
     version: i32,
     payload: serde_json::Value,
     horse_id: Option<Uuid>,
+}
+
+impl ReplayRow {
+    fn stored(&self) -> StoredJob<'_> {
+        StoredJob {
+            id: self.id,
+            kind: &self.kind,
+            version: self.version,
+            payload: &self.payload,
+        }
+    }
 }
 
 /// Publishes `job` again with a fresh attempt budget; `false` when it is a
@@ -78,16 +88,8 @@ async fn requeue(
     .bind(replay_id)
     .execute(&mut *tx)
     .await?;
-    let message = JobMessage {
-        job_id: job.id,
-        kind: job.kind.clone(),
-        version: u32::try_from(job.version).unwrap_or_default(),
-        attempt: 1,
-        enqueued_at: Utc::now(),
-        trace_context: shared::telemetry::inject_context(&tracing::Span::current()),
-        payload: job.payload.clone(),
-    };
-    shared::outbox::publish_later(tx, &message).await?;
+    let trace = shared::telemetry::inject_context(&tracing::Span::current());
+    shared::outbox::republish(tx, job.stored(), 1, trace).await?;
     Ok(true)
 }
 
