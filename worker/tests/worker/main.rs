@@ -329,9 +329,11 @@ async fn sigterm_finishes_the_job_in_hand_or_requeues_it() {
     assert_eq!(w.wait_exit(Duration::from_secs(20)).await, Some(0));
     assert_eq!(env.job_status(job).await.0, "succeeded");
 
-    // Too little grace: the job goes back to the queue and another worker completes it.
+    // Too little grace: the job goes back to the queue and another worker
+    // completes it. The hold (30 s) is far longer than the grace, so even a
+    // loaded machine cannot finish the job before the SIGTERM lands.
     let w = env.worker(&[
-        ("HOOFBEAT_FAULT_DELAY_MS", "5000"),
+        ("HOOFBEAT_FAULT_DELAY_MS", "30000"),
         ("HOOFBEAT_SHUTDOWN_GRACE_MS", "200"),
     ]);
     w.ready().await;
