@@ -32,6 +32,10 @@ pub enum ErrorCode {
     Conflict,
     /// 413: the body (or its decompressed form) exceeds the limit.
     PayloadTooLarge,
+    /// 414: the request URI is longer than the server reads.
+    UriTooLong,
+    /// 431: the request's header section is larger than the server reads.
+    HeaderFieldsTooLarge,
     /// 415: unknown Content-Type or Content-Encoding.
     UnsupportedMediaType,
     /// 422: the request is well-formed but its values are invalid.
@@ -66,6 +70,8 @@ impl ErrorCode {
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             EmailTaken | Conflict => StatusCode::CONFLICT,
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            UriTooLong => StatusCode::URI_TOO_LONG,
+            HeaderFieldsTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ValidationFailed | InvalidSensorData | IdempotencyKeyReused => {
                 StatusCode::UNPROCESSABLE_ENTITY
@@ -90,6 +96,8 @@ impl ErrorCode {
             EmailTaken => "email_taken",
             Conflict => "conflict",
             PayloadTooLarge => "payload_too_large",
+            UriTooLong => "uri_too_long",
+            HeaderFieldsTooLarge => "header_fields_too_large",
             UnsupportedMediaType => "unsupported_media_type",
             ValidationFailed => "validation_failed",
             InvalidSensorData => "invalid_sensor_data",
@@ -116,6 +124,8 @@ impl ErrorCode {
             EmailTaken => "Email already registered",
             Conflict => "Conflict with the current state",
             PayloadTooLarge => "Payload too large",
+            UriTooLong => "URI too long",
+            HeaderFieldsTooLarge => "Request header fields too large",
             UnsupportedMediaType => "Unsupported media type",
             ValidationFailed => "Validation failed",
             InvalidSensorData => "Invalid sensor data",
@@ -250,18 +260,33 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
+impl Problem {
+    fn new(code: ErrorCode, detail: String, errors: Vec<FieldError>) -> Self {
+        Self {
+            type_: format!("urn:hoofbeat:problem:{}", code.as_str()),
+            title: code.title().to_owned(),
+            status: code.status().as_u16(),
+            detail,
+            code,
+            errors,
+        }
+    }
+
+    fn to_vec(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_else(|_| b"{}".to_vec())
+    }
+}
+
+/// The serialized problem document for `code`, for answers written below
+/// the router (see `serve::protocol_errors`).
+pub(crate) fn problem_body(code: ErrorCode, detail: &str) -> Vec<u8> {
+    Problem::new(code, detail.to_owned(), Vec::new()).to_vec()
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.code.status();
-        let problem = Problem {
-            type_: format!("urn:hoofbeat:problem:{}", self.code.as_str()),
-            title: self.code.title().to_owned(),
-            status: status.as_u16(),
-            detail: self.detail,
-            code: self.code,
-            errors: self.errors,
-        };
-        let body = serde_json::to_vec(&problem).unwrap_or_else(|_| b"{}".to_vec());
+        let body = Problem::new(self.code, self.detail, self.errors).to_vec();
         let mut response = (status, body).into_response();
         let headers = response.headers_mut();
         headers.insert(

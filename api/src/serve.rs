@@ -6,7 +6,11 @@
 //!   connections are closed instead of held forever;
 //! - a cap on open connections: past it a new connection is closed at once,
 //!   so a flood of idle sockets cannot exhaust file descriptors or memory;
-//! - graceful shutdown: stop accepting, let requests in progress finish.
+//! - graceful shutdown: stop accepting, let requests in progress finish;
+//! - problem+json for the parse errors hyper answers itself
+//!   ([`protocol_errors`]).
+
+mod protocol_errors;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -25,6 +29,8 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tower::Service;
+
+use protocol_errors::ProblemIo;
 
 /// Connection-level limits (from the API's configuration).
 #[derive(Debug, Clone, Copy)]
@@ -102,7 +108,7 @@ async fn connection(
         .keep_alive(true);
     let mut conn = pin!(
         builder
-            .serve_connection(TokioIo::new(stream), service)
+            .serve_connection(TokioIo::new(ProblemIo::new(stream)), service)
             .with_upgrades()
     );
     let mut closed = pin!(signal.closed());

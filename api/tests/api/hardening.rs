@@ -227,3 +227,61 @@ async fn security_headers_and_bounded_metric_labels() {
     assert!(!metrics.contains("XQZRT") && !metrics.contains("BAZQUX"));
     assert!(metrics.contains("method=\"other\""), "{metrics}");
 }
+
+/// Sends `request` on a fresh socket and returns the raw answer, read to EOF
+/// (hyper closes the connection after a parse error).
+async fn raw_exchange(app: &crate::common::TestApp, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = app.base.trim_start_matches("http://");
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    // The server may answer and close before it has read all of a huge head.
+    let _ = s.write_all(request).await;
+    let mut out = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), s.read_to_end(&mut out));
+    let _ = read.await.expect("the server closes the connection");
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test]
+async fn protocol_level_rejections_are_problem_json() {
+    let app = spawn_app().await;
+    let long_uri = format!(
+        "GET /v1/horses?q={} HTTP/1.1\r\nHost: x\r\n\r\n",
+        "a".repeat(70_000)
+    );
+    let many_headers: String = (0..120).map(|i| format!("X-H{i}: 1\r\n")).collect();
+    let cases: Vec<(Vec<u8>, &str, &str)> = vec![
+        (b"GARBAGE\r\n\r\n".to_vec(), "400", "bad_request"),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n".to_vec(), "400", "bad_request"),
+        (
+            b"POST /v1/horses HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello".to_vec(),
+            "400",
+            "bad_request",
+        ),
+        (long_uri.into_bytes(), "414", "uri_too_long"),
+        (
+            format!("GET /livez HTTP/1.1\r\nHost: x\r\n{many_headers}\r\n").into_bytes(),
+            "431",
+            "header_fields_too_large",
+        ),
+    ];
+    for (request, status, code) in cases {
+        let answer = raw_exchange(&app, &request).await;
+        let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+        assert!(
+            head.starts_with(&format!("HTTP/1.1 {status} ")),
+            "{code}: {head}"
+        );
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("content-type: application/problem+json"),
+            "{code}: {head}"
+        );
+        let v: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{code}: {e}: {body}"));
+        assert_eq!(v["code"], code, "{v}");
+        assert_eq!(v["status"].as_u64().unwrap().to_string(), status, "{v}");
+    }
+    // A well-formed request on the same server is untouched.
+    let r = app.http.get(app.url("/livez")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}
