@@ -307,16 +307,9 @@ async fn sigterm_finishes_the_job_in_hand_or_requeues_it() {
     ]);
     w.ready().await;
     let (_, job) = env.upload(&token, horse, tiny_csv()).await;
-    assert!(
-        eventually(LONG, || async {
-            w.metrics()
-                .await
-                .contains("hoofbeat_worker_jobs_in_flight 1")
-                .then_some(())
-        })
-        .await
-        .is_some()
-    );
+    // This job, not merely some job (the horse's trend job may be in hand
+    // too), has started.
+    assert!(env.wait_status(job, "running", LONG).await);
     // While it drains, the probes still answer: live, not ready.
     w.sigterm();
     let draining = eventually(Duration::from_secs(5), || async {
@@ -338,16 +331,9 @@ async fn sigterm_finishes_the_job_in_hand_or_requeues_it() {
     ]);
     w.ready().await;
     let (session, job) = env.upload(&token, horse, tiny_csv()).await;
-    assert!(
-        eventually(LONG, || async {
-            w.metrics()
-                .await
-                .contains("hoofbeat_worker_jobs_in_flight 1")
-                .then_some(())
-        })
-        .await
-        .is_some()
-    );
+    // This job, not merely some job (the horse's trend job may be in hand
+    // too), has started.
+    assert!(env.wait_status(job, "running", LONG).await);
     assert_eq!(w.terminate(Duration::from_secs(20)).await, Some(0));
     assert_ne!(env.job_status(job).await.0, "succeeded");
     let _next = env.worker(&[]);
