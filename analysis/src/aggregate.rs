@@ -129,10 +129,17 @@ pub(crate) fn straight_stretches(
             if e <= s || e - s < min {
                 return None;
             }
+            let holes: Vec<(f64, f64)> = hs
+                .holes
+                .iter()
+                .map(|&(h0, h1)| (h0 - s as f64, h1 - s as f64))
+                .collect();
             let m = symmetry::measure(
                 filter::sub(hs.vert(), s, e),
                 filter::sub(hs.lat(), s, e),
+                filter::sub(hs.fwd(), s, e),
                 stride_hz,
+                &holes,
             )?;
             let f = symmetry::figures(m.min_diff, m.max_diff, m.range, m.cycles);
             Some(SymmetryStretch {

@@ -216,6 +216,17 @@ impl Score {
                 s.jumps_found += 1;
                 s.jumps_by_kind[kind][1] += 1;
                 s.flight_err_s.push((j.flight_s - tj.flight_s).abs());
+                if (j.flight_s - tj.flight_s).abs() > 0.015 {
+                    s.notes.push(format!(
+                        "seed {} ({} Hz): flight at {:.2} s measured {:.3} s, true {:.3} s ({})",
+                        truth.seed,
+                        truth.rate_hz,
+                        tj.time_s,
+                        j.flight_s,
+                        tj.flight_s,
+                        ["normal", "soft push", "no plateau"][kind]
+                    ));
+                }
             } else {
                 s.notes.push(format!(
                     "seed {}: missed jump at {:.2} s (flight {:.3} s)",
@@ -347,6 +358,17 @@ impl Score {
                 let mn = parts.iter().map(|p| p.min_diff_mm * p.strides as f64).sum::<f64>() / w;
                 let mx = parts.iter().map(|p| p.max_diff_mm * p.strides as f64).sum::<f64>() / w;
                 self.sym_pairs.push([tmin, mn, tmax, mx]);
+                if (mn - tmin).abs().max((mx - tmax).abs()) > 1.5 {
+                    self.notes.push(format!(
+                        "seed {} ({} Hz): trot {:.0}–{:.0} s MinDiff {mn:.1} (true {tmin:.1}), \
+                         MaxDiff {mx:.1} (true {tmax:.1}) mm over {} stretches",
+                        truth.seed,
+                        truth.rate_hz,
+                        tb.start_s,
+                        tb.end_s,
+                        parts.len()
+                    ));
+                }
             }
         }
     }

@@ -46,6 +46,8 @@ pub struct HorseSegment {
     gyro: Array2<f64>,
     /// Magnitude of the specific force (orientation-free, m/s²).
     pub amag: Array1<f64>,
+    /// The resampled segment's interpolated holes (grid positions).
+    pub holes: Vec<(f64, f64)>,
 }
 
 impl HorseSegment {
@@ -451,6 +453,7 @@ pub fn to_horse(seg: Segment, mount: &Mount) -> HorseSegment {
         start_s,
         mut acc,
         mut gyro,
+        holes,
     } = seg;
     let r = &mount.rot;
     let m = |i: usize, j: usize| r[[i, j]];
@@ -480,6 +483,7 @@ pub fn to_horse(seg: Segment, mount: &Mount) -> HorseSegment {
         acc,
         gyro,
         amag: Array1::from_vec(amag),
+        holes,
     }
 }
 

@@ -132,6 +132,21 @@ pub fn displacement_profile(
     harmonics: usize,
     phase0: f64,
 ) -> Option<Profile> {
+    displacement_profile_clear(x, events, (min_s, max_s), harmonics, phase0, &[])
+}
+
+/// [`displacement_profile`] without the cycles that overlap one of `holes`
+/// (sample positions of interpolated holes in `x`): a straight line across
+/// a hole is not the trunk's motion, and one cycle's error is divided only
+/// by the number of cycles.
+pub fn displacement_profile_clear(
+    x: ArrayView1<f64>,
+    events: &[f64],
+    (min_s, max_s): (f64, f64),
+    harmonics: usize,
+    phase0: f64,
+    holes: &[(f64, f64)],
+) -> Option<Profile> {
     let mut sum = vec![(0.0, 0.0); harmonics];
     let mut cycles = 0u32;
     let table = phase_table(harmonics, phase0);
@@ -146,6 +161,9 @@ pub fn displacement_profile(
             continue;
         }
         if a < 0.0 || b.ceil() as usize >= x.len() {
+            continue;
+        }
+        if holes.iter().any(|&(h0, h1)| h0 < b && h1 > a) {
             continue;
         }
         // Resample the cycle to exactly N points of phase so that the sums
