@@ -20,6 +20,18 @@
 //! removes the ramp bias of a fixed threshold. The baseline is the lower
 //! quartile of the airborne samples (the pitch rotation's centripetal term;
 //! internal forces oscillate around it).
+//!
+//! A stance ending *onto* the baseline never crosses it (at a girth below
+//! the centre of mass the rotation's term points up, like the ground's
+//! push). If the ramp's lowest sample lies more than 0.05 g *under* it, the
+//! stance's own force was still falling there and the rotation's term came
+//! in with the take-off: the contact ends where the same line reaches 0,
+//! kept within half a sample of that lowest sample (a resampled sample there
+//! mixes the ramp's end with the in-flight force); likewise for a landing
+//! impact rising from under the baseline. A trailing contact ends at the
+//! latest at the bottom of the trough after it (parabolic vertex): the limb
+//! swing's internal forces can lift the force again before it reaches the
+//! lower level.
 
 use ndarray::ArrayView1;
 
@@ -130,8 +142,40 @@ fn trailing_contact(a: ArrayView1<f64>, t0: f64, base: f64) -> Option<f64> {
     let hi = base + CONTACT_LEVELS.1 * G;
     let peak = (first..=rise_by).find(|&i| a[i] >= hi)?;
     let lo = base + CONTACT_LEVELS.0 * G;
-    let end = (peak..(peak + (0.15 * FS) as usize).min(n)).find(|&i| a[i] < lo)?;
-    falling_edge(a, end, base, CONTACT_LEVELS, 0.15)
+    let limit = (peak + (0.15 * FS) as usize).min(n);
+    // The lobe's own trough: the limb swing's internal forces can lift the
+    // force again right after the limb leaves, before it reaches `lo`; the
+    // contact is over by the bottom of the trough between the two.
+    let mut m = peak;
+    while m + 1 < limit && a[m + 1] >= a[m] {
+        m += 1;
+    }
+    while m + 1 < limit && a[m + 1] < a[m] {
+        m += 1;
+    }
+    let trough = (m + 1 < limit).then(|| vertex(a, m));
+    match (peak..limit).find(|&i| a[i] < lo) {
+        Some(end) => {
+            let edge = falling_edge(a, end, base, CONTACT_LEVELS, 0.15)?;
+            Some(trough.map_or(edge, |v| edge.min(v)))
+        }
+        None => trough,
+    }
+}
+
+/// Sub-sample position of the local minimum at sample `m` (the vertex of
+/// the parabola through `m − 1`, `m`, `m + 1`).
+fn vertex(a: ArrayView1<f64>, m: usize) -> f64 {
+    if m == 0 || m + 1 >= a.len() {
+        return m as f64;
+    }
+    let (y0, y1, y2) = (a[m - 1], a[m], a[m + 1]);
+    let den = y0 - 2.0 * y1 + y2;
+    if den > 0.0 {
+        m as f64 + (0.5 * (y0 - y2) / den).clamp(-0.5, 0.5)
+    } else {
+        m as f64
+    }
 }
 
 /// A light contact lobe right before the landing edge `t1` (ending within
@@ -146,6 +190,78 @@ fn leading_contact(a: ArrayView1<f64>, t1: f64, base: f64) -> Option<f64> {
         .rev()
         .find(|&i| a[i] < lo)?;
     rising_edge(a, start, base, CONTACT_LEVELS, 0.15)
+}
+
+/// How far (g) a sample must fall below the in-flight baseline to show
+/// that the stance's own force was still going down: a contact ending onto
+/// the baseline never crosses it (the rotation's centripetal term adds to
+/// the ground's push, both pointing up at a girth below the centre of
+/// mass), so a dip under it means the rotation's term was not there yet
+/// and the ground-reaction force reached 0 at the bottom of the ramp.
+const DIP_G: f64 = 0.05;
+
+/// Where the stance's line (through its crossings of `base` +
+/// [`STANCE_LEVELS`]) reaches 0, the lower level's crossing being in the
+/// sample interval `i..i+1`, and the upper's found by walking away from it
+/// by `step` (−1: back in time, +1: forward).
+fn line_zero(a: ArrayView1<f64>, i: usize, base: f64, step: isize) -> Option<f64> {
+    let (l1, l2) = (base + STANCE_LEVELS.0 * G, base + STANCE_LEVELS.1 * G);
+    let t1 = cross(a, i, l1);
+    let mut j = i as isize;
+    let reach = (0.15 * FS) as isize;
+    for _ in 0..reach {
+        let k = j as usize;
+        if k + 1 >= a.len() {
+            return None;
+        }
+        if (a[k] - l2) * (a[k + 1] - l2) <= 0.0 && a[k] != a[k + 1] {
+            let t2 = cross(a, k, l2);
+            return (t1 != t2).then(|| t1 + (t1 - t2) * l1 / (l2 - l1));
+        }
+        j += step;
+        if j < 0 {
+            return None;
+        }
+    }
+    None
+}
+
+/// The end of a take-off stance whose ramp dips under the baseline: the
+/// stance's line extended to 0 rather than to the baseline, kept within
+/// half a sample of the lowest sample (a resampled sample there mixes the
+/// ramp's end with the in-flight force). `first` is the first sample of the
+/// ramp at or after the baseline extrapolation.
+fn dip_end(a: ArrayView1<f64>, first: usize, base: f64) -> Option<f64> {
+    let n = a.len();
+    let mut d = first;
+    if d + 1 < n && a[d + 1] < a[d] {
+        d += 1;
+    }
+    if d == 0 || d + 1 >= n || a[d] >= base - DIP_G * G || a[d + 1] <= a[d] {
+        return None;
+    }
+    let l1 = base + STANCE_LEVELS.0 * G;
+    let i = (0..d).rev().find(|&k| a[k] >= l1)?;
+    let zero = line_zero(a, i, base, -1)?;
+    Some(zero.clamp(d as f64 - 0.5, d as f64 + 0.5))
+}
+
+/// The start of a landing impact whose ramp rises from under the baseline
+/// (mirror of [`dip_end`]); `first` is the last sample before the ramp
+/// crosses `base` + [`STANCE_LEVELS`].0.
+fn dip_start(a: ArrayView1<f64>, first: usize, base: f64) -> Option<f64> {
+    let n = a.len();
+    let mut d = first.min(n - 1);
+    if d > 0 && a[d - 1] < a[d] {
+        d -= 1;
+    }
+    if d == 0 || d + 1 >= n || a[d] >= base - DIP_G * G || a[d - 1] <= a[d] {
+        return None;
+    }
+    let l1 = base + STANCE_LEVELS.0 * G;
+    let i = (d + 1..n).find(|&k| a[k] >= l1)? - 1;
+    let zero = line_zero(a, i, base, 1)?;
+    Some(zero.clamp(d as f64 - 0.5, d as f64 + 0.5))
 }
 
 /// Least take-off push (peak specific force, g): any stance that lifts the
@@ -225,6 +341,9 @@ pub fn detect(amag: ArrayView1<f64>) -> Vec<Flight> {
         ) else {
             continue;
         };
+        let push_end = dip_end(amag, push_end.ceil() as usize, base).unwrap_or(push_end);
+        let impact_start =
+            dip_start(amag, impact_start.floor() as usize, base).unwrap_or(impact_start);
         let takeoff = trailing_contact(amag, push_end, base).unwrap_or(push_end);
         let landing = leading_contact(amag, impact_start, base).unwrap_or(impact_start);
         let flight = (landing - takeoff) / FS;
@@ -333,6 +452,34 @@ mod tests {
         let (t0, t1) = (found[0].takeoff / FS, found[0].landing / FS);
         assert!(
             (t0 - 1.4).abs() < 0.025 && (t1 - 1.7).abs() < 0.025,
+            "{t0} {t1}"
+        );
+    }
+
+    /// As above on a 0.2-g in-flight baseline, with the limb swing's
+    /// internal forces (a 0.15-g sine over the 0.3 s without contact) lifting the force right
+    /// after the hind limbs leave: the contact ends in the trough between.
+    #[test]
+    fn limb_swing_after_the_hind_push_is_not_contact() {
+        let pi = std::f64::consts::PI;
+        let hump = |t: f64, t0: f64, d: f64, peak: f64| peak * G * (pi * (t - t0) / d).sin();
+        let a = Array1::from_shape_fn(220, |i| {
+            let t = i as f64 / FS;
+            match t {
+                t if t < 1.0 => G,
+                t if t < 1.3 => hump(t, 1.0, 0.3, 2.2).max(if t < 1.15 { G } else { 0.0 }),
+                t if t < 1.4 => 0.2 * G + hump(t, 1.3, 0.1, 0.5),
+                t if t < 1.7 => 0.2 * G + 0.15 * G * (2.0 * pi * (t - 1.4) / 0.3).sin(),
+                t if t < 1.78 => 0.2 * G + hump(t, 1.7, 0.08, 0.45),
+                t if t < 2.03 => hump(t, 1.78, 0.25, 3.5).max(if t > 1.9 { G } else { 0.0 }),
+                _ => G,
+            }
+        });
+        let found = detect(a.view());
+        assert_eq!(found.len(), 1);
+        let (t0, t1) = (found[0].takeoff / FS, found[0].landing / FS);
+        assert!(
+            (t0 - 1.4).abs() < 0.015 && (t1 - 1.7).abs() < 0.015,
             "{t0} {t1}"
         );
     }
