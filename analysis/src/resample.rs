@@ -123,6 +123,9 @@ pub fn resample(rec: &Recording) -> Resampled {
     let t0 = rec.t[0];
     let dt_med = median_interval(&rec.t).max(1e-6);
     let mut seg_start = 0usize;
+    // Interpolated holes of the current segment (input indexes after them).
+    let mut holes: Vec<usize> = Vec::new();
+    let hole_s = HOLE_S.max(1.5 * dt_med);
     for i in 1..n {
         let dt = rec.t[i] - rec.t[i - 1];
         if dt > MAX_INTERPOLATED_GAP_S {
@@ -130,13 +133,17 @@ pub fn resample(rec: &Recording) -> Resampled {
                 start_s: rec.t[i - 1] - t0,
                 end_s: rec.t[i] - t0,
             });
-            push_segment(rec, seg_start, i, dt_med, &mut out.segments);
+            push_segment(rec, seg_start, i, dt_med, &holes, &mut out.segments);
+            holes.clear();
             seg_start = i;
-        } else if dt > 2.5 * dt_med && dt > 0.15 {
-            out.short_gaps += 1;
+        } else if dt > hole_s {
+            holes.push(i);
+            if dt > 2.5 * dt_med && dt > 0.15 {
+                out.short_gaps += 1;
+            }
         }
     }
-    push_segment(rec, seg_start, n, dt_med, &mut out.segments);
+    push_segment(rec, seg_start, n, dt_med, &holes, &mut out.segments);
     out
 }
 
@@ -185,7 +192,16 @@ fn median_interval(t: &[f64]) -> f64 {
 
 /// Resamples samples `a..b` onto the 50 Hz grid: box-average when the input
 /// is much faster than 50 Hz (anti-aliasing), linear interpolation otherwise.
-fn push_segment(rec: &Recording, a: usize, b: usize, dt_med: f64, segments: &mut Vec<Segment>) {
+/// `holes` are the input indexes of the segment that follow an interpolated
+/// hole (an interval over [`HOLE_S`]).
+fn push_segment(
+    rec: &Recording,
+    a: usize,
+    b: usize,
+    dt_med: f64,
+    holes: &[usize],
+    segments: &mut Vec<Segment>,
+) {
     if b <= a + 1 {
         return;
     }
@@ -234,10 +250,9 @@ fn push_segment(rec: &Recording, a: usize, b: usize, dt_med: f64, segments: &mut
     }
     let rows =
         |v: Vec<f64>| Array2::from_shape_vec((3, m), v).unwrap_or_else(|_| Array2::zeros((3, m)));
-    let holes = t[a..b]
-        .windows(2)
-        .filter(|w| w[1] - w[0] > HOLE_S.max(1.5 * dt_med))
-        .map(|w| ((w[0] - t0 - ts) * FS, (w[1] - t0 - ts) * FS))
+    let holes = holes
+        .iter()
+        .map(|&i| ((t[i - 1] - t0 - ts) * FS, (t[i] - t0 - ts) * FS))
         .collect();
     segments.push(Segment {
         start_s: ts,
@@ -439,5 +454,23 @@ mod tests {
         assert_eq!(r.short_gaps, 1);
         assert!((r.segments[1].start_s - 8.0).abs() < 1e-9);
         assert!((r.segments[0].acc[[2, 10]] - 9.81).abs() < 1e-12);
+        // The interpolated hole is listed on the grid of its segment
+        // (samples 0.99 s and 1.5 s); the other segment has none.
+        assert_eq!(r.segments[0].holes.len(), 1);
+        let (h0, h1) = r.segments[0].holes[0];
+        assert!((h0 - 0.99 * FS).abs() < 1e-6 && (h1 - 1.5 * FS).abs() < 1e-6);
+        assert!(r.segments[1].holes.is_empty());
+    }
+
+    /// Single dropped samples (0.02 s at 100 Hz, 0.08 s at 25 Hz) are not
+    /// holes; two in a row at 25 Hz (0.12 s) are.
+    #[test]
+    fn holes_are_intervals_over_a_tenth_of_a_second() {
+        for (rate, drop, want) in [(100.0, 1, 0), (25.0, 1, 0), (25.0, 2, 1)] {
+            let mut t: Vec<f64> = (0..500).map(|i| i as f64 / rate).collect();
+            t.drain(100..100 + drop);
+            let r = resample(&rec(t));
+            assert_eq!(r.segments[0].holes.len(), want, "{rate} Hz, {drop} dropped");
+        }
     }
 }

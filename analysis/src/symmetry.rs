@@ -97,7 +97,7 @@ fn stride_starts(beats: &[f64], crossings: &[f64]) -> Option<Vec<f64>> {
 /// when the windows' phases do not agree (resultant under half their
 /// summed magnitude) or there are too few of them.
 fn lateral_phase(lat: ArrayView1<f64>, beats: &[f64], stride_hz: f64) -> Option<f64> {
-    const N: usize = 64;
+    const N: usize = LATERAL_POINTS;
     let (lo, hi) = (0.7 * FS / stride_hz, 1.4 * FS / stride_hz);
     let n = lat.len();
     let (mut re, mut im, mut mag, mut windows) = (0.0, 0.0, 0.0, 0usize);
@@ -107,12 +107,11 @@ fn lateral_phase(lat: ArrayView1<f64>, beats: &[f64], stride_hz: f64) -> Option<
             continue;
         }
         let (mut cr, mut ci) = (0.0, 0.0);
-        for j in 0..N {
+        for (j, (sn, cs)) in unit_circle().iter().enumerate() {
             let t = a + (b - a) * j as f64 / N as f64;
             let i = t as usize;
             let f = t - i as f64;
             let v = lat[i] + f * (lat[(i + 1).min(n - 1)] - lat[i]);
-            let (sn, cs) = (2.0 * PI * j as f64 / N as f64).sin_cos();
             cr += v * cs;
             ci -= v * sn;
         }
@@ -131,6 +130,19 @@ fn lateral_phase(lat: ArrayView1<f64>, beats: &[f64], stride_hz: f64) -> Option<
     // before the sway's peak u0.
     let u0 = -im.atan2(re) / PI;
     Some((u0 - 0.5).rem_euclid(2.0))
+}
+
+/// Phase points per two-beat window of [`lateral_phase`]: 32 resolve the
+/// stride harmonic of a linearly interpolated 50-Hz signal (the 31st and
+/// 33rd harmonics that alias onto it carry nothing).
+const LATERAL_POINTS: usize = 32;
+
+/// sin and cos of 2πj/N, j = 0..N ([`LATERAL_POINTS`]), computed once.
+fn unit_circle() -> &'static [(f64, f64); LATERAL_POINTS] {
+    static TABLE: std::sync::OnceLock<[(f64, f64); LATERAL_POINTS]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        std::array::from_fn(|j| (2.0 * PI * j as f64 / LATERAL_POINTS as f64).sin_cos())
+    })
 }
 
 /// Stride boundaries every two beats from phase `psi` (beats, 0..2) on.
