@@ -251,6 +251,15 @@ pub struct StrideInfo {
     pub elevation_m: f64,
 }
 
+/// Beat intervals within this long of either end of a bout are left out of
+/// its stride frequency (unless fewer than two would remain): the bout
+/// boundaries come from 6-s windows and sit up to ~1.5 s off, so the first
+/// and last beats can be the neighbouring gait's. The median window does
+/// not stop those between gaits of close rhythm — a canter after a gallop
+/// strides only 10–20 % slower — and 2–4 of them among 40 gallop strides
+/// read the gallop ~0.02–0.03 Hz low.
+pub const BOUT_EDGE_S: f64 = 1.5;
+
 /// Time before a fence's take-off (the take-off stance) and after its
 /// landing (the landing stance) whose beat intervals are not strides (s).
 pub const FENCE_BEFORE_S: f64 = 0.5;
@@ -289,7 +298,15 @@ pub fn analyse(vert: ArrayView1<f64>, run: &Run, fences: &[(f64, f64)]) -> Strid
         .filter(|w| clear(w))
         .map(|w| (w[0], w[1]))
         .collect();
-    let stride_hz = beat_rate(&stride_beats, lo, hi).map_or(run.stride_hz, |r| r / bps);
+    let edge = BOUT_EDGE_S * FS;
+    let inner: Vec<(f64, f64)> = stride_beats
+        .iter()
+        .copied()
+        .filter(|&(a, b)| a >= edge && b <= len - edge)
+        .collect();
+    let stride_hz = beat_rate(&inner, lo, hi)
+        .or_else(|| beat_rate(&stride_beats, lo, hi))
+        .map_or(run.stride_hz, |r| r / bps);
     let elevation_m = displacement_profile(x, &beats, lo, hi, 4, 0.0)
         .map(|p| p.peak_to_peak())
         .unwrap_or(0.0);
@@ -325,6 +342,36 @@ mod tests {
         let r = beat_rate(&iv, 0.2, 1.0).expect("rate");
         assert!((r - FS / 30.0).abs() < 1e-9, "{r}");
         assert!(beat_rate(&[], 0.2, 1.0).is_none());
+    }
+
+    /// A gallop bout at 2.3 Hz whose last 1.3 s are canter strides at
+    /// 1.85 Hz (a boundary placed late): the stride frequency is the
+    /// gallop's, not pulled toward the canter's.
+    #[test]
+    fn a_late_boundary_does_not_pull_the_stride_frequency() {
+        use crate::report::Gait;
+        let (f1, f2, t_switch) = (2.3, 1.85, 18.0);
+        let n = (19.3 * FS) as usize;
+        // Phase accumulated at 2.3 Hz, then at 1.85 Hz.
+        let phase = |t: f64| {
+            if t < t_switch {
+                f1 * t
+            } else {
+                f1 * t_switch + f2 * (t - t_switch)
+            }
+        };
+        let x = Array1::from_shape_fn(n, |i| {
+            (2.0 * std::f64::consts::PI * phase(i as f64 / FS)).cos()
+        });
+        let run = Run {
+            start: 0,
+            end: n,
+            gait: Gait::Gallop,
+            stride_hz: 2.3,
+            regularity: 0.9,
+        };
+        let info = analyse(x.view(), &run, &[]);
+        assert!((info.stride_hz - f1).abs() < 0.003, "{}", info.stride_hz);
     }
 
     #[test]
