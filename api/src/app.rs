@@ -74,6 +74,11 @@ impl Application {
         if config.migrate_on_start {
             migrate(&pool, &config).await?;
         }
+        // In the background: a database that is down must not delay start-up.
+        tokio::spawn({
+            let pool = pool.clone();
+            async move { shared::db::warm(&pool).await }
+        });
         let listener = TcpListener::bind(config.listen_addr)
             .await
             .map_err(|cause| StartupError::Bind {

@@ -187,6 +187,10 @@ pub struct CommonConfig {
     pub amqp_prefix: String,
     /// `HOOFBEAT_DB_MAX_CONNECTIONS`.
     pub db_max_connections: u32,
+    /// `HOOFBEAT_DB_MIN_CONNECTIONS` (default 2, at most the maximum):
+    /// connections opened at start-up and kept open, so that the first
+    /// requests and jobs do not pay for connecting.
+    pub db_min_connections: u32,
     /// `HOOFBEAT_DB_TIMEOUT_MS`: how long to wait for a database connection
     /// before answering 503, so that a dead database never hangs a caller.
     pub db_timeout: Duration,
@@ -228,6 +232,7 @@ impl CommonConfig {
             amqp_url: env.url("AMQP_URL", DEFAULT_AMQP_URL, &["amqp", "amqps"])?,
             amqp_prefix,
             db_max_connections: env.bounded("HOOFBEAT_DB_MAX_CONNECTIONS", 10, 1, 1000)? as u32,
+            db_min_connections: env.bounded("HOOFBEAT_DB_MIN_CONNECTIONS", 2, 0, 1000)? as u32,
             db_timeout: env.millis("HOOFBEAT_DB_TIMEOUT_MS", 2000, 50, 600_000)?,
             amqp_timeout: env.millis("HOOFBEAT_AMQP_TIMEOUT_MS", 5000, 50, 600_000)?,
             retry_delays: retry_delays(env)?,

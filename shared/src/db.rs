@@ -16,7 +16,32 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 /// Every acquire waits at most `db_timeout`, so no caller ever hangs.
 pub fn lazy_pool(config: &CommonConfig) -> Result<PgPool, sqlx::Error> {
     let options: PgConnectOptions = config.database_url.parse()?;
-    Ok(pool_options(config.db_max_connections, config.db_timeout).connect_lazy_with(options))
+    Ok(pool_options(config.db_max_connections, config.db_timeout)
+        .min_connections(config.db_min_connections.min(config.db_max_connections))
+        .connect_lazy_with(options))
+}
+
+/// Opens the pool's minimum number of connections now, at start-up, so the
+/// first requests and jobs find them ready (a new Postgres connection costs
+/// several milliseconds: TCP, start-up, authentication). While the database
+/// is down this gives up after the pool's acquire timeout; the lazy pool
+/// connects later by itself.
+pub async fn warm(pool: &PgPool) {
+    let n = pool.options().get_min_connections();
+    let mut opening = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let pool = pool.clone();
+        opening.spawn(async move { pool.acquire().await });
+    }
+    // Held together until all are open, so that each acquire opens its own.
+    let opened = opening.join_all().await;
+    let ok = opened.iter().filter(|c| c.is_ok()).count();
+    match opened.into_iter().find_map(Result::err) {
+        Some(e) => {
+            tracing::warn!(opened = ok, error = %e, "database not warmed; connecting on demand")
+        }
+        None => tracing::debug!(opened = ok, "database connections warmed"),
+    }
 }
 
 /// Pool options with bounded waits.

@@ -19,7 +19,7 @@ use lapin::types::{AMQPValue, FieldTable, LongString};
 use lapin::{BasicProperties, Channel, Connection};
 use shared::amqp::{
     self, AmqpError, REASON_HEADER, Topology, WORK_ROUTING_KEY, confirm_channel, publish_dead,
-    publish_job, publish_retry,
+    publish_job, publish_jobs, publish_retry,
 };
 use shared::jobs::{AnalyzeSession, AnyJob, JobMessage};
 use uuid::Uuid;
@@ -177,6 +177,46 @@ async fn declare_is_idempotent_and_arguments_are_enforced() {
             assert!(err.to_string().contains("NOT_FOUND"), "{err}");
         },
     )
+    .await;
+}
+
+#[tokio::test]
+async fn a_batch_is_published_with_its_confirms_pipelined() {
+    with_topology(vec![Duration::from_secs(5)], 10, |topology| async move {
+        let conn = connection().await;
+        let channel = confirm_channel(&conn).await.unwrap();
+        assert!(
+            publish_jobs(&channel, &topology, &[], TIMEOUT)
+                .await
+                .is_empty()
+        );
+        let msgs: Vec<JobMessage> = (0..50).map(|_| analyze_job()).collect();
+        let results = publish_jobs(&channel, &topology, &msgs, TIMEOUT).await;
+        assert_eq!(results.len(), msgs.len());
+        assert!(results.iter().all(Result::is_ok), "{results:?}");
+        wait_for_depth(&channel, topology.work_queue(), 50).await;
+        let mut queued = std::collections::BTreeSet::new();
+        while let Some(got) = get_within(&channel, topology.work_queue(), Duration::ZERO).await {
+            queued.insert(JobMessage::from_bytes(&got.delivery.data).unwrap().job_id);
+        }
+        let sent: std::collections::BTreeSet<_> = msgs.iter().map(|m| m.job_id).collect();
+        assert_eq!(
+            queued, sent,
+            "every message of the batch is in the queue, once"
+        );
+
+        // On a channel without confirms nothing is sent, and every message
+        // says why.
+        let plain = conn.create_channel().await.unwrap();
+        let results = publish_jobs(&plain, &topology, &msgs[..3], TIMEOUT).await;
+        assert_eq!(results.len(), 3);
+        assert!(
+            results
+                .iter()
+                .all(|r| matches!(r, Err(AmqpError::NotConfirmMode { .. }))),
+            "{results:?}"
+        );
+    })
     .await;
 }
 

@@ -12,8 +12,16 @@ pub struct WorkerConfig {
     pub common: CommonConfig,
     /// `HOOFBEAT_WORKER_HTTP_ADDR` (default `127.0.0.1:9090`): `/livez`, `/readyz`, `/metrics`.
     pub http_addr: SocketAddr,
-    /// `HOOFBEAT_WORKER_PREFETCH` (default 2): deliveries in hand at once.
+    /// `HOOFBEAT_WORKER_PREFETCH` (default 16): deliveries in hand at once.
+    /// Deep enough that short jobs overlap their database round trips (a
+    /// 1-s session is mostly waiting on Postgres); memory is bounded by
+    /// [`Self::max_loaded`], not by this.
     pub prefetch: u16,
+    /// `HOOFBEAT_WORKER_MAX_LOADED` (default 0 = analysis threads + 1):
+    /// sessions whose samples are loaded and analysed at once. Long
+    /// sessions (a 4-hour ride is ~100 MB decoded) wait for a slot here
+    /// instead of all loading at once.
+    pub max_loaded: usize,
     /// `HOOFBEAT_SHUTDOWN_GRACE_MS` (default 25 s, under Kubernetes' 30 s):
     /// time to finish jobs in hand after SIGTERM; the rest is requeued.
     pub shutdown_grace: Duration,
@@ -39,7 +47,8 @@ impl WorkerConfig {
                 "HOOFBEAT_WORKER_HTTP_ADDR",
                 SocketAddr::from(([127, 0, 0, 1], 9090)),
             )?,
-            prefetch: env.bounded("HOOFBEAT_WORKER_PREFETCH", 2, 1, 1000)? as u16,
+            prefetch: env.bounded("HOOFBEAT_WORKER_PREFETCH", 16, 1, 1000)? as u16,
+            max_loaded: env.bounded("HOOFBEAT_WORKER_MAX_LOADED", 0, 0, 1024)? as usize,
             shutdown_grace: env.millis("HOOFBEAT_SHUTDOWN_GRACE_MS", 25_000, 0, 3_600_000)?,
             analysis_threads: env.bounded("HOOFBEAT_ANALYSIS_THREADS", 0, 0, 1024)? as usize,
             fault_delay: env.millis("HOOFBEAT_FAULT_DELAY_MS", 0, 0, 3_600_000)?,
@@ -55,7 +64,8 @@ mod tests {
     #[test]
     fn defaults_and_errors() {
         let c = WorkerConfig::from_env(&Env::from_pairs::<_, String, String>([])).unwrap();
-        assert_eq!(c.prefetch, 2);
+        assert_eq!(c.prefetch, 16);
+        assert_eq!(c.max_loaded, 0);
         assert_eq!(c.common.max_attempts, 5);
         let e = WorkerConfig::from_env(&Env::from_pairs([("HOOFBEAT_WORKER_PREFETCH", "0")]))
             .unwrap_err();

@@ -149,7 +149,9 @@ async fn handle(ctx: &Ctx, channel: &Channel, delivery: Delivery) {
     async {
         ctx.metrics.in_flight.inc();
         let started = std::time::Instant::now();
+        let turn = ctx.in_hand.enter(msg.job_id).await;
         let outcome = process(ctx, channel, &msg).await;
+        drop(turn);
         let kind = ctx.metrics_kind(&msg.kind);
         ctx.metrics
             .duration

@@ -5,6 +5,7 @@
 //!   through the delay queues, dead-lettering, graceful drain on shutdown.
 //! - [`dead_letters`]: reconciles every dead-lettered message with its job.
 //! - [`jobs`]: one file per job kind, and the job status transitions.
+//! - [`in_hand`]: two copies of one job never run at once in a worker.
 //! - [`reconnect`]: the reconnect loop of both consumers.
 //! - [`runner`]: CPU-heavy analysis on a rayon pool, panics caught.
 //! - [`http`], [`metrics`], [`config`]: probes, Prometheus, settings.
@@ -24,6 +25,7 @@ pub mod config;
 pub mod consumer;
 pub mod dead_letters;
 pub mod http;
+pub mod in_hand;
 pub mod jobs;
 pub mod metrics;
 pub mod reconnect;
@@ -37,6 +39,11 @@ pub struct Ctx {
     pub db: PgPool,
     /// Pool for the CPU-heavy analysis.
     pub pool: rayon::ThreadPool,
+    /// Slots for sessions loaded in memory at once (see
+    /// [`WorkerConfig::max_loaded`]).
+    pub loaded: tokio::sync::Semaphore,
+    /// Jobs being handled here, so two copies of one never run at once.
+    pub in_hand: in_hand::InHand,
     /// Settings.
     pub config: WorkerConfig,
     /// Instruments.
@@ -131,9 +138,15 @@ impl Worker {
                     addr: config.http_addr,
                     cause,
                 })?;
+        let loaded = match config.max_loaded {
+            0 => pool.current_num_threads() + 1,
+            n => n,
+        };
         let ctx = Arc::new(Ctx {
             db,
             pool,
+            loaded: tokio::sync::Semaphore::new(loaded),
+            in_hand: in_hand::InHand::default(),
             config,
             metrics: metrics::Metrics::default(),
             topology,
@@ -171,6 +184,12 @@ impl Worker {
             shutdown.await;
             ctx.draining.store(true, Ordering::Relaxed);
             on_signal.cancel();
+        });
+        // While the broker connection opens; a database that is down must
+        // not delay the consumer's start.
+        tokio::spawn({
+            let db = self.ctx.db.clone();
+            async move { shared::db::warm(&db).await }
         });
         let dead_letters = tokio::spawn(dead_letters::run(self.ctx.clone(), stop.clone()));
         consumer::run(self.ctx.clone(), stop.clone()).await;

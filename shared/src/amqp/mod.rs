@@ -35,7 +35,9 @@ pub use connection::{confirm_channel, connect, connect_named};
 pub use consume::{consume_dead_letters, consume_jobs};
 pub use dead_letter::{DeathInfo, headers_json};
 pub use error::AmqpError;
-pub use publish::{DEAD_REASON_HEADER, REASON_HEADER, publish_dead, publish_job, publish_retry};
+pub use publish::{
+    DEAD_REASON_HEADER, REASON_HEADER, publish_dead, publish_job, publish_jobs, publish_retry,
+};
 pub use topology::{
     DEFAULT_DELIVERY_LIMIT, DEFAULT_PREFIX, DEFAULT_RETRY_DELAYS, Topology, WORK_ROUTING_KEY,
     declare, delete, depth, queue_depth, queue_stats,

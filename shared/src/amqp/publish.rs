@@ -1,4 +1,5 @@
-//! Confirmed publishing of [`JobMessage`]s: [`publish_job`] (new jobs),
+//! Confirmed publishing of [`JobMessage`]s: [`publish_job`] and
+//! [`publish_jobs`] (new jobs, one or a pipelined batch),
 //! [`publish_retry`] (to a delay tier) and [`publish_dead`] (to the DLX).
 //!
 //! Every publish is persistent, `mandatory`, and waits for the broker's
@@ -12,7 +13,7 @@ use std::time::Duration;
 use chrono::Utc;
 use lapin::options::BasicPublishOptions;
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
-use lapin::{BasicProperties, Channel, Confirmation};
+use lapin::{BasicProperties, Channel, Confirmation, PublisherConfirm};
 
 use super::{AmqpError, Topology, WORK_ROUTING_KEY};
 use crate::jobs::JobMessage;
@@ -119,56 +120,102 @@ fn properties(msg: &JobMessage, headers: Option<FieldTable>) -> Result<BasicProp
     })
 }
 
-async fn publish_confirmed(
+/// Publishes new jobs to the work exchange with their confirms pipelined:
+/// every message is sent before the first confirm is awaited, so a batch
+/// costs one round trip to the broker instead of one per message. Returns
+/// one result per message, in order; all of them are settled within
+/// `timeout` of the call (a message not confirmed by then is a
+/// [`AmqpError::Timeout`] — it may still have been stored, and a republish
+/// of the same job is harmless).
+pub async fn publish_jobs(
+    channel: &Channel,
+    topology: &Topology,
+    msgs: &[JobMessage],
+    timeout: Duration,
+) -> Vec<Result<(), AmqpError>> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let exchange = topology.work_exchange();
+    let mut sent = Vec::with_capacity(msgs.len());
+    for msg in msgs {
+        let send = send(channel, exchange, WORK_ROUTING_KEY, msg, None);
+        sent.push(match tokio::time::timeout_at(deadline, send).await {
+            Ok(result) => result,
+            Err(_) => Err(timed_out(exchange, WORK_ROUTING_KEY, msg, timeout)),
+        });
+    }
+    let mut results = Vec::with_capacity(msgs.len());
+    for (msg, sent) in msgs.iter().zip(sent) {
+        let result = match sent {
+            Ok(confirm) => match tokio::time::timeout_at(deadline, confirm).await {
+                Ok(confirmation) => settle(channel, exchange, WORK_ROUTING_KEY, msg, confirmation),
+                Err(_) => Err(timed_out(exchange, WORK_ROUTING_KEY, msg, timeout)),
+            },
+            Err(e) => Err(e),
+        };
+        results.push(result);
+    }
+    results
+}
+
+fn describe(exchange: &str, routing_key: &str, msg: &JobMessage) -> String {
+    format!(
+        "publish message {} to exchange {exchange:?} with routing key {routing_key:?}",
+        msg.job_id
+    )
+}
+
+fn timed_out(exchange: &str, routing_key: &str, msg: &JobMessage, after: Duration) -> AmqpError {
+    AmqpError::Timeout {
+        operation: describe(exchange, routing_key, msg),
+        after,
+    }
+}
+
+/// Sends one persistent, mandatory message; the returned future resolves to
+/// the broker's confirm.
+async fn send(
     channel: &Channel,
     exchange: &str,
     routing_key: &str,
     msg: &JobMessage,
     headers: Option<FieldTable>,
-    timeout: Duration,
-) -> Result<(), AmqpError> {
-    let message_id = msg.job_id.to_string();
+) -> Result<PublisherConfirm, AmqpError> {
     // Refuse before sending: on a channel without confirms the message would
     // be published and nothing would tell whether the broker kept it.
     if !channel.status().confirm() {
         return Err(AmqpError::NotConfirmMode {
             channel_id: channel.id(),
-            message_id,
+            message_id: msg.job_id.to_string(),
         });
     }
     let properties = properties(msg, headers)?;
-    let body = msg.to_bytes();
-    let operation = || {
-        format!(
-            "publish message {message_id} to exchange {exchange:?} with routing key {routing_key:?}"
+    channel
+        .basic_publish(
+            exchange.into(),
+            routing_key.into(),
+            BasicPublishOptions {
+                // Unroutable messages come back (Ack with the returned
+                // message) instead of being silently dropped.
+                mandatory: true,
+                ..BasicPublishOptions::default()
+            },
+            &msg.to_bytes(),
+            properties,
         )
-    };
-    let publish = async {
-        let confirm = channel
-            .basic_publish(
-                exchange.into(),
-                routing_key.into(),
-                BasicPublishOptions {
-                    // Unroutable messages come back (Ack with the returned
-                    // message) instead of being silently dropped.
-                    mandatory: true,
-                    ..BasicPublishOptions::default()
-                },
-                &body,
-                properties,
-            )
-            .await
-            .map_err(AmqpError::broker(operation()))?;
-        confirm.await.map_err(AmqpError::broker(operation()))
-    };
-    let confirmation =
-        tokio::time::timeout(timeout, publish)
-            .await
-            .map_err(|_| AmqpError::Timeout {
-                operation: operation(),
-                after: timeout,
-            })??;
-    match confirmation {
+        .await
+        .map_err(AmqpError::broker(describe(exchange, routing_key, msg)))
+}
+
+/// What the broker's answer to one publish means.
+fn settle(
+    channel: &Channel,
+    exchange: &str,
+    routing_key: &str,
+    msg: &JobMessage,
+    confirmation: lapin::Result<Confirmation>,
+) -> Result<(), AmqpError> {
+    let message_id = msg.job_id.to_string();
+    match confirmation.map_err(AmqpError::broker(describe(exchange, routing_key, msg)))? {
         Confirmation::Ack(None) => Ok(()),
         Confirmation::Ack(Some(returned)) => Err(AmqpError::Unroutable {
             message_id,
@@ -185,4 +232,22 @@ async fn publish_confirmed(
             message_id,
         }),
     }
+}
+
+async fn publish_confirmed(
+    channel: &Channel,
+    exchange: &str,
+    routing_key: &str,
+    msg: &JobMessage,
+    headers: Option<FieldTable>,
+    timeout: Duration,
+) -> Result<(), AmqpError> {
+    let publish = async {
+        let confirm = send(channel, exchange, routing_key, msg, headers).await?;
+        Ok(settle(channel, exchange, routing_key, msg, confirm.await))
+    };
+    tokio::time::timeout(timeout, publish)
+        .await
+        .map_err(|_| timed_out(exchange, routing_key, msg, timeout))?
+        .and_then(|settled| settled)
 }

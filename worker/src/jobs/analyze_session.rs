@@ -146,6 +146,12 @@ type StoredSession = (String, String, i64, Vec<u8>, Uuid, Uuid, DateTime<Utc>);
 pub async fn run(ctx: &Ctx, msg: &JobMessage, job: AnalyzeSession) -> Result<(), JobError> {
     let session_id = job.session_id;
     tracing::Span::current().record("session_id", tracing::field::display(session_id));
+    // Held while the samples are in memory: load, decode, analyse.
+    let slot = ctx
+        .loaded
+        .acquire()
+        .await
+        .map_err(|_| JobError::Failed("worker stopping".to_owned()))?;
     let row: Option<StoredSession> = sqlx::query_as(
         "SELECT d.format, d.encoding, d.byte_len, d.data, s.horse_id, s.owner_id, s.started_at
          FROM session_data d JOIN sessions s ON s.id = d.session_id WHERE d.session_id = $1",
@@ -171,6 +177,7 @@ pub async fn run(ctx: &Ctx, msg: &JobMessage, job: AnalyzeSession) -> Result<(),
     .await
     .and_then(|r| r)
     .map_err(JobError::Failed)?;
+    drop(slot);
 
     // Result, features, job status and the trend job: all or nothing, so a
     // duplicate delivery or a replay has the effect of one run.
