@@ -10,6 +10,11 @@
 //!    analysis skipped (`HOOFBEAT_BENCH_SKIP_ANALYSIS`), to show where the
 //!    time goes.
 //!
+//! 3. With the argument `burst` (`cargo bench -p worker --bench pipeline --
+//!    burst`), only issue 11's workload: 2,000 sessions of 1 s at 100 Hz from
+//!    16 concurrent uploaders with one worker running (live), and the same
+//!    2,000 queued first, then drained by one and by two workers.
+//!
 //! The API runs in this process; workers are the release `hoofbeat-worker`
 //! binary; Postgres and RabbitMQ are the local servers. Each part has its own
 //! database and queue names, removed at the end.
@@ -30,6 +35,8 @@ const QUEUE_SAMPLES: usize = 200;
 const THROUGHPUT_SESSIONS: usize = 60;
 const SESSION_MINUTES: f64 = 5.0;
 const UPLOADERS: usize = 4;
+const BURST_SESSIONS: usize = 2000;
+const BURST_UPLOADERS: usize = 16;
 
 struct Stack {
     base: String,
@@ -63,6 +70,7 @@ async fn stack(workers: usize, skip_analysis: bool) -> Stack {
         ("HOOFBEAT_AMQP_PREFIX", scratch.prefix.clone()),
         ("HOOFBEAT_LISTEN_ADDR", "127.0.0.1:0".to_owned()),
         ("HOOFBEAT_LOGIN_PER_MINUTE", "1000".to_owned()),
+        ("HOOFBEAT_REGISTER_PER_MINUTE", "1000".to_owned()),
     ]);
     let app = Application::build(ApiConfig::from_env(&env).expect("config"))
         .await
@@ -78,24 +86,7 @@ async fn stack(workers: usize, skip_analysis: bool) -> Stack {
     let (token, _) = sign_up(&http, &base, &email).await;
     let horse = create_horse(&http, &base, &token, "Bench").await;
     let workers = (0..workers)
-        .map(|_| {
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .expect("port")
-                .port();
-            Command::new(env!("CARGO_BIN_EXE_hoofbeat-worker"))
-                .env("DATABASE_URL", scratch.db_url())
-                .env("AMQP_URL", AMQP)
-                .env("HOOFBEAT_AMQP_PREFIX", &scratch.prefix)
-                .env("HOOFBEAT_WORKER_HTTP_ADDR", format!("127.0.0.1:{port}"))
-                .env("HOOFBEAT_ANALYSIS_THREADS", "1")
-                .env("HOOFBEAT_BENCH_SKIP_ANALYSIS", skip_analysis.to_string())
-                .env("RUST_LOG", "warn")
-                .env("LOG_FORMAT", "json")
-                .stdout(Stdio::null())
-                .spawn()
-                .expect("spawn hoofbeat-worker")
-        })
+        .map(|_| spawn_worker(&scratch, skip_analysis))
         .collect();
     Stack {
         _scratch: scratch,
@@ -109,15 +100,47 @@ async fn stack(workers: usize, skip_analysis: bool) -> Stack {
     }
 }
 
+/// One release `hoofbeat-worker` on the stack's database and queues.
+fn spawn_worker(scratch: &Scratch, skip_analysis: bool) -> Child {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    Command::new(env!("CARGO_BIN_EXE_hoofbeat-worker"))
+        .env("DATABASE_URL", scratch.db_url())
+        .env("AMQP_URL", AMQP)
+        .env("HOOFBEAT_AMQP_PREFIX", &scratch.prefix)
+        .env("HOOFBEAT_WORKER_HTTP_ADDR", format!("127.0.0.1:{port}"))
+        .env("HOOFBEAT_ANALYSIS_THREADS", "1")
+        .env("HOOFBEAT_BENCH_SKIP_ANALYSIS", skip_analysis.to_string())
+        .env("RUST_LOG", "warn")
+        .env("LOG_FORMAT", "json")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn hoofbeat-worker")
+}
+
 impl Stack {
     async fn upload(&self, body: Vec<u8>) -> Uuid {
+        self.upload_as(&self.token, self.horse, body).await
+    }
+
+    /// A rider with a horse of their own (the burst has one per uploader).
+    async fn rider(&self) -> (String, Uuid) {
+        let email = format!("{}@example.com", Uuid::new_v4().simple());
+        let (token, _) = sign_up(&self.http, &self.base, &email).await;
+        let horse = create_horse(&self.http, &self.base, &token, "Burst").await;
+        (token, horse)
+    }
+
+    async fn upload_as(&self, token: &str, horse: Uuid, body: Vec<u8>) -> Uuid {
         let r = self
             .http
             .post(format!(
                 "{}/v1/horses/{}/sessions?started_at=2026-11-26T09:00:00Z",
-                self.base, self.horse
+                self.base, horse
             ))
-            .bearer_auth(&self.token)
+            .bearer_auth(token)
             .header("content-type", "text/csv")
             .body(body)
             .send()
@@ -237,6 +260,85 @@ async fn throughput(workers: usize, skip: bool, bodies: &[Vec<u8>]) -> f64 {
     rate
 }
 
+/// Issue 11's workload: `BURST_SESSIONS` sessions of 1 s at 100 Hz, each
+/// read back, analysed and its result written. Figures from Postgres
+/// timestamps: first job created -> last job finished.
+async fn burst(live: bool, workers: usize) {
+    let s = stack(if live { workers } else { 0 }, false).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let body = {
+        let r = shared::testkit::recording(1.0, 100.0);
+        shared::sensor::encode_csv(&r)
+    };
+    let mut riders = Vec::new();
+    for _ in 0..BURST_UPLOADERS {
+        riders.push(s.rider().await);
+    }
+    let s_ref = &s;
+    let per = BURST_SESSIONS / BURST_UPLOADERS;
+    let started = Instant::now();
+    let uploads = riders.into_iter().map(|(token, horse)| {
+        let body = body.clone();
+        async move {
+            for _ in 0..per {
+                s_ref.upload_as(&token, horse, body.clone()).await;
+            }
+        }
+    });
+    join_all(uploads.collect()).await;
+    let upload_s = started.elapsed().as_secs_f64();
+    let n = (per * BURST_UPLOADERS) as i64;
+    let mut s = s;
+    if !live {
+        // Every message on the queue first, then the workers.
+        let published = eventually(Duration::from_secs(120), || async {
+            let left: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+                    .fetch_one(&s.db)
+                    .await
+                    .ok()?;
+            (left == 0).then_some(())
+        })
+        .await;
+        assert!(published.is_some(), "the outbox did not drain");
+        for _ in 0..workers {
+            s.workers.push(spawn_worker(&s._scratch, false));
+        }
+    }
+    s.wait_all(n, Duration::from_secs(600)).await;
+    let (first, last, span_s): (f64, f64, f64) = sqlx::query_as(
+        "SELECT EXTRACT(EPOCH FROM min(created_at))::float8, EXTRACT(EPOCH FROM max(finished_at))::float8,
+                EXTRACT(EPOCH FROM max(finished_at) - min(started_at))::float8
+         FROM jobs WHERE kind = 'analyze_session'",
+    )
+    .fetch_one(&s.db)
+    .await
+    .expect("timestamps");
+    let mut start_ms: Vec<f64> = sqlx::query_scalar(
+        "SELECT (EXTRACT(EPOCH FROM (started_at - created_at)) * 1000)::float8 FROM jobs WHERE kind = 'analyze_session'",
+    )
+    .fetch_all(&s.db)
+    .await
+    .expect("latencies");
+    start_ms.sort_by(f64::total_cmp);
+    if live {
+        println!(
+            "  live, {BURST_UPLOADERS} uploaders, {workers} worker(s): {n} jobs in {:.2} s = {:.0} jobs/s end to end (uploads {:.0}/s); created -> started p50 {:.1} ms, p99 {:.1} ms",
+            last - first,
+            n as f64 / (last - first),
+            n as f64 / upload_s,
+            pct(&start_ms, 0.5),
+            pct(&start_ms, 0.99)
+        );
+    } else {
+        println!(
+            "  drain, {workers} worker(s): {n} queued jobs in {:.2} s = {:.0} jobs/s (first start -> last finish)",
+            span_s,
+            n as f64 / span_s
+        );
+    }
+}
+
 async fn join_all<F: std::future::Future<Output = ()>>(futures: Vec<F>) {
     let mut pinned: Vec<_> = futures.into_iter().map(Box::pin).collect();
     std::future::poll_fn(|cx| {
@@ -257,6 +359,13 @@ fn main() {
         .expect("runtime");
     rt.block_on(async {
         println!("machine: {} cores, {}", std::thread::available_parallelism().map_or(0, |n| n.get()), cpu_model());
+        if std::env::args().any(|a| a == "burst") {
+            println!("burst: {BURST_SESSIONS} sessions of 1 s at 100 Hz (CSV), end to end (upload -> stored result):");
+            burst(true, 1).await;
+            burst(false, 1).await;
+            burst(false, 2).await;
+            return;
+        }
         queue_overhead().await;
         let bodies: Vec<Vec<u8>> = (0..THROUGHPUT_SESSIONS as u64).map(|i| csv(100 + i, SESSION_MINUTES)).collect();
         let mb = bodies.iter().map(Vec::len).sum::<usize>() as f64 / 1e6;
