@@ -69,9 +69,7 @@ struct Broker {
 
 async fn open_broker(state: &AppState, topology: &Topology) -> Result<Broker, amqp::AmqpError> {
     let common = &state.config.common;
-    let connection = amqp::connect(&common.amqp_url, common.amqp_timeout).await?;
-    let channel = amqp::confirm_channel(&connection).await?;
-    amqp::declare(&channel, topology).await?;
+    let (connection, channel) = amqp::open(&common.amqp_url, common.amqp_timeout, topology).await?;
     Ok(Broker {
         connection,
         channel,

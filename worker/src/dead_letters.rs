@@ -64,13 +64,7 @@ pub async fn run(ctx: Arc<Ctx>, stop: CancellationToken) {
 /// One connection's life; `Ok` means stopped on request.
 async fn session(ctx: &Ctx, stop: &CancellationToken) -> Result<(), String> {
     let common = &ctx.config.common;
-    let connection = amqp::connect(&common.amqp_url, common.amqp_timeout)
-        .await
-        .map_err(|e| e.to_string())?;
-    let channel = amqp::confirm_channel(&connection)
-        .await
-        .map_err(|e| e.to_string())?;
-    amqp::declare(&channel, &ctx.topology)
+    let (connection, channel) = amqp::open(&common.amqp_url, common.amqp_timeout, &ctx.topology)
         .await
         .map_err(|e| e.to_string())?;
     let tag = format!(

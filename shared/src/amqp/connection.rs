@@ -5,7 +5,7 @@ use std::time::Duration;
 use lapin::options::ConfirmSelectOptions;
 use lapin::{Channel, Connection, ConnectionProperties};
 
-use super::AmqpError;
+use super::{AmqpError, Topology};
 
 /// Connects to `url` (e.g. `amqp://guest:guest@127.0.0.1:5672/%2f`), named
 /// after the running binary, the host (`HOSTNAME`, the pod name on
@@ -53,6 +53,21 @@ pub async fn confirm_channel(connection: &Connection) -> Result<Channel, AmqpErr
         .await
         .map_err(AmqpError::broker("enable publisher confirms"))?;
     Ok(channel)
+}
+
+/// Connects, opens a confirm channel and declares `topology`: how every
+/// publisher and consumer of the project starts a broker session (the
+/// declaration is idempotent, so whichever of API and worker comes first
+/// creates the queues).
+pub async fn open(
+    url: &str,
+    timeout: Duration,
+    topology: &Topology,
+) -> Result<(Connection, Channel), AmqpError> {
+    let connection = connect(url, timeout).await?;
+    let channel = confirm_channel(&connection).await?;
+    super::declare(&channel, topology).await?;
+    Ok((connection, channel))
 }
 
 /// `{binary}@{host} pid {pid}` (host from `HOSTNAME`, omitted when unset).

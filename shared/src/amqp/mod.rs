@@ -31,7 +31,7 @@ pub mod error;
 pub mod publish;
 pub mod topology;
 
-pub use connection::{confirm_channel, connect, connect_named};
+pub use connection::{confirm_channel, connect, connect_named, open};
 pub use consume::{consume_dead_letters, consume_jobs};
 pub use dead_letter::{DeathInfo, headers_json};
 pub use error::AmqpError;
