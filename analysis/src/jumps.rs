@@ -32,8 +32,22 @@
 //! latest at the bottom of the trough after it (parabolic vertex): the limb
 //! swing's internal forces can lift the force again before it reaches the
 //! lower level.
+//!
+//! *Since aggregation/1.4.0* the pattern is found on the 50 Hz grid but the
+//! edges are placed on the recording's own samples wherever resampling
+//! interpolated them (input ≤ 100 Hz; faster input is box-averaged onto the
+//! grid, which resolves the edges and keeps the noise down): a linear
+//! interpolation between the last stance sample and the first in-flight one
+//! cuts the corner, and a line through it puts the edge up to a sample
+//! away (40 ms at 25 Hz). On those samples a stance's line is fitted to the
+//! ramp's samples between 0.25 and 0.6 g above the baseline (nearly
+//! straight there), or, when the ramp is too fast for two of them, goes
+//! through the band's sample and its neighbour on the ramp — never through
+//! a sample at the baseline; it may not pass above a sample that shows no
+//! contact.
 
 use ndarray::ArrayView1;
+use shared::sensor::Recording;
 
 use crate::filter::sub;
 use crate::resample::FS;
@@ -47,116 +61,380 @@ pub struct Flight {
     pub landing: f64,
 }
 
-/// Time (fractional index) where `a` crosses `level` between `i` and `i+1`.
-fn cross(a: ArrayView1<f64>, i: usize, level: f64) -> f64 {
-    let (x0, x1) = (a[i], a[i + 1]);
-    if (x1 - x0).abs() < 1e-12 {
-        i as f64
-    } else {
-        i as f64 + ((level - x0) / (x1 - x0)).clamp(0.0, 1.0)
+/// The recording's own samples around a flight: |specific force| (m/s²)
+/// and times in grid units (fractional indexes of the segment's 50 Hz grid).
+#[derive(Debug, Clone, Default)]
+pub struct RawWindow {
+    pub t: Vec<f64>,
+    pub a: Vec<f64>,
+}
+
+/// The recording's samples whose grid positions (in the segment starting
+/// `start_s` after the first sample) lie in `lo..=hi`, when resampling
+/// interpolated them (input at most 2 × [`FS`]: every input sample is a
+/// sample of the force; the grid's linear interpolation between two of them
+/// cuts the corner where a stance meets the flight). Faster input is box
+/// averaged onto the grid, which already resolves the edges and keeps the
+/// noise down: `None` then, and the grid is used.
+pub fn raw_window(rec: &Recording, start_s: f64, lo: f64, hi: f64) -> Option<RawWindow> {
+    let t0 = *rec.t.first()?;
+    let at = |g: f64| t0 + start_s + g / FS;
+    let a = rec.t.partition_point(|&t| t < at(lo));
+    let b = rec.t.partition_point(|&t| t <= at(hi));
+    if b < a + 3 {
+        return None;
+    }
+    let mut dts: Vec<f64> = rec.t[a..b].windows(2).map(|w| w[1] - w[0]).collect();
+    let mid = dts.len() / 2;
+    let (_, &mut dt, _) = dts.select_nth_unstable_by(mid, f64::total_cmp);
+    if dt < 0.5 / FS {
+        return None;
+    }
+    let [x, y, z] = &rec.acc;
+    Some(RawWindow {
+        t: rec.t[a..b]
+            .iter()
+            .map(|&t| (t - t0 - start_s) * FS)
+            .collect(),
+        a: (a..b)
+            .map(|k| (x[k] * x[k] + y[k] * y[k] + z[k] * z[k]).sqrt())
+            .collect(),
+    })
+}
+
+/// Samples of |specific force| with their times in grid units: the grid
+/// itself (time = index) or a [`RawWindow`].
+#[derive(Clone, Copy)]
+struct Series<'a> {
+    t: Option<&'a [f64]>,
+    a: &'a [f64],
+}
+
+impl Series<'_> {
+    fn len(&self) -> usize {
+        self.a.len()
+    }
+
+    fn t(&self, i: usize) -> f64 {
+        self.t.map_or(i as f64, |t| t[i])
+    }
+
+    /// First index whose time is at or after `x` (`len` if none).
+    fn at(&self, x: f64) -> usize {
+        match self.t {
+            Some(t) => t.partition_point(|&v| v < x),
+            None => (x.max(0.0).ceil() as usize).min(self.len()),
+        }
+    }
+
+    /// Last index whose time is at or before `x` (0 if none).
+    fn upto(&self, x: f64) -> usize {
+        match self.t {
+            Some(t) => t.partition_point(|&v| v <= x).saturating_sub(1),
+            None => (x.max(0.0).floor() as usize).min(self.len() - 1),
+        }
     }
 }
 
-/// Levels (above the in-flight baseline, in g) of the two crossings that
+/// Time where `s` crosses `level` between `i` and `i+1` (linear).
+fn cross(s: Series, i: usize, level: f64) -> f64 {
+    let (x0, x1) = (s.a[i], s.a[i + 1]);
+    let (t0, t1) = (s.t(i), s.t(i + 1));
+    if (x1 - x0).abs() < 1e-12 {
+        t0
+    } else {
+        t0 + ((level - x0) / (x1 - x0)).clamp(0.0, 1.0) * (t1 - t0)
+    }
+}
+
+/// Levels (above the in-flight baseline, in g) of the band whose samples
 /// place a stance's edge: the take-off push and the landing impact.
 const STANCE_LEVELS: (f64, f64) = (0.25, 0.6);
 /// Same for a light limb contact in the air (a trailing hind limb still
 /// pushing, a leading forelimb touching before the impact).
 const CONTACT_LEVELS: (f64, f64) = (0.1, 0.2);
 
-/// Where the line through the crossings of `base + lo` (at `t_lo`) and
-/// `base + hi` (at `t_hi`) reaches `base` — the instant the ground-reaction
-/// force vanishes — if that is within 0.05 s of `t_lo`; else `t_lo`.
-fn extrapolate(t_lo: f64, t_hi: Option<f64>, (lo, hi): (f64, f64)) -> f64 {
-    let Some(t_hi) = t_hi else { return t_lo };
-    let ext = t_lo + (t_lo - t_hi) * lo / (hi - lo);
-    if (ext - t_lo).abs() <= 0.05 * FS {
-        ext
-    } else {
-        t_lo
+/// The straight line a(t) = a0 + slope·(t − t0) along a contact's ramp.
+#[derive(Debug, Clone, Copy)]
+struct Line {
+    t0: f64,
+    a0: f64,
+    slope: f64,
+}
+
+impl Line {
+    fn time_at(&self, level: f64) -> f64 {
+        self.t0 + (level - self.a0) / self.slope
+    }
+
+    /// Least squares through the samples `idx` of `s` (at least two).
+    fn fit(s: Series, idx: impl Iterator<Item = usize> + Clone) -> Option<Line> {
+        let n = idx.clone().count() as f64;
+        let (mt, ma) = idx
+            .clone()
+            .fold((0.0, 0.0), |(st, sa), i| (st + s.t(i), sa + s.a[i]));
+        let (mt, ma) = (mt / n, ma / n);
+        let (sxy, sxx) = idx.fold((0.0, 0.0), |(sxy, sxx), i| {
+            let dt = s.t(i) - mt;
+            (sxy + dt * (s.a[i] - ma), sxx + dt * dt)
+        });
+        (n >= 2.0 && sxx > 0.0).then(|| Line {
+            t0: mt,
+            a0: ma,
+            slope: sxy / sxx,
+        })
     }
 }
 
-/// Falling edge of a force lobe ending before `start` (first sample below
-/// `base + lo`), searched back at most `reach_s`.
+/// The line along a contact's ramp and the instant it reaches `base` — where
+/// the ground-reaction force vanishes. `k` is the ramp's sample nearest the
+/// flight at or above `base + lo`; `away` = −1 when the ramp lies before the
+/// flight (a contact ending), +1 after it (a contact starting).
+///
+/// The line is fitted to the ramp's samples in the band `base + lo` to
+/// `base + hi`, where a stance's force is still nearly straight; when the
+/// samples are too sparse for two in the band (a stance ramp lasts
+/// ~20–50 ms, one sample at 25–30 Hz), it goes through the sample in the
+/// band and its neighbour on the ramp: the one toward the flight if that is
+/// still clearly above the baseline (≥ 0.4·lo), else the next one up. Never
+/// the last sample at the baseline: a line from it across the corner puts
+/// the edge up to a sample away. The instant is kept at or beyond the
+/// flight's last sample at the baseline (within 0.2·lo of it) — the line
+/// must not pass above a sample that shows no contact — and not inside the
+/// samples used.
+fn ramp_line(
+    s: Series,
+    k: usize,
+    away: isize,
+    base: f64,
+    (lo, hi): (f64, f64),
+) -> Option<(Line, f64)> {
+    let n = s.len() as isize;
+    let step = |i: usize, d: isize| -> Option<usize> {
+        let j = i as isize + d;
+        (0..n).contains(&j).then_some(j as usize)
+    };
+    let (l1, l2) = (base + lo * G, base + hi * G);
+    let reach = 0.15 * FS;
+    let mut band = vec![k];
+    let mut j = k;
+    while let Some(nx) = step(j, away) {
+        if s.a[nx] >= l2 || (s.t(nx) - s.t(k)).abs() > reach {
+            break;
+        }
+        band.push(nx);
+        j = nx;
+    }
+    let line = if band.len() >= 2 {
+        Line::fit(s, band.iter().copied())?
+    } else {
+        let toward = step(k, -away).filter(|&i| s.a[i] >= base + 0.4 * lo * G);
+        let pair = match toward {
+            Some(i) => [i, k],
+            None => [k, step(k, away)?],
+        };
+        band = pair.to_vec();
+        Line::fit(s, pair.into_iter())?
+    };
+    // The slope must rise away from the flight.
+    if line.slope * away as f64 <= 0.0 {
+        return None;
+    }
+    let mut edge = line.time_at(base);
+    let nearest = band.iter().map(|&i| s.t(i)).fold(
+        if away > 0 {
+            f64::INFINITY
+        } else {
+            f64::NEG_INFINITY
+        },
+        |m, t| {
+            if away > 0 { m.min(t) } else { m.max(t) }
+        },
+    );
+    // The flight's last sample at the baseline before the ramp (toward the flight).
+    let delta = 0.2 * lo * G;
+    let mut i = k;
+    let mut flat = None;
+    while let Some(nx) = step(i, -away) {
+        if s.a[nx] < base + delta {
+            flat = Some(nx);
+            break;
+        }
+        if (s.t(nx) - s.t(k)).abs() > reach {
+            break;
+        }
+        i = nx;
+    }
+    if let Some(f) = flat {
+        let bound = s.t(f) - delta / line.slope;
+        edge = if away > 0 {
+            edge.max(bound)
+        } else {
+            edge.min(bound)
+        };
+    }
+    edge = if away > 0 {
+        edge.min(nearest)
+    } else {
+        edge.max(nearest)
+    };
+    // A line that leaves the band by more than 0.05 s is not a ramp.
+    let t_lo = match step(k, -away) {
+        Some(i) if away > 0 => cross(s, i, l1),
+        Some(_) => cross(s, k, l1),
+        None => s.t(k),
+    };
+    Some((
+        line,
+        if (edge - t_lo).abs() <= 0.05 * FS {
+            edge
+        } else {
+            t_lo
+        },
+    ))
+}
+
+/// The line through the ramp's crossings of `base + lo` (next to sample
+/// `k`, toward the flight) and `base + hi` (walking away from the flight,
+/// within 0.15 s), and where it reaches `base` if that is within 0.05 s of
+/// the first crossing (else that crossing): the edge on the grid, where a
+/// sample near the corner is an average or an interpolation across it.
+fn crossing_line(
+    s: Series,
+    k: usize,
+    away: isize,
+    base: f64,
+    (lo, hi): (f64, f64),
+) -> (Option<Line>, f64) {
+    let (l1, l2) = (base + lo * G, base + hi * G);
+    let n = s.len();
+    let toward = |i: usize| {
+        if away > 0 {
+            i.checked_sub(1)
+        } else {
+            (i + 1 < n).then_some(i + 1)
+        }
+    };
+    let seg = |i: usize, j: usize| if i < j { (i, j) } else { (j, i) };
+    let Some(kt) = toward(k) else {
+        return (None, s.t(k));
+    };
+    let t1 = cross(s, seg(k, kt).0, l1);
+    let mut j = k;
+    loop {
+        if s.a[j] >= l2 {
+            break;
+        }
+        let nx = j as isize + away;
+        if !(0..n as isize).contains(&nx) || (s.t(nx as usize) - s.t(k)).abs() > 0.15 * FS {
+            return (None, t1);
+        }
+        j = nx as usize;
+    }
+    let Some(jt) = toward(j) else {
+        return (None, t1);
+    };
+    let t2 = cross(s, seg(j, jt).0, l2);
+    if t1 == t2 {
+        return (None, t1);
+    }
+    let line = Line {
+        t0: t1,
+        a0: l1,
+        slope: (l2 - l1) / (t2 - t1),
+    };
+    let ext = line.time_at(base);
+    (
+        Some(line),
+        if (ext - t1).abs() <= 0.05 * FS {
+            ext
+        } else {
+            t1
+        },
+    )
+}
+
+/// The line along a contact's ramp and its edge: [`ramp_line`] for a stance
+/// on the recording's own samples, else [`crossing_line`] (the grid, and
+/// the light contacts, whose band of 0.1–0.2 g is too narrow for a fit).
+fn edge_line(
+    s: Series,
+    k: usize,
+    away: isize,
+    base: f64,
+    levels: (f64, f64),
+) -> (Option<Line>, f64) {
+    if s.t.is_some() && levels == STANCE_LEVELS {
+        if let Some((line, edge)) = ramp_line(s, k, away, base, levels) {
+            return (Some(line), edge);
+        }
+    }
+    crossing_line(s, k, away, base, levels)
+}
+
+/// Falling edge of a force lobe ending before index `start` (first sample
+/// below `base + lo`), searched back at most `reach_s`.
 fn falling_edge(
-    a: ArrayView1<f64>,
+    s: Series,
     start: usize,
     base: f64,
     levels: (f64, f64),
     reach_s: f64,
 ) -> Option<f64> {
-    let (l1, l2) = (base + levels.0 * G, base + levels.1 * G);
-    let lim = start.saturating_sub((reach_s * FS) as usize);
+    let l1 = base + levels.0 * G;
+    let start = start.min(s.len() - 1);
+    let lim = s.at(s.t(start) - reach_s * FS);
     let mut i = start;
-    while i > lim && a[i - 1] < l1 {
+    while i > lim && s.a[i - 1] < l1 {
         i -= 1;
     }
-    if i == 0 || a[i - 1] < l1 {
+    if i == 0 || s.a[i - 1] < l1 {
         return None;
     }
-    let t1 = cross(a, i - 1, l1);
-    let mut j = i - 1;
-    while j > lim && a[j] < l2 {
-        j -= 1;
-    }
-    let t2 = (a[j] >= l2 && j + 1 < a.len()).then(|| cross(a, j, l2));
-    Some(extrapolate(t1, t2, levels))
+    Some(edge_line(s, i - 1, -1, base, levels).1)
 }
 
-/// Rising edge of a force lobe starting after `end` (first sample back
-/// above `base + lo`), searched forward at most `reach_s`.
-fn rising_edge(
-    a: ArrayView1<f64>,
-    end: usize,
-    base: f64,
-    levels: (f64, f64),
-    reach_s: f64,
-) -> Option<f64> {
-    let (l1, l2) = (base + levels.0 * G, base + levels.1 * G);
-    let n = a.len();
-    let lim = (end + (reach_s * FS) as usize).min(n - 1);
+/// Rising edge of a force lobe starting after index `end` (first sample
+/// back above `base + lo`), searched forward at most `reach_s`.
+fn rising_edge(s: Series, end: usize, base: f64, levels: (f64, f64), reach_s: f64) -> Option<f64> {
+    let l1 = base + levels.0 * G;
+    let end = end.min(s.len() - 1);
+    let lim = s.upto(s.t(end) + reach_s * FS);
     let mut i = end;
-    while i < lim && a[i] < l1 {
+    while i < lim && s.a[i] < l1 {
         i += 1;
     }
-    if i == 0 || a[i] < l1 {
+    if i == 0 || s.a[i] < l1 {
         return None;
     }
-    let t1 = cross(a, i - 1, l1);
-    let mut j = i;
-    while j < lim && a[j] < l2 {
-        j += 1;
-    }
-    let t2 = (a[j] >= l2 && j > 0).then(|| cross(a, j - 1, l2));
-    Some(extrapolate(t1, t2, levels))
+    Some(edge_line(s, i, 1, base, levels).1)
 }
 
 /// A light contact lobe (peak ≥ `base` + 0.2 g, ≤ 0.15 s) right after the
 /// take-off edge `t0` (rising within 0.06 s of it): the trailing hind limb
 /// still pushing. Returns the instant it ends (its falling edge).
-fn trailing_contact(a: ArrayView1<f64>, t0: f64, base: f64) -> Option<f64> {
-    let n = a.len();
-    let first = (t0.ceil() as usize).min(n - 1);
-    let rise_by = (first + (0.06 * FS).ceil() as usize).min(n - 1);
+fn trailing_contact(s: Series, t0: f64, base: f64) -> Option<f64> {
+    let n = s.len();
+    let first = s.at(t0).min(n - 1);
+    let rise_by = s.upto(s.t(first) + 0.06 * FS).max(first);
     let hi = base + CONTACT_LEVELS.1 * G;
-    let peak = (first..=rise_by).find(|&i| a[i] >= hi)?;
+    let peak = (first..=rise_by).find(|&i| s.a[i] >= hi)?;
     let lo = base + CONTACT_LEVELS.0 * G;
-    let limit = (peak + (0.15 * FS) as usize).min(n);
+    let limit = s.upto(s.t(peak) + 0.15 * FS);
     // The lobe's own trough: the limb swing's internal forces can lift the
     // force again right after the limb leaves, before it reaches `lo`; the
     // contact is over by the bottom of the trough between the two.
     let mut m = peak;
-    while m + 1 < limit && a[m + 1] >= a[m] {
+    while m + 1 < limit && s.a[m + 1] >= s.a[m] {
         m += 1;
     }
-    while m + 1 < limit && a[m + 1] < a[m] {
+    while m + 1 < limit && s.a[m + 1] < s.a[m] {
         m += 1;
     }
-    let trough = (m + 1 < limit).then(|| vertex(a, m));
-    match (peak..limit).find(|&i| a[i] < lo) {
+    let trough = (m + 1 < limit).then(|| vertex(s, m));
+    match (peak..limit).find(|&i| s.a[i] < lo) {
         Some(end) => {
-            let edge = falling_edge(a, end, base, CONTACT_LEVELS, 0.15)?;
+            let edge = falling_edge(s, end, base, CONTACT_LEVELS, 0.15)?;
             Some(trough.map_or(edge, |v| edge.min(v)))
         }
         None => trough,
@@ -164,32 +442,35 @@ fn trailing_contact(a: ArrayView1<f64>, t0: f64, base: f64) -> Option<f64> {
 }
 
 /// Sub-sample position of the local minimum at sample `m` (the vertex of
-/// the parabola through `m − 1`, `m`, `m + 1`).
-fn vertex(a: ArrayView1<f64>, m: usize) -> f64 {
-    if m == 0 || m + 1 >= a.len() {
-        return m as f64;
+/// the parabola through `m − 1`, `m`, `m + 1`), within half an interval.
+fn vertex(s: Series, m: usize) -> f64 {
+    if m == 0 || m + 1 >= s.len() {
+        return s.t(m);
     }
-    let (y0, y1, y2) = (a[m - 1], a[m], a[m + 1]);
-    let den = y0 - 2.0 * y1 + y2;
-    if den > 0.0 {
-        m as f64 + (0.5 * (y0 - y2) / den).clamp(-0.5, 0.5)
+    let (t0, t1, t2) = (s.t(m - 1), s.t(m), s.t(m + 1));
+    let (y0, y1, y2) = (s.a[m - 1], s.a[m], s.a[m + 1]);
+    let d01 = (y1 - y0) / (t1 - t0);
+    let d12 = (y2 - y1) / (t2 - t1);
+    let curv = (d12 - d01) / (t2 - t0);
+    if curv > 0.0 {
+        (0.5 * (t0 + t1) - d01 / (2.0 * curv)).clamp(0.5 * (t0 + t1), 0.5 * (t1 + t2))
     } else {
-        m as f64
+        t1
     }
 }
 
 /// A light contact lobe right before the landing edge `t1` (ending within
 /// 0.06 s of it): the leading forelimb touching. Returns where it starts.
-fn leading_contact(a: ArrayView1<f64>, t1: f64, base: f64) -> Option<f64> {
-    let last = (t1.floor() as usize).min(a.len() - 1);
-    let fall_from = last.saturating_sub((0.06 * FS).ceil() as usize);
+fn leading_contact(s: Series, t1: f64, base: f64) -> Option<f64> {
+    let last = s.upto(t1);
+    let fall_from = s.at(s.t(last) - 0.06 * FS).min(last);
     let hi = base + CONTACT_LEVELS.1 * G;
-    let peak = (fall_from..=last).rev().find(|&i| a[i] >= hi)?;
+    let peak = (fall_from..=last).rev().find(|&i| s.a[i] >= hi)?;
     let lo = base + CONTACT_LEVELS.0 * G;
-    let start = (peak.saturating_sub((0.15 * FS) as usize)..=peak)
+    let start = (s.at(s.t(peak) - 0.15 * FS)..=peak)
         .rev()
-        .find(|&i| a[i] < lo)?;
-    rising_edge(a, start, base, CONTACT_LEVELS, 0.15)
+        .find(|&i| s.a[i] < lo)?;
+    rising_edge(s, start, base, CONTACT_LEVELS, 0.15)
 }
 
 /// How far (g) a sample must fall below the in-flight baseline to show
@@ -200,30 +481,9 @@ fn leading_contact(a: ArrayView1<f64>, t1: f64, base: f64) -> Option<f64> {
 /// and the ground-reaction force reached 0 at the bottom of the ramp.
 const DIP_G: f64 = 0.05;
 
-/// Where the stance's line (through its crossings of `base` +
-/// [`STANCE_LEVELS`]) reaches 0, the lower level's crossing being in the
-/// sample interval `i..i+1`, and the upper's found by walking away from it
-/// by `step` (−1: back in time, +1: forward).
-fn line_zero(a: ArrayView1<f64>, i: usize, base: f64, step: isize) -> Option<f64> {
-    let (l1, l2) = (base + STANCE_LEVELS.0 * G, base + STANCE_LEVELS.1 * G);
-    let t1 = cross(a, i, l1);
-    let mut j = i as isize;
-    let reach = (0.15 * FS) as isize;
-    for _ in 0..reach {
-        let k = j as usize;
-        if k + 1 >= a.len() {
-            return None;
-        }
-        if (a[k] - l2) * (a[k + 1] - l2) <= 0.0 && a[k] != a[k + 1] {
-            let t2 = cross(a, k, l2);
-            return (t1 != t2).then(|| t1 + (t1 - t2) * l1 / (l2 - l1));
-        }
-        j += step;
-        if j < 0 {
-            return None;
-        }
-    }
-    None
+/// Half an interval either side of sample `d`.
+fn around(s: Series, d: usize) -> (f64, f64) {
+    (0.5 * (s.t(d - 1) + s.t(d)), 0.5 * (s.t(d) + s.t(d + 1)))
 }
 
 /// The end of a take-off stance whose ramp dips under the baseline: the
@@ -231,37 +491,55 @@ fn line_zero(a: ArrayView1<f64>, i: usize, base: f64, step: isize) -> Option<f64
 /// half a sample of the lowest sample (a resampled sample there mixes the
 /// ramp's end with the in-flight force). `first` is the first sample of the
 /// ramp at or after the baseline extrapolation.
-fn dip_end(a: ArrayView1<f64>, first: usize, base: f64) -> Option<f64> {
-    let n = a.len();
+fn dip_end(s: Series, first: usize, base: f64) -> Option<f64> {
+    let n = s.len();
     let mut d = first;
-    if d + 1 < n && a[d + 1] < a[d] {
+    if d + 1 < n && s.a[d + 1] < s.a[d] {
         d += 1;
     }
-    if d == 0 || d + 1 >= n || a[d] >= base - DIP_G * G || a[d + 1] <= a[d] {
+    // Point samples: down to the lowest under the baseline (a 100-Hz ramp
+    // shows several).
+    while s.t.is_some() && d + 1 < n && s.a[d] < base && s.a[d + 1] < s.a[d] {
+        d += 1;
+    }
+    if d == 0 || d + 1 >= n || s.a[d] >= base - DIP_G * G || s.a[d + 1] <= s.a[d] {
         return None;
     }
     let l1 = base + STANCE_LEVELS.0 * G;
-    let i = (0..d).rev().find(|&k| a[k] >= l1)?;
-    let zero = line_zero(a, i, base, -1)?;
-    Some(zero.clamp(d as f64 - 0.5, d as f64 + 0.5))
+    let i = (0..d).rev().find(|&k| s.a[k] >= l1)?;
+    let line = edge_line(s, i, -1, base, STANCE_LEVELS).0?;
+    // A point sample below the baseline is still on the ramp: the force
+    // reached 0 before the next sample.
+    let (lo, hi) = match s.t {
+        Some(_) => (s.t(d), s.t(d + 1)),
+        None => around(s, d),
+    };
+    Some(line.time_at(0.0).clamp(lo, hi))
 }
 
 /// The start of a landing impact whose ramp rises from under the baseline
 /// (mirror of [`dip_end`]); `first` is the last sample before the ramp
 /// crosses `base` + [`STANCE_LEVELS`].0.
-fn dip_start(a: ArrayView1<f64>, first: usize, base: f64) -> Option<f64> {
-    let n = a.len();
+fn dip_start(s: Series, first: usize, base: f64) -> Option<f64> {
+    let n = s.len();
     let mut d = first.min(n - 1);
-    if d > 0 && a[d - 1] < a[d] {
+    if d > 0 && s.a[d - 1] < s.a[d] {
         d -= 1;
     }
-    if d == 0 || d + 1 >= n || a[d] >= base - DIP_G * G || a[d - 1] <= a[d] {
+    while s.t.is_some() && d > 0 && s.a[d] < base && s.a[d - 1] < s.a[d] {
+        d -= 1;
+    }
+    if d == 0 || d + 1 >= n || s.a[d] >= base - DIP_G * G || s.a[d - 1] <= s.a[d] {
         return None;
     }
     let l1 = base + STANCE_LEVELS.0 * G;
-    let i = (d + 1..n).find(|&k| a[k] >= l1)? - 1;
-    let zero = line_zero(a, i, base, 1)?;
-    Some(zero.clamp(d as f64 - 0.5, d as f64 + 0.5))
+    let i = (d + 1..n).find(|&k| s.a[k] >= l1)?;
+    let line = edge_line(s, i, 1, base, STANCE_LEVELS).0?;
+    let (lo, hi) = match s.t {
+        Some(_) => (s.t(d - 1), s.t(d)),
+        None => around(s, d),
+    };
+    Some(line.time_at(0.0).clamp(lo, hi))
 }
 
 /// Least take-off push (peak specific force, g): any stance that lifts the
@@ -304,9 +582,28 @@ fn next_low(a: ArrayView1<f64>, end: usize, low: f64) -> Option<usize> {
     None
 }
 
-/// All flights in a segment's specific-force magnitude.
+/// All flights in a segment's specific-force magnitude (the 50 Hz grid).
 pub fn detect(amag: ArrayView1<f64>) -> Vec<Flight> {
+    detect_with(amag, |_, _| None)
+}
+
+/// All flights in a segment's specific-force magnitude: the pattern is
+/// found on the grid, the edges on `raw(lo, hi)` — the recording's own
+/// samples between grid positions `lo` and `hi` ([`raw_window`]) — when
+/// there are any, else on the grid.
+pub fn detect_with(
+    amag: ArrayView1<f64>,
+    raw: impl Fn(f64, f64) -> Option<RawWindow>,
+) -> Vec<Flight> {
     let n = amag.len();
+    let owned;
+    let grid = match amag.as_slice() {
+        Some(g) => g,
+        None => {
+            owned = amag.to_vec();
+            &owned[..]
+        }
+    };
     let low = 0.4 * G;
     let mut out = Vec::new();
     let mut i = 0;
@@ -335,17 +632,28 @@ pub fn detect(amag: ArrayView1<f64>) -> Vec<Flight> {
             continue;
         }
         let base = flight_baseline(sub(amag, start, end + 1).to_vec());
+        let span = 0.6 * FS;
+        let window = raw(
+            (start as f64 - span).max(0.0),
+            (end as f64 + span).min((n - 1) as f64),
+        );
+        let s = match &window {
+            Some(w) => Series {
+                t: Some(&w.t),
+                a: &w.a,
+            },
+            None => Series { t: None, a: grid },
+        };
         let (Some(push_end), Some(impact_start)) = (
-            falling_edge(amag, start, base, STANCE_LEVELS, 0.3),
-            rising_edge(amag, end + 1, base, STANCE_LEVELS, 0.3),
+            falling_edge(s, s.at(start as f64), base, STANCE_LEVELS, 0.3),
+            rising_edge(s, s.at(end as f64), base, STANCE_LEVELS, 0.3),
         ) else {
             continue;
         };
-        let push_end = dip_end(amag, push_end.ceil() as usize, base).unwrap_or(push_end);
-        let impact_start =
-            dip_start(amag, impact_start.floor() as usize, base).unwrap_or(impact_start);
-        let takeoff = trailing_contact(amag, push_end, base).unwrap_or(push_end);
-        let landing = leading_contact(amag, impact_start, base).unwrap_or(impact_start);
+        let push_end = dip_end(s, s.at(push_end), base).unwrap_or(push_end);
+        let impact_start = dip_start(s, s.upto(impact_start), base).unwrap_or(impact_start);
+        let takeoff = trailing_contact(s, push_end, base).unwrap_or(push_end);
+        let landing = leading_contact(s, impact_start, base).unwrap_or(impact_start);
         let flight = (landing - takeoff) / FS;
         if (0.16..=1.0).contains(&flight) {
             out.push(Flight { takeoff, landing });

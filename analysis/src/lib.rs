@@ -56,7 +56,7 @@ use resample::FS;
 
 /// Version of the algorithms; stored with every result so that results can be
 /// recomputed when it changes.
-pub const ALGORITHM_VERSION: &str = "aggregation/1.3.0";
+pub const ALGORITHM_VERSION: &str = "aggregation/1.4.0";
 
 /// Why a recording cannot be analysed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -138,7 +138,7 @@ pub fn analyze(rec: &Recording) -> Result<SessionAnalysis, AnalysisError> {
         .zip(first_runs)
         .map(|(seg, runs)| {
             let hs = orientation::to_horse(seg, &mount);
-            analyse_segment(&hs, reuse.then_some(runs), &scale)
+            analyse_segment(&hs, reuse.then_some(runs), &scale, rec)
         })
         .collect();
 
@@ -222,6 +222,7 @@ fn analyse_segment(
     hs: &HorseSegment,
     runs: Option<Vec<gait::Run>>,
     scale: &gait::scale::HorseScale,
+    rec: &Recording,
 ) -> SegmentResult {
     let mut out = SegmentResult {
         samples: hs.len(),
@@ -251,7 +252,10 @@ fn analyse_segment(
         })
         .collect();
     // Fences first: their take-off, flight and landing are not strides.
-    let fences_flights = jumps::detect(hs.amag.view());
+    // Their edges on the recording's own samples where resampling interpolated.
+    let fences_flights = jumps::detect_with(hs.amag.view(), |lo, hi| {
+        jumps::raw_window(rec, hs.start_s, lo, hi)
+    });
     let fences: Vec<(f64, f64)> = fences_flights
         .iter()
         .map(|f| {
