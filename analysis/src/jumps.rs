@@ -44,7 +44,11 @@
 //! straight there), or, when the ramp is too fast for two of them, goes
 //! through the band's sample and its neighbour on the ramp — never through
 //! a sample at the baseline; it may not pass above a sample that shows no
-//! contact.
+//! contact. A lobe that ends the low run but never reaches body weight is a
+//! limb contact that rose over 0.7 g (a hind limb still pushing, a forelimb
+//! touching), not the stance: the flight starts (ends) at its edge and no
+//! further contact is searched for — the limb swing's internal forces after
+//! it would pass for one (the cause of every jump missed on seeds 7 and 99).
 
 use ndarray::ArrayView1;
 use shared::sensor::Recording;
@@ -228,7 +232,11 @@ fn ramp_line(
     let line = if band.len() >= 2 {
         Line::fit(s, band.iter().copied())?
     } else {
-        let toward = step(k, -away).filter(|&i| s.a[i] >= base + 0.4 * lo * G);
+        // The neighbour toward the flight, if still on the ramp: clearly
+        // above the baseline and not the trough before another lobe.
+        let toward = step(k, -away).filter(|&i| {
+            s.a[i] >= base + 0.4 * lo * G && step(i, -away).is_none_or(|b| s.a[b] <= s.a[i])
+        });
         let pair = match toward {
             Some(i) => [i, k],
             None => [k, step(k, away)?],
@@ -542,6 +550,28 @@ fn dip_start(s: Series, first: usize, base: f64) -> Option<f64> {
     Some(line.time_at(0.0).clamp(lo, hi))
 }
 
+/// Peak of the lobe that ends the low run (`away` = −1: the lobe before it,
+/// whose ramp crosses `base + lo` last before `from`; +1: the lobe after it):
+/// the local maximum reached climbing away from the run, within 0.2 s
+/// (steps down of under 0.02 g — sensor noise — do not stop the climb).
+fn lobe_peak(s: Series, from: usize, away: isize, l1: f64) -> f64 {
+    let n = s.len() as isize;
+    let mut i = from.min(s.len() - 1) as isize;
+    while (0..n).contains(&(i + away)) && s.a[i as usize] < l1 {
+        i += away;
+    }
+    let (t0, mut peak) = (s.t(i as usize), s.a[i as usize]);
+    while (0..n).contains(&(i + away)) {
+        let j = (i + away) as usize;
+        if (s.t(j) - t0).abs() > 0.2 * FS || s.a[j] < peak - 0.02 * G {
+            break;
+        }
+        peak = peak.max(s.a[j]);
+        i = j as isize;
+    }
+    peak
+}
+
 /// Least take-off push (peak specific force, g): any stance that lifts the
 /// trunk exceeds body weight; soft take-offs peak at 1.1–1.3 g.
 const MIN_PUSH_G: f64 = 1.05;
@@ -652,8 +682,22 @@ pub fn detect_with(
         };
         let push_end = dip_end(s, s.at(push_end), base).unwrap_or(push_end);
         let impact_start = dip_start(s, s.upto(impact_start), base).unwrap_or(impact_start);
-        let takeoff = trailing_contact(s, push_end, base).unwrap_or(push_end);
-        let landing = leading_contact(s, impact_start, base).unwrap_or(impact_start);
+        // A lobe under body weight at the run's end is a limb contact (one
+        // limb still pushing, or already touching, lifted the force over
+        // `AIR_MAX_G`), not the stance: the flight starts (ends) at its edge,
+        // and no further contact is looked for — the limb swing's internal
+        // forces after it would pass for one.
+        let l1 = base + STANCE_LEVELS.0 * G;
+        let takeoff = if lobe_peak(s, s.at(start as f64), -1, l1) < G {
+            falling_edge(s, s.at(start as f64), base, CONTACT_LEVELS, 0.3).unwrap_or(push_end)
+        } else {
+            trailing_contact(s, push_end, base).unwrap_or(push_end)
+        };
+        let landing = if lobe_peak(s, s.at(end as f64), 1, l1) < G {
+            rising_edge(s, s.at(end as f64), base, CONTACT_LEVELS, 0.3).unwrap_or(impact_start)
+        } else {
+            leading_contact(s, impact_start, base).unwrap_or(impact_start)
+        };
         let flight = (landing - takeoff) / FS;
         if (0.16..=1.0).contains(&flight) {
             out.push(Flight { takeoff, landing });
@@ -788,6 +832,33 @@ mod tests {
         let (t0, t1) = (found[0].takeoff / FS, found[0].landing / FS);
         assert!(
             (t0 - 1.4).abs() < 0.015 && (t1 - 1.7).abs() < 0.015,
+            "{t0} {t1}"
+        );
+    }
+
+    /// A hind-limb lobe over `AIR_MAX_G` (0.85 g) splits the low run, and
+    /// the limb swing lifts the force right after it: the lobe is a contact
+    /// (under body weight), not the push, and the flight starts at its end.
+    #[test]
+    fn heavy_hind_contact_is_not_the_push() {
+        let pi = std::f64::consts::PI;
+        let hump = |t: f64, t0: f64, d: f64, peak: f64| peak * G * (pi * (t - t0) / d).sin();
+        let a = Array1::from_shape_fn(220, |i| {
+            let t = i as f64 / FS;
+            match t {
+                t if t < 1.0 => G,
+                t if t < 1.3 => hump(t, 1.0, 0.3, 2.2).max(if t < 1.15 { G } else { 0.0 }),
+                t if t < 1.4 => 0.1 * G + hump(t, 1.3, 0.1, 0.75),
+                t if t < 1.7 => 0.1 * G + 0.2 * G * (2.0 * pi * (t - 1.4) / 0.3).sin(),
+                t if t < 1.95 => hump(t, 1.7, 0.25, 3.5).max(if t > 1.82 { G } else { 0.0 }),
+                _ => G,
+            }
+        });
+        let found = detect(a.view());
+        assert_eq!(found.len(), 1);
+        let (t0, t1) = (found[0].takeoff / FS, found[0].landing / FS);
+        assert!(
+            (t0 - 1.4).abs() < 0.02 && (t1 - 1.7).abs() < 0.02,
             "{t0} {t1}"
         );
     }
