@@ -780,26 +780,31 @@ mod tests {
         assert!((measured - 0.45).abs() < 0.03, "{measured}");
     }
 
-    /// A take-off push, a trailing hind-limb lobe (0.5 g, 0.1 s), 0.3 s
-    /// without contact, a leading forelimb lobe (0.45 g, 0.08 s), the impact:
-    /// the flight is the 0.3 s without contact.
-    #[test]
-    fn light_contacts_are_not_flight() {
+    /// A take-off push, a trailing hind-limb lobe (0.5 g, 0.1 s) on `base_g`,
+    /// `air(t)` over the 0.3 s without contact, a leading forelimb lobe
+    /// (0.45 g, 0.08 s) on `base_g`, the impact.
+    fn two_contacts(base_g: f64, air: impl Fn(f64) -> f64) -> Array1<f64> {
         let pi = std::f64::consts::PI;
         let hump = |t: f64, t0: f64, d: f64, peak: f64| peak * G * (pi * (t - t0) / d).sin();
-        let a = Array1::from_shape_fn(220, |i| {
+        Array1::from_shape_fn(220, |i| {
             let t = i as f64 / FS;
             match t {
                 t if t < 1.0 => G,
                 t if t < 1.3 => hump(t, 1.0, 0.3, 2.2).max(if t < 1.15 { G } else { 0.0 }),
-                t if t < 1.4 => hump(t, 1.3, 0.1, 0.5),
-                t if t < 1.7 => 0.05 * G,
-                t if t < 1.78 => hump(t, 1.7, 0.08, 0.45),
+                t if t < 1.4 => base_g * G + hump(t, 1.3, 0.1, 0.5),
+                t if t < 1.7 => air(t),
+                t if t < 1.78 => base_g * G + hump(t, 1.7, 0.08, 0.45),
                 t if t < 2.03 => hump(t, 1.78, 0.25, 3.5).max(if t > 1.9 { G } else { 0.0 }),
                 _ => G,
             }
-        });
-        let found = detect(a.view());
+        })
+    }
+
+    /// [`two_contacts`] on a 0.05-g plateau: the flight is the 0.3 s without
+    /// contact.
+    #[test]
+    fn light_contacts_are_not_flight() {
+        let found = detect(two_contacts(0.0, |_| 0.05 * G).view());
         assert_eq!(found.len(), 1);
         let (t0, t1) = (found[0].takeoff / FS, found[0].landing / FS);
         assert!(
@@ -814,18 +819,8 @@ mod tests {
     #[test]
     fn limb_swing_after_the_hind_push_is_not_contact() {
         let pi = std::f64::consts::PI;
-        let hump = |t: f64, t0: f64, d: f64, peak: f64| peak * G * (pi * (t - t0) / d).sin();
-        let a = Array1::from_shape_fn(220, |i| {
-            let t = i as f64 / FS;
-            match t {
-                t if t < 1.0 => G,
-                t if t < 1.3 => hump(t, 1.0, 0.3, 2.2).max(if t < 1.15 { G } else { 0.0 }),
-                t if t < 1.4 => 0.2 * G + hump(t, 1.3, 0.1, 0.5),
-                t if t < 1.7 => 0.2 * G + 0.15 * G * (2.0 * pi * (t - 1.4) / 0.3).sin(),
-                t if t < 1.78 => 0.2 * G + hump(t, 1.7, 0.08, 0.45),
-                t if t < 2.03 => hump(t, 1.78, 0.25, 3.5).max(if t > 1.9 { G } else { 0.0 }),
-                _ => G,
-            }
+        let a = two_contacts(0.2, |t| {
+            0.2 * G + 0.15 * G * (2.0 * pi * (t - 1.4) / 0.3).sin()
         });
         let found = detect(a.view());
         assert_eq!(found.len(), 1);

@@ -75,15 +75,7 @@ fn stride_starts(beats: &[f64], crossings: &[f64]) -> Option<Vec<f64>> {
         return None;
     }
     let psi = s.atan2(c).rem_euclid(2.0 * PI) / PI; // in beats, 0..2
-    let starts: Vec<f64> = (0..)
-        .map(|m| 2.0 * m as f64 + psi)
-        .take_while(|&u| u < (beats.len() - 1) as f64)
-        .map(|u| {
-            let k = u as usize;
-            beats[k] + (u - k as f64) * (beats[k + 1] - beats[k])
-        })
-        .collect();
-    (starts.len() >= 5).then_some(starts)
+    grid_at(beats, psi)
 }
 
 /// Phase (in beats, 0..2) of the first upward crossing of the lateral sway
