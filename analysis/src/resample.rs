@@ -348,7 +348,15 @@ impl GridWalk<'_> {
             while e < b && t[e] - t0 < tg + half {
                 e += 1;
             }
-            if e >= j + 2 {
+            if e == j + 2 {
+                // The line through two samples: no weights to store.
+                let (tl, th) = (t[j] - t0, t[j + 1] - t0);
+                return Tap::Lerp {
+                    lo: j,
+                    w: (tg - tl) / (th - tl),
+                };
+            }
+            if e > j + 2 {
                 let n = (e - j) as f64;
                 let tm = t[j..e].iter().map(|&v| v - t0).sum::<f64>() / n;
                 let sxx: f64 = t[j..e].iter().map(|&v| (v - t0 - tm).powi(2)).sum();
