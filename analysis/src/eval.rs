@@ -130,9 +130,8 @@ impl Score {
                 s.lead_n += 1;
                 let dur = tb.end_s - tb.start_s;
                 s.lead_s += dur;
-                let decided = best.filter(|b| {
-                    b.lead.is_some_and(|l| l != crate::report::Lead::Unknown)
-                });
+                let decided =
+                    best.filter(|b| b.lead.is_some_and(|l| l != crate::report::Lead::Unknown));
                 if let Some(b) = decided {
                     s.lead_decided_s += dur;
                     if b.lead == tb.lead {
@@ -289,13 +288,7 @@ impl Score {
     /// Rein per time and symmetry pairs (used by the wide evaluation; they
     /// do not enter the default table).
     fn score_variety(&mut self, truth: &Truth, a: &SessionAnalysis) {
-        use crate::synth::variety::EventKind;
-        let disturbed: Vec<[f64; 2]> = truth
-            .events
-            .iter()
-            .filter(|e| matches!(e.kind, EventKind::Spook | EventKind::Buck))
-            .map(|e| [e.start_s, e.end_s])
-            .collect();
+        let disturbed = disturbed_spans(truth);
         let segments: Vec<(f64, f64, Rein)> = if truth.rein_segments.is_empty() {
             truth
                 .bouts
@@ -332,8 +325,7 @@ impl Score {
                 continue;
             };
             self.rein_time_s += GRID_S;
-            if a
-                .rein_timeline
+            if a.rein_timeline
                 .get(pi)
                 .is_some_and(|p| t >= p.start_s && p.rein == rein)
             {
@@ -341,32 +333,20 @@ impl Score {
             }
         }
         for tb in &truth.bouts {
-            let (Some(tmin), Some(tmax)) = (tb.min_diff_mm, tb.max_diff_mm) else {
-                continue;
-            };
-            if tb.gait != Gait::Trot || tb.end_s - tb.start_s < 10.0 {
-                continue;
-            }
-            let parts: Vec<_> = a
-                .symmetry_stretches
-                .iter()
-                .filter(|p| p.start_s >= tb.start_s - 0.5 && p.end_s <= tb.end_s + 0.5)
-                .filter(|p| !disturbed.iter().any(|d| d[1] > p.start_s && d[0] < p.end_s))
-                .collect();
-            let w: f64 = parts.iter().map(|p| p.strides as f64).sum();
-            if w > 0.0 {
-                let mn = parts.iter().map(|p| p.min_diff_mm * p.strides as f64).sum::<f64>() / w;
-                let mx = parts.iter().map(|p| p.max_diff_mm * p.strides as f64).sum::<f64>() / w;
+            if let Some(BoutSymmetry {
+                true_min: tmin,
+                true_max: tmax,
+                min: mn,
+                max: mx,
+                stretches,
+            }) = bout_symmetry(tb, &a.symmetry_stretches, &disturbed)
+            {
                 self.sym_pairs.push([tmin, mn, tmax, mx]);
                 if (mn - tmin).abs().max((mx - tmax).abs()) > 1.5 {
                     self.notes.push(format!(
                         "seed {} ({} Hz): trot {:.0}–{:.0} s MinDiff {mn:.1} (true {tmin:.1}), \
                          MaxDiff {mx:.1} (true {tmax:.1}) mm over {} stretches",
-                        truth.seed,
-                        truth.rate_hz,
-                        tb.start_s,
-                        tb.end_s,
-                        parts.len()
+                        truth.seed, truth.rate_hz, tb.start_s, tb.end_s, stretches
                     ));
                 }
             }
@@ -739,6 +719,67 @@ impl fmt::Display for Score {
         }
         Ok(())
     }
+}
+
+/// Spans of the truth's spooks and bucks ([start, end] s): events inside a
+/// gait, not the rider's track or the horse's own symmetry.
+pub fn disturbed_spans(truth: &Truth) -> Vec<[f64; 2]> {
+    use crate::synth::variety::EventKind;
+    truth
+        .events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Spook | EventKind::Buck))
+        .map(|e| [e.start_s, e.end_s])
+        .collect()
+}
+
+/// A truth trot bout's MinDiff/MaxDiff against the analysis's (mm).
+#[derive(Debug, Clone, Copy)]
+pub struct BoutSymmetry {
+    pub true_min: f64,
+    pub true_max: f64,
+    pub min: f64,
+    pub max: f64,
+    /// Analysis stretches averaged.
+    pub stretches: usize,
+}
+
+/// The analysis's MinDiff/MaxDiff for a truth trot bout of ≥ 10 s with
+/// truth values: the stride-weighted mean of the `stretches` inside it
+/// (±0.5 s) that overlap no `disturbed` span. `None` when the bout is not
+/// scored or no stretch qualifies.
+pub fn bout_symmetry(
+    tb: &crate::synth::TruthBout,
+    stretches: &[crate::report::SymmetryStretch],
+    disturbed: &[[f64; 2]],
+) -> Option<BoutSymmetry> {
+    let (Some(true_min), Some(true_max)) = (tb.min_diff_mm, tb.max_diff_mm) else {
+        return None;
+    };
+    if tb.gait != Gait::Trot || tb.end_s - tb.start_s < 10.0 {
+        return None;
+    }
+    let parts: Vec<_> = stretches
+        .iter()
+        .filter(|p| p.start_s >= tb.start_s - 0.5 && p.end_s <= tb.end_s + 0.5)
+        .filter(|p| !disturbed.iter().any(|d| d[1] > p.start_s && d[0] < p.end_s))
+        .collect();
+    let w: f64 = parts.iter().map(|p| p.strides as f64).sum();
+    (w > 0.0).then(|| BoutSymmetry {
+        true_min,
+        true_max,
+        min: parts
+            .iter()
+            .map(|p| p.min_diff_mm * p.strides as f64)
+            .sum::<f64>()
+            / w,
+        max: parts
+            .iter()
+            .map(|p| p.max_diff_mm * p.strides as f64)
+            .sum::<f64>()
+            / w,
+        stretches: parts.len(),
+    })
 }
 
 /// Session `i` of an evaluation run: seed, length and device rate.

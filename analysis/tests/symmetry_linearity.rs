@@ -11,9 +11,11 @@ use analysis::{Gait, Rein};
 fn symmetry_is_linear_to_15_mm_with_honest_intervals() {
     let mut pairs: Vec<(f64, f64)> = Vec::new();
     let (mut covered, mut with_ci) = (0, 0);
-    for (i, offset_mm) in [-12.0, -8.0, -4.0, 0.0, 4.0, 8.0, 12.0, -6.0, 6.0, 10.0, -10.0, 2.0]
-        .into_iter()
-        .enumerate()
+    for (i, offset_mm) in [
+        -12.0, -8.0, -4.0, 0.0, 4.0, 8.0, 12.0, -6.0, 6.0, 10.0, -10.0, 2.0,
+    ]
+    .into_iter()
+    .enumerate()
     {
         let mods = SessionMods {
             asym_b_m: offset_mm / 2000.0,
@@ -72,14 +74,20 @@ fn symmetry_is_linear_to_15_mm_with_honest_intervals() {
     let x: Vec<f64> = pairs.iter().map(|p| p.0).collect();
     let y: Vec<f64> = pairs.iter().map(|p| p.1).collect();
     let (slope, lo, hi) = trend::stats::slope_ci(&x, &y).expect("slope");
-    assert!((0.9..=1.1).contains(&slope), "slope {slope:.3} [{lo:.3}, {hi:.3}]");
+    assert!(
+        (0.9..=1.1).contains(&slope),
+        "slope {slope:.3} [{lo:.3}, {hi:.3}]"
+    );
     let within = pairs.iter().filter(|(t, e)| (t - e).abs() <= 1.5).count();
     assert!(
         within as f64 >= 0.9 * pairs.len() as f64,
         "{within}/{} within 1.5 mm",
         pairs.len()
     );
-    assert!(x.iter().any(|v| v.abs() > 10.0), "sweep reaches large asymmetries");
+    assert!(
+        x.iter().any(|v| v.abs() > 10.0),
+        "sweep reaches large asymmetries"
+    );
     // 95 % intervals should cover the truth most of the time.
     assert!(with_ci >= 10, "{with_ci} intervals");
     assert!(
@@ -98,10 +106,13 @@ fn symmetry_is_linear_to_15_mm_with_honest_intervals() {
 /// asymmetry; the controlled sweep to ±15 mm is the test above.)
 #[test]
 fn symmetry_is_linear_at_low_rates_with_holes_and_tilt() {
-    use analysis::synth::variety::{CanterModel, EventKind, Variation, generate_varied};
+    use analysis::synth::variety::{CanterModel, Variation, generate_varied};
     let mut pairs: Vec<(f64, f64)> = Vec::new();
     let (mut bouts, mut within) = (0usize, 0usize);
-    for (i, rate) in [25.0, 30.0, 25.0, 30.0, 40.0, 60.0, 25.0, 30.0].into_iter().enumerate() {
+    for (i, rate) in [25.0, 30.0, 25.0, 30.0, 40.0, 60.0, 25.0, 30.0]
+        .into_iter()
+        .enumerate()
+    {
         let v = Variation {
             size: 0.6 + 0.13 * i as f64,
             collection: [-0.8, 0.8, 0.0, 0.5, -0.5, 0.9, -0.3, 1.0][i],
@@ -125,34 +136,13 @@ fn symmetry_is_linear_at_low_rates_with_holes_and_tilt() {
             &v,
         );
         let a = analysis::analyze(&s.recording).expect("valid");
-        let disturbed: Vec<(f64, f64)> = s
-            .truth
-            .events
-            .iter()
-            .filter(|e| matches!(e.kind, EventKind::Spook | EventKind::Buck))
-            .map(|e| (e.start_s, e.end_s))
-            .collect();
+        let disturbed = analysis::eval::disturbed_spans(&s.truth);
         for tb in &s.truth.bouts {
-            let (Some(tmin), Some(tmax)) = (tb.min_diff_mm, tb.max_diff_mm) else {
+            let Some(b) = analysis::eval::bout_symmetry(tb, &a.symmetry_stretches, &disturbed)
+            else {
                 continue;
             };
-            if tb.gait != Gait::Trot || tb.end_s - tb.start_s < 10.0 {
-                continue;
-            }
-            let parts: Vec<_> = a
-                .symmetry_stretches
-                .iter()
-                .filter(|p| p.start_s >= tb.start_s - 0.5 && p.end_s <= tb.end_s + 0.5)
-                .filter(|p| !disturbed.iter().any(|d| d.1 > p.start_s && d.0 < p.end_s))
-                .collect();
-            let w: f64 = parts.iter().map(|p| f64::from(p.strides)).sum();
-            if w == 0.0 {
-                continue;
-            }
-            let mean = |f: &dyn Fn(&analysis::SymmetryStretch) -> f64| {
-                parts.iter().map(|p| f(p) * f64::from(p.strides)).sum::<f64>() / w
-            };
-            let (mn, mx) = (mean(&|p| p.min_diff_mm), mean(&|p| p.max_diff_mm));
+            let (tmin, tmax, mn, mx) = (b.true_min, b.true_max, b.min, b.max);
             bouts += 1;
             if (mn - tmin).abs() <= 1.5 && (mx - tmax).abs() <= 1.5 {
                 within += 1;
@@ -167,9 +157,15 @@ fn symmetry_is_linear_at_low_rates_with_holes_and_tilt() {
     assert!(bouts >= 15, "{bouts} trot bouts scored");
     let x: Vec<f64> = pairs.iter().map(|p| p.0).collect();
     let y: Vec<f64> = pairs.iter().map(|p| p.1).collect();
-    assert!(x.iter().any(|v| v.abs() > 6.0), "the horses' asymmetries reach 6 mm: {x:?}");
+    assert!(
+        x.iter().any(|v| v.abs() > 6.0),
+        "the horses' asymmetries reach 6 mm: {x:?}"
+    );
     let (slope, lo, hi) = trend::stats::slope_ci(&x, &y).expect("slope");
-    assert!((0.9..=1.1).contains(&slope), "slope {slope:.3} [{lo:.3}, {hi:.3}]");
+    assert!(
+        (0.9..=1.1).contains(&slope),
+        "slope {slope:.3} [{lo:.3}, {hi:.3}]"
+    );
     assert!(
         within as f64 >= 0.9 * bouts as f64,
         "{within}/{bouts} bouts within 1.5 mm"
