@@ -1,7 +1,8 @@
 //! The outbox relay: publishes committed outbox rows to RabbitMQ with
 //! publisher confirms and marks them published only after the broker's ack.
 //!
-//! It wakes on `NOTIFY hoofbeat_outbox` (sent by a trigger on insert) and
+//! It wakes on `NOTIFY hoofbeat_outbox` (sent by a trigger on insert), when
+//! the next row that waits (`available_at`, a debounced trend job) is due, and
 //! polls as a fallback, so a lost notification only delays a job. While the
 //! broker is unreachable it backs off and retries; rows stay in the outbox,
 //! so nothing is lost. Rows are claimed with `FOR UPDATE SKIP LOCKED`, so
@@ -76,7 +77,7 @@ async fn open_broker(state: &AppState, topology: &Topology) -> Result<Broker, am
     })
 }
 
-/// Publishes every pending row; returns how many were published.
+/// Publishes every due row; returns how many were published.
 ///
 /// Each claimed batch is published with its confirms pipelined (one round
 /// trip to the broker per batch, not per row), then marked in one statement.
@@ -86,7 +87,8 @@ async fn drain(state: &AppState, broker: &Broker, topology: &Topology) -> Result
     loop {
         let mut tx = state.db.begin().await?;
         let rows: Vec<(i64, serde_json::Value)> = sqlx::query_as(
-            "SELECT id, message FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+            "SELECT id, message FROM outbox WHERE published_at IS NULL AND available_at <= now()
+             ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
         )
         .bind(BATCH)
         .fetch_all(&mut *tx)
@@ -160,6 +162,22 @@ async fn decode_rows(
         }
     }
     Ok((ids, messages))
+}
+
+/// How long until the next row that is not yet due (a debounced trend job)
+/// is due, if there is one.
+async fn next_due(state: &AppState) -> Option<Duration> {
+    let secs: Option<f64> = sqlx::query_scalar(
+        "SELECT EXTRACT(EPOCH FROM min(available_at) - now())::float8 FROM outbox
+         WHERE published_at IS NULL AND available_at > now()",
+    )
+    .fetch_one(&state.db)
+    .await
+    .ok()
+    .flatten();
+    // A row due meanwhile is claimed on the next pass; 1 ms at least, so a
+    // row due right now never makes the loop spin.
+    secs.map(|s| Duration::from_secs_f64(s.clamp(0.001, 3600.0)))
 }
 
 async fn listen(state: &AppState) -> Option<PgListener> {
@@ -256,7 +274,10 @@ pub async fn run(state: AppState, topology: Topology, stop: CancellationToken) {
             state.login_limiter.shrink();
             state.register_limiter.shrink();
         }
-        let poll = state.config.outbox_poll;
+        let poll = match next_due(&state).await {
+            Some(due) => due.min(state.config.outbox_poll),
+            None => state.config.outbox_poll,
+        };
         tokio::select! {
             () = stop.cancelled() => break,
             () = tokio::time::sleep(poll) => {}

@@ -206,6 +206,11 @@ pub struct CommonConfig {
     /// `HOOFBEAT_MAX_ATTEMPTS` (default 5): attempts before a job is dead —
     /// the worker's retries and the API's stuck-job sweeper share the budget.
     pub max_attempts: u32,
+    /// `HOOFBEAT_TREND_DEBOUNCE_MS` (default 2000): how long a horse's trend
+    /// job waits in the outbox before it is published. Every analysis or
+    /// deletion for the horse meanwhile is covered by that one job, so a
+    /// burst of sessions costs one trend run per period, not one per session.
+    pub trend_debounce: Duration,
 }
 
 impl CommonConfig {
@@ -238,6 +243,7 @@ impl CommonConfig {
             retry_delays: retry_delays(env)?,
             delivery_limit: env.bounded("HOOFBEAT_DELIVERY_LIMIT", 10, 1, 1000)? as u32,
             max_attempts: env.bounded("HOOFBEAT_MAX_ATTEMPTS", 5, 1, 100)? as u32,
+            trend_debounce: env.millis("HOOFBEAT_TREND_DEBOUNCE_MS", 2000, 0, 600_000)?,
         })
     }
 }

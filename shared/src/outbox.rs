@@ -25,40 +25,78 @@ pub struct JobRefs {
     pub session_id: Option<Uuid>,
 }
 
-/// Inserts a `queued` job and its outbox message in the caller's transaction.
+/// A job's row values and its outbox message, encoded once: what
+/// [`enqueue`] inserts, and what a caller that writes the job in a larger
+/// statement of its own (the upload) binds.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    /// The job's id.
+    pub id: Uuid,
+    /// Its wire kind.
+    pub kind: &'static str,
+    /// Its payload schema version (an `integer` column).
+    pub version: i32,
+    /// The payload as stored in `jobs.payload`.
+    pub payload: serde_json::Value,
+    /// The trace id carried by the message, for admins.
+    pub trace_id: Option<String>,
+    /// The whole message as stored in `outbox.message`.
+    pub message: serde_json::Value,
+}
+
+impl NewJob {
+    /// Encodes a job; `trace_context` is the W3C context to carry.
+    pub fn new<J: Job>(
+        job_id: Uuid,
+        job: &J,
+        trace_context: BTreeMap<String, String>,
+    ) -> Result<Self, sqlx::Error> {
+        let message = JobMessage::new(job_id, job, trace_context)
+            .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        Ok(Self {
+            id: job_id,
+            kind: J::KIND,
+            version: i32::try_from(J::VERSION).unwrap_or(i32::MAX),
+            trace_id: crate::jobs::trace_id(&message.trace_context).map(str::to_owned),
+            payload: message.payload.clone(),
+            message: serde_json::to_value(&message)
+                .map_err(|e| sqlx::Error::Encode(Box::new(e)))?,
+        })
+    }
+}
+
+/// Inserts a `queued` job and its outbox message in the caller's
+/// transaction, in one statement.
 pub async fn enqueue<J: Job>(
     conn: &mut PgConnection,
     job_id: Uuid,
     job: &J,
     refs: JobRefs,
     trace_context: BTreeMap<String, String>,
-) -> Result<JobMessage, sqlx::Error> {
-    let message = JobMessage::new(job_id, job, trace_context)
-        .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    let payload = serde_json::to_value(job).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+) -> Result<(), sqlx::Error> {
+    let new = NewJob::new(job_id, job, trace_context)?;
     sqlx::query(
-        "INSERT INTO jobs (id, kind, version, owner_id, horse_id, session_id, payload, trace_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "WITH j AS (
+             INSERT INTO jobs (id, kind, version, owner_id, horse_id, session_id, payload, trace_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id)
+         INSERT INTO outbox (job_id, message) SELECT id, $9 FROM j",
     )
-    .bind(job_id)
-    .bind(J::KIND)
-    .bind(i32::try_from(J::VERSION).unwrap_or(i32::MAX))
+    .bind(new.id)
+    .bind(new.kind)
+    .bind(new.version)
     .bind(refs.owner_id)
     .bind(refs.horse_id)
     .bind(refs.session_id)
-    .bind(&payload)
-    .bind(crate::jobs::trace_id(&message.trace_context))
+    .bind(&new.payload)
+    .bind(&new.trace_id)
+    .bind(&new.message)
     .execute(&mut *conn)
     .await?;
-    publish_later(conn, &message).await?;
-    Ok(message)
+    Ok(())
 }
 
-/// Adds an outbox row for an existing job (first publish or an admin replay).
-pub async fn publish_later(
-    conn: &mut PgConnection,
-    message: &JobMessage,
-) -> Result<(), sqlx::Error> {
+/// Adds an outbox row for an existing job (an admin replay, a sweep).
+async fn publish_later(conn: &mut PgConnection, message: &JobMessage) -> Result<(), sqlx::Error> {
     let body = serde_json::to_value(message).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     sqlx::query("INSERT INTO outbox (job_id, message) VALUES ($1, $2)")
         .bind(message.job_id)
@@ -107,8 +145,10 @@ pub async fn republish(
 /// finishing (or being deleted) together cause one trend run, not a pile of
 /// them. A trend job that is already running does not count: it may have
 /// read the horse's sessions before the caller's change, so a new one is
-/// queued behind it. Returns the new job's message, or `None` when one was
-/// already queued (it will see the caller's change).
+/// queued behind it. The new job's message is due after `debounce`
+/// (`HOOFBEAT_TREND_DEBOUNCE_MS`): until then it stays the horse's queued
+/// trend job and covers every change meanwhile. Returns the new job's id, or
+/// `None` when one was already queued (it will see the caller's change).
 ///
 /// `trace_context` is the W3C context to carry (see `telemetry::inject_context`).
 pub async fn enqueue_trend_once(
@@ -116,28 +156,28 @@ pub async fn enqueue_trend_once(
     horse_id: Uuid,
     owner_id: Uuid,
     trace_context: BTreeMap<String, String>,
-) -> Result<Option<JobMessage>, sqlx::Error> {
-    let job_id = Uuid::now_v7();
-    let job = ComputeTrend { horse_id };
-    let message = JobMessage::new(job_id, &job, trace_context)
-        .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    let inserted = sqlx::query(
-        "INSERT INTO jobs (id, kind, version, owner_id, horse_id, payload, trace_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (horse_id) WHERE kind = 'compute_trend' AND status = 'queued' DO NOTHING",
+    debounce: std::time::Duration,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    let new = NewJob::new(Uuid::now_v7(), &ComputeTrend { horse_id }, trace_context)?;
+    let queued = sqlx::query(
+        "WITH j AS (
+             INSERT INTO jobs (id, kind, version, owner_id, horse_id, payload, trace_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (horse_id) WHERE kind = 'compute_trend' AND status = 'queued' DO NOTHING
+             RETURNING id)
+         INSERT INTO outbox (job_id, message, available_at)
+         SELECT id, $8, now() + make_interval(secs => $9) FROM j",
     )
-    .bind(job_id)
-    .bind(ComputeTrend::KIND)
-    .bind(i32::try_from(ComputeTrend::VERSION).unwrap_or(i32::MAX))
+    .bind(new.id)
+    .bind(new.kind)
+    .bind(new.version)
     .bind(owner_id)
     .bind(horse_id)
-    .bind(&message.payload)
-    .bind(crate::jobs::trace_id(&message.trace_context))
+    .bind(&new.payload)
+    .bind(&new.trace_id)
+    .bind(&new.message)
+    .bind(debounce.as_secs_f64())
     .execute(&mut *conn)
     .await?;
-    if inserted.rows_affected() == 0 {
-        return Ok(None);
-    }
-    publish_later(conn, &message).await?;
-    Ok(Some(message))
+    Ok((queued.rows_affected() == 1).then_some(new.id))
 }

@@ -22,13 +22,15 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "support/accounting.rs"]
+mod accounting;
+
 use api::{ApiConfig, Application};
 use reqwest::Client;
 use serde_json::Value;
 use shared::config::Env;
 use shared::testkit::{AMQP, Scratch, create_horse, eventually, sign_up};
 use sqlx::PgPool;
-use tokio::sync::oneshot;
 use uuid::Uuid;
 
 const QUEUE_SAMPLES: usize = 200;
@@ -44,44 +46,74 @@ struct Stack {
     http: Client,
     token: String,
     horse: Uuid,
+    api: Child,
     workers: Vec<Child>,
-    stop: Option<oneshot::Sender<()>>,
     // Last field, dropped last: the database and queues outlive their users.
     _scratch: Scratch,
 }
 
 impl Drop for Stack {
     fn drop(&mut self) {
-        for w in &mut self.workers {
+        for w in self
+            .workers
+            .iter_mut()
+            .chain(std::iter::once(&mut self.api))
+        {
             let _ = w.kill();
             let _ = w.wait();
-        }
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
         }
     }
 }
 
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port()
+}
+
+/// The API in a process of its own (this bench binary again, with
+/// `--serve-api`), so that its CPU time is told apart from the clients'.
+async fn spawn_api(scratch: &Scratch, http: &Client) -> (Child, String) {
+    let addr = format!("127.0.0.1:{}", free_port());
+    let child = Command::new(std::env::current_exe().expect("bench binary"))
+        .arg("--serve-api")
+        .env("DATABASE_URL", scratch.db_url())
+        .env("AMQP_URL", AMQP)
+        .env("HOOFBEAT_AMQP_PREFIX", &scratch.prefix)
+        .env("HOOFBEAT_LISTEN_ADDR", &addr)
+        .env("HOOFBEAT_LOGIN_PER_MINUTE", "1000")
+        .env("HOOFBEAT_REGISTER_PER_MINUTE", "1000")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn the API");
+    let base = format!("http://{addr}");
+    let ready = eventually(Duration::from_secs(60), || async {
+        let r = http.get(format!("{base}/readyz")).send().await.ok()?;
+        r.status().is_success().then_some(())
+    })
+    .await;
+    assert!(ready.is_some(), "the API did not become ready");
+    (child, base)
+}
+
+/// `--serve-api`: runs the API from the environment until killed.
+fn serve_api() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let config = ApiConfig::from_env(&Env::process()).expect("config");
+        let app = Application::build(config).await.expect("api");
+        app.run_until_stopped(std::future::pending::<()>())
+            .await
+            .expect("api stopped");
+    });
+}
+
 async fn stack(workers: usize, skip_analysis: bool) -> Stack {
     let scratch = Scratch::create("hb_bench").await;
-    let env = Env::from_pairs([
-        ("DATABASE_URL", scratch.db_url()),
-        ("AMQP_URL", AMQP.to_owned()),
-        ("HOOFBEAT_AMQP_PREFIX", scratch.prefix.clone()),
-        ("HOOFBEAT_LISTEN_ADDR", "127.0.0.1:0".to_owned()),
-        ("HOOFBEAT_LOGIN_PER_MINUTE", "1000".to_owned()),
-        ("HOOFBEAT_REGISTER_PER_MINUTE", "1000".to_owned()),
-    ]);
-    let app = Application::build(ApiConfig::from_env(&env).expect("config"))
-        .await
-        .expect("api");
-    let base = format!("http://{}", app.local_addr());
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(app.run_until_stopped(async move {
-        let _ = stopped.await;
-    }));
-    let db = PgPool::connect(&scratch.db_url()).await.expect("pool");
     let http = Client::new();
+    let (api, base) = spawn_api(&scratch, &http).await;
+    let db = PgPool::connect(&scratch.db_url()).await.expect("pool");
     let email = format!("{}@example.com", Uuid::new_v4().simple());
     let (token, _) = sign_up(&http, &base, &email).await;
     let horse = create_horse(&http, &base, &token, "Bench").await;
@@ -95,17 +127,14 @@ async fn stack(workers: usize, skip_analysis: bool) -> Stack {
         http,
         token,
         horse,
+        api,
         workers,
-        stop: Some(stop),
     }
 }
 
 /// One release `hoofbeat-worker` on the stack's database and queues.
 fn spawn_worker(scratch: &Scratch, skip_analysis: bool) -> Child {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port();
+    let port = free_port();
     Command::new(env!("CARGO_BIN_EXE_hoofbeat-worker"))
         .env("DATABASE_URL", scratch.db_url())
         .env("AMQP_URL", AMQP)
@@ -156,11 +185,31 @@ impl Stack {
 
     async fn succeeded(&self) -> i64 {
         sqlx::query_scalar(
-            "SELECT count(*) FROM jobs WHERE kind = 'analyze_session' AND status = 'succeeded'",
+            "/* bench */ SELECT count(*) FROM jobs WHERE kind = 'analyze_session' AND status = 'succeeded'",
         )
         .fetch_one(&self.db)
         .await
         .unwrap_or(0)
+    }
+
+    fn worker_pids(&self) -> Vec<u32> {
+        self.workers.iter().map(Child::id).collect()
+    }
+
+    /// Waits until no job is queued or running (the trend jobs that the
+    /// analyses queued included): the phase's work is all done.
+    async fn settle(&self) {
+        let done = eventually(Duration::from_secs(120), || async {
+            let open: i64 = sqlx::query_scalar(
+                "/* bench */ SELECT count(*) FROM jobs WHERE status IN ('queued', 'running')",
+            )
+            .fetch_one(&self.db)
+            .await
+            .ok()?;
+            (open == 0).then_some(())
+        })
+        .await;
+        assert!(done.is_some(), "jobs still open after 120 s");
     }
 
     async fn wait_all(&self, n: i64, within: Duration) {
@@ -276,6 +325,7 @@ async fn burst(live: bool, workers: usize) {
     }
     let s_ref = &s;
     let per = BURST_SESSIONS / BURST_UPLOADERS;
+    let mut account = Account::start(&s).await;
     let started = Instant::now();
     let uploads = riders.into_iter().map(|(token, horse)| {
         let body = body.clone();
@@ -292,22 +342,27 @@ async fn burst(live: bool, workers: usize) {
     if !live {
         // Every message on the queue first, then the workers.
         let published = eventually(Duration::from_secs(120), || async {
-            let left: i64 =
-                sqlx::query_scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL")
-                    .fetch_one(&s.db)
-                    .await
-                    .ok()?;
+            let left: i64 = sqlx::query_scalar(
+                "/* bench */ SELECT count(*) FROM outbox WHERE published_at IS NULL",
+            )
+            .fetch_one(&s.db)
+            .await
+            .ok()?;
             (left == 0).then_some(())
         })
         .await;
         assert!(published.is_some(), "the outbox did not drain");
+        // The drain's figures are the workers' side only.
+        account = Account::start(&s).await;
         for _ in 0..workers {
             s.workers.push(spawn_worker(&s._scratch, false));
         }
     }
     s.wait_all(n, Duration::from_secs(600)).await;
+    s.settle().await;
+    let accounts = account.finish(&s, n as f64).await;
     let (first, last, span_s): (f64, f64, f64) = sqlx::query_as(
-        "SELECT EXTRACT(EPOCH FROM min(created_at))::float8, EXTRACT(EPOCH FROM max(finished_at))::float8,
+        "/* bench */ SELECT EXTRACT(EPOCH FROM min(created_at))::float8, EXTRACT(EPOCH FROM max(finished_at))::float8,
                 EXTRACT(EPOCH FROM max(finished_at) - min(started_at))::float8
          FROM jobs WHERE kind = 'analyze_session'",
     )
@@ -315,7 +370,7 @@ async fn burst(live: bool, workers: usize) {
     .await
     .expect("timestamps");
     let mut start_ms: Vec<f64> = sqlx::query_scalar(
-        "SELECT (EXTRACT(EPOCH FROM (started_at - created_at)) * 1000)::float8 FROM jobs WHERE kind = 'analyze_session'",
+        "/* bench */ SELECT (EXTRACT(EPOCH FROM (started_at - created_at)) * 1000)::float8 FROM jobs WHERE kind = 'analyze_session'",
     )
     .fetch_all(&s.db)
     .await
@@ -337,6 +392,34 @@ async fn burst(live: bool, workers: usize) {
             n as f64 / span_s
         );
     }
+    println!("{accounts}");
+}
+
+/// CPU and SQL accounting of one phase (see `accounting`).
+struct Account {
+    cpu: accounting::CpuSnapshot,
+    commits: i64,
+}
+
+impl Account {
+    async fn start(s: &Stack) -> Account {
+        accounting::reset_statements(&s.db).await;
+        Account {
+            commits: accounting::commits(&s.db).await,
+            cpu: accounting::snapshot(s.api.id(), &s.worker_pids()),
+        }
+    }
+
+    async fn finish(self, s: &Stack, jobs: f64) -> String {
+        let cpu = accounting::snapshot(s.api.id(), &s.worker_pids());
+        let commits = accounting::commits(&s.db).await - self.commits;
+        format!(
+            "    {}\n    transactions committed per job: {:.2}\n    {}",
+            accounting::cpu_per_job(&self.cpu, &cpu, jobs),
+            commits as f64 / jobs,
+            accounting::statements_per_job(&s.db, jobs).await
+        )
+    }
 }
 
 async fn join_all<F: std::future::Future<Output = ()>>(futures: Vec<F>) {
@@ -353,6 +436,9 @@ async fn join_all<F: std::future::Future<Output = ()>>(futures: Vec<F>) {
 }
 
 fn main() {
+    if std::env::args().any(|a| a == "--serve-api") {
+        return serve_api();
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

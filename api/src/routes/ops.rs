@@ -40,8 +40,10 @@ pub struct Readiness {
 }
 
 async fn backlog(state: &AppState) -> Option<i64> {
-    let q = sqlx::query_scalar::<_, i64>("SELECT count(*) FROM outbox WHERE published_at IS NULL")
-        .fetch_one(&state.db);
+    let q = sqlx::query_scalar::<_, i64>(
+        "SELECT count(*) FROM outbox WHERE published_at IS NULL AND available_at <= now()",
+    )
+    .fetch_one(&state.db);
     match tokio::time::timeout(
         state.config.common.db_timeout + Duration::from_millis(100),
         q,

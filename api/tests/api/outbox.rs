@@ -159,3 +159,52 @@ async fn broker_down_during_uploads_then_back_publishes_each_job_once() {
         .unwrap();
     assert_eq!(pending, 0);
 }
+
+#[tokio::test]
+async fn a_debounced_trend_job_is_published_when_due_and_covers_the_changes_meanwhile() {
+    // A long polling fallback: only the relay's own timer can publish the
+    // job on time.
+    let app = spawn_with(Opts {
+        env: vec![("HOOFBEAT_OUTBOX_POLL_MS".into(), "60000".into())],
+        ..Opts::default()
+    })
+    .await;
+    let (token, owner) = app.user("debounce@example.com").await;
+    let horse = app.horse(&token, "Bolt").await;
+    let debounce = Duration::from_millis(1500);
+    let enqueue = || async {
+        let mut tx = app.db.begin().await.unwrap();
+        let queued =
+            shared::outbox::enqueue_trend_once(&mut tx, horse, owner, Default::default(), debounce)
+                .await
+                .unwrap();
+        tx.commit().await.unwrap();
+        queued
+    };
+    let started = tokio::time::Instant::now();
+    let job = enqueue()
+        .await
+        .expect("the first change queues a trend job");
+    assert_eq!(enqueue().await, None, "a change meanwhile is covered by it");
+
+    assert!(
+        drain_queue(&app, 0, Duration::ZERO).await.is_empty(),
+        "published before it was due"
+    );
+    let got = drain_queue(&app, 1, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].1.job_id, job);
+    assert_eq!(got[0].1.kind, "compute_trend");
+    assert!(started.elapsed() >= Duration::from_millis(1400));
+    let late: f64 = sqlx::query_scalar(
+        "SELECT EXTRACT(EPOCH FROM published_at - available_at)::float8 FROM outbox WHERE job_id = $1",
+    )
+    .bind(job)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert!(
+        (0.0..1.0).contains(&late),
+        "published {late} s after it was due"
+    );
+}

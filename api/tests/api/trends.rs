@@ -145,10 +145,16 @@ async fn trend_status_window_and_granularity() {
 
     // A trend job on its way.
     let mut tx = app.db.begin().await.unwrap();
-    shared::outbox::enqueue_trend_once(&mut tx, horse, owner, Default::default())
-        .await
-        .unwrap()
-        .expect("queued");
+    shared::outbox::enqueue_trend_once(
+        &mut tx,
+        horse,
+        owner,
+        Default::default(),
+        std::time::Duration::ZERO,
+    )
+    .await
+    .unwrap()
+    .expect("queued");
     tx.commit().await.unwrap();
     let (v, _) = trends(&app, &t, horse, "").await;
     assert_eq!(v["status"], "pending");
@@ -159,7 +165,10 @@ async fn trend_status_window_and_granularity() {
     let doc = history();
     let stored = store(&app, horse, TREND_VERSION, &doc).await;
     let (v, _) = trends(&app, &t, horse, "").await;
-    assert_eq!((v["status"].as_str(), v["updating"].as_bool()), (Some("ready"), Some(true)));
+    assert_eq!(
+        (v["status"].as_str(), v["updating"].as_bool()),
+        (Some("ready"), Some(true))
+    );
     sqlx::query("UPDATE jobs SET status = 'succeeded' WHERE horse_id = $1")
         .bind(horse)
         .execute(&app.db)

@@ -105,19 +105,13 @@ pub fn analyse_session(
     })
 }
 
-/// Stores a session's trend features, replacing a row that differs (another
-/// analysis version or features layout). Idempotent: the same analysis
-/// gives the same row, and an identical row is left untouched.
-pub async fn upsert_features(
-    conn: &mut sqlx::PgConnection,
-    session_id: Uuid,
-    horse_id: Uuid,
-    features: &trend::SessionFeatures,
-    features_json: &str,
-) -> Result<(), sqlx::Error> {
-    let started_at = DateTime::<Utc>::from_timestamp_millis(features.started_at_ms)
-        .ok_or_else(|| sqlx::Error::Protocol("session start out of range".into()))?;
-    sqlx::query(
+/// The statement that stores a session's trend features (parameters `$1`–`$6`:
+/// session, horse, start, analysis version, features version, features),
+/// replacing a row that differs (another analysis version or features
+/// layout). Idempotent: the same analysis gives the same row, and an
+/// identical row is left untouched.
+macro_rules! upsert_features_sql {
+    () => {
         "INSERT INTO session_features (session_id, horse_id, started_at, analysis_version, features_version, features)
          VALUES ($1, $2, $3, $4, $5, $6::json)
          ON CONFLICT (session_id) DO UPDATE SET horse_id = excluded.horse_id, started_at = excluded.started_at,
@@ -126,14 +120,73 @@ pub async fn upsert_features(
          WHERE (session_features.features::text, session_features.horse_id, session_features.started_at,
                 session_features.analysis_version, session_features.features_version)
                IS DISTINCT FROM (excluded.features::text, excluded.horse_id, excluded.started_at,
-                excluded.analysis_version, excluded.features_version)",
-    )
-    .bind(session_id)
-    .bind(horse_id)
-    .bind(started_at)
-    .bind(&features.analysis_version)
-    .bind(i32::try_from(features.features_version).unwrap_or(i32::MAX))
-    .bind(features_json)
+                excluded.analysis_version, excluded.features_version)"
+    };
+}
+
+/// Binds a features row as parameters `$1`–`$6` of [`upsert_features_sql`].
+fn bind_features<'q>(
+    query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    session_id: Uuid,
+    horse_id: Uuid,
+    features: &'q trend::SessionFeatures,
+    features_json: &'q str,
+) -> Result<sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>, sqlx::Error> {
+    let started_at = DateTime::<Utc>::from_timestamp_millis(features.started_at_ms)
+        .ok_or_else(|| sqlx::Error::Protocol("session start out of range".into()))?;
+    Ok(query
+        .bind(session_id)
+        .bind(horse_id)
+        .bind(started_at)
+        .bind(&features.analysis_version)
+        .bind(i32::try_from(features.features_version).unwrap_or(i32::MAX))
+        .bind(features_json))
+}
+
+/// Stores a session's trend features (see [`upsert_features_sql`]).
+pub async fn upsert_features(
+    conn: &mut sqlx::PgConnection,
+    session_id: Uuid,
+    horse_id: Uuid,
+    features: &trend::SessionFeatures,
+    features_json: &str,
+) -> Result<(), sqlx::Error> {
+    let query = sqlx::query(upsert_features_sql!());
+    bind_features(query, session_id, horse_id, features, features_json)?
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Stores the analysis and the session's features and marks the job
+/// succeeded, in one statement (one round trip) of the caller's transaction.
+async fn store_result(
+    conn: &mut sqlx::PgConnection,
+    job_id: Uuid,
+    session_id: Uuid,
+    horse_id: Uuid,
+    analysed: &Analysed,
+) -> Result<(), sqlx::Error> {
+    let query = sqlx::query(concat!(
+        "WITH features AS (",
+        upsert_features_sql!(),
+        "), result AS (
+             INSERT INTO analysis_results (session_id, algorithm_version, job_id, result)
+             VALUES ($1, $8, $7, $9::json) ON CONFLICT (session_id, algorithm_version) DO NOTHING), ",
+        super::succeeded_ctes!("$7"),
+        " SELECT 1"
+    ));
+    let features = &analysed.features;
+    bind_features(
+        query,
+        session_id,
+        horse_id,
+        features,
+        &analysed.features_json,
+    )?
+    .bind(job_id)
+    .bind(&analysed.version)
+    .bind(&analysed.document)
     .execute(conn)
     .await
     .map(|_| ())
@@ -166,12 +219,7 @@ pub async fn run(ctx: &Ctx, msg: &JobMessage, job: AnalyzeSession) -> Result<(),
     }
 
     let started_at_ms = started_at_ms(started_at);
-    let Analysed {
-        version,
-        document,
-        features,
-        features_json,
-    } = crate::runner::run(&ctx.pool, move || {
+    let analysed = crate::runner::run(&ctx.pool, move || {
         analyse_session(&format, &encoding, byte_len, &data, started_at_ms)
     })
     .await
@@ -182,21 +230,11 @@ pub async fn run(ctx: &Ctx, msg: &JobMessage, job: AnalyzeSession) -> Result<(),
     // Result, features, job status and the trend job: all or nothing, so a
     // duplicate delivery or a replay has the effect of one run.
     let mut tx = ctx.db.begin().await?;
-    sqlx::query(
-        "INSERT INTO analysis_results (session_id, algorithm_version, job_id, result) VALUES ($1, $2, $3, $4::json)
-         ON CONFLICT (session_id, algorithm_version) DO NOTHING",
-    )
-    .bind(session_id)
-    .bind(&version)
-    .bind(msg.job_id)
-    .bind(&document)
-    .execute(&mut *tx)
-    .await?;
-    upsert_features(&mut tx, session_id, horse_id, &features, &features_json).await?;
-    mark_succeeded(&mut tx, msg.job_id).await?;
-    compute_trend::enqueue(&mut tx, horse_id, owner_id).await?;
+    store_result(&mut tx, msg.job_id, session_id, horse_id, &analysed).await?;
+    let debounce = ctx.config.common.trend_debounce;
+    compute_trend::enqueue(&mut tx, horse_id, owner_id, debounce).await?;
     tx.commit().await?;
-    tracing::info!(%session_id, algorithm_version = %version, "analysis stored");
+    tracing::info!(%session_id, algorithm_version = %analysed.version, "analysis stored");
     Ok(())
 }
 

@@ -22,15 +22,17 @@ use shared::jobs::{ComputeTrend, JobMessage};
 /// Analysis documents read per backfill batch (each is tens of kB).
 const BACKFILL_BATCH: i64 = 64;
 
-/// Queues a trend job for the horse unless one is already queued
-/// (`shared::outbox::enqueue_trend_once`), carrying the current trace.
+/// Queues a trend job for the horse, due after `debounce`, unless one is
+/// already queued (`shared::outbox::enqueue_trend_once`), carrying the
+/// current trace.
 pub async fn enqueue(
     tx: &mut PgConnection,
     horse_id: Uuid,
     owner_id: Uuid,
+    debounce: std::time::Duration,
 ) -> Result<(), sqlx::Error> {
     let trace = shared::telemetry::inject_context(&tracing::Span::current());
-    shared::outbox::enqueue_trend_once(tx, horse_id, owner_id, trace)
+    shared::outbox::enqueue_trend_once(tx, horse_id, owner_id, trace, debounce)
         .await
         .map(|_| ())
 }

@@ -135,20 +135,35 @@ pub async fn mark_gone(db: &PgPool, job_id: Uuid) -> Result<(), sqlx::Error> {
     .map(|_| ())
 }
 
+/// The CTEs that close a job's open attempt and mark the job `succeeded`,
+/// for the job id in the given parameter; a job handler puts them in front of
+/// the statement that stores its result, so both happen in one round trip.
+macro_rules! succeeded_ctes {
+    ($job:literal) => {
+        concat!(
+            "attempt_done AS (
+                 UPDATE job_attempts SET finished_at = now(), outcome = 'succeeded'
+                 WHERE job_id = ",
+            $job,
+            " AND finished_at IS NULL),
+             job_done AS (
+                 UPDATE jobs SET status = 'succeeded', last_error = NULL, dead_reason = NULL,
+                                 updated_at = now(), finished_at = now()
+                 WHERE id = ",
+            $job,
+            ")"
+        )
+    };
+}
+pub(crate) use succeeded_ctes;
+
 /// Marks the job succeeded inside the transaction that stores its result.
 pub async fn mark_succeeded(tx: &mut sqlx::PgConnection, job_id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "WITH a AS (
-             UPDATE job_attempts SET finished_at = now(), outcome = 'succeeded'
-             WHERE job_id = $1 AND finished_at IS NULL)
-         UPDATE jobs SET status = 'succeeded', last_error = NULL, dead_reason = NULL,
-                         updated_at = now(), finished_at = now()
-         WHERE id = $1",
-    )
-    .bind(job_id)
-    .execute(tx)
-    .await
-    .map(|_| ())
+    sqlx::query(concat!("WITH ", succeeded_ctes!("$1"), " SELECT 1"))
+        .bind(job_id)
+        .execute(tx)
+        .await
+        .map(|_| ())
 }
 
 /// Errors are stored for admins; keep them to a readable size.

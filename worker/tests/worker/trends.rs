@@ -32,12 +32,18 @@ async fn queue_trend(env: &Env2, horse: Uuid) -> Uuid {
         .await
         .unwrap();
     let mut tx = env.db.begin().await.unwrap();
-    let message = shared::outbox::enqueue_trend_once(&mut tx, horse, owner, Default::default())
-        .await
-        .unwrap()
-        .expect("no trend job was queued for the horse");
+    let job_id = shared::outbox::enqueue_trend_once(
+        &mut tx,
+        horse,
+        owner,
+        Default::default(),
+        std::time::Duration::ZERO,
+    )
+    .await
+    .unwrap()
+    .expect("no trend job was queued for the horse");
     tx.commit().await.unwrap();
-    message.job_id
+    job_id
 }
 
 async fn features_rows(env: &Env2, horse: Uuid) -> Vec<(Uuid, String, i32)> {

@@ -54,8 +54,10 @@ pub struct Overview {
 async fn overview(State(state): State<AppState>, _admin: AdminUser) -> ApiResult<Json<Overview>> {
     let topology = Topology::from_config(&state.config.common).map_err(ApiError::internal)?;
     let outbox = sqlx::query_as::<_, (i64, Option<f64>)>(
-        "SELECT count(*), extract(epoch FROM now() - min(created_at))::float8
-         FROM outbox WHERE published_at IS NULL",
+        // Rows that are due: a debounced trend job waiting its turn is not
+        // a backlog, and a row's age counts from when it became due.
+        "SELECT count(*), extract(epoch FROM now() - min(available_at))::float8
+         FROM outbox WHERE published_at IS NULL AND available_at <= now()",
     )
     .fetch_one(&state.db);
     let last_hour = sqlx::query_as::<_, (String, i64)>(

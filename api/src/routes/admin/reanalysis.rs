@@ -274,10 +274,16 @@ async fn enqueue(
                 .fetch_all(&mut *tx)
                 .await?;
             for (horse_id, owner_id) in rows {
-                let queued =
-                    shared::outbox::enqueue_trend_once(&mut *tx, horse_id, owner_id, trace.clone())
-                        .await?;
-                ids.extend(queued.map(|m| m.job_id));
+                // An admin's explicit request: due at once, not debounced.
+                let queued = shared::outbox::enqueue_trend_once(
+                    &mut *tx,
+                    horse_id,
+                    owner_id,
+                    trace.clone(),
+                    std::time::Duration::ZERO,
+                )
+                .await?;
+                ids.extend(queued);
             }
         }
     }

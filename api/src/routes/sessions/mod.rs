@@ -22,8 +22,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
-use shared::jobs::{AnalyzeSession, Job};
-use shared::outbox::{self, JobRefs};
+use shared::jobs::AnalyzeSession;
+use shared::outbox;
 use shared::sensor::Format;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -314,7 +314,8 @@ async fn delete_session(
     .await?;
     let horse_id = horse_id.ok_or_else(|| ApiError::not_found("session"))?;
     let trace = shared::telemetry::inject_context(&tracing::Span::current());
-    outbox::enqueue_trend_once(&mut tx, horse_id, user.id, trace).await?;
+    let debounce = state.config.common.trend_debounce;
+    outbox::enqueue_trend_once(&mut tx, horse_id, user.id, trace, debounce).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
