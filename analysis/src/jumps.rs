@@ -372,10 +372,11 @@ fn edge_line(
     base: f64,
     levels: (f64, f64),
 ) -> (Option<Line>, f64) {
-    if s.t.is_some() && levels == STANCE_LEVELS {
-        if let Some((line, edge)) = ramp_line(s, k, away, base, levels) {
-            return (Some(line), edge);
-        }
+    if s.t.is_some()
+        && levels == STANCE_LEVELS
+        && let Some((line, edge)) = ramp_line(s, k, away, base, levels)
+    {
+        return (Some(line), edge);
     }
     crossing_line(s, k, away, base, levels)
 }
