@@ -233,18 +233,42 @@ fn push_segment(
             average: dt_med < 0.5 / FS,
         };
         // Where each grid point reads is found once per chunk of points, then
-        // each of the six channels is filled by its own loop.
-        let mut taps = Vec::with_capacity(GRID_CHUNK);
+        // each of the six channels is filled by its own loop: every point as
+        // an interpolation `x[lo] + w · (x[lo + 1] − x[lo])` (no branch per
+        // point), then the few least-squares points overwritten.
+        let mut lo: Vec<usize> = Vec::with_capacity(GRID_CHUNK);
+        let mut w: Vec<f64> = Vec::with_capacity(GRID_CHUNK);
+        let mut fits: Vec<(usize, Tap)> = Vec::new();
         let mut weights = Vec::new();
         for k0 in (0..m).step_by(GRID_CHUNK) {
             let k1 = (k0 + GRID_CHUNK).min(m);
-            taps.clear();
+            lo.clear();
+            w.clear();
+            fits.clear();
             weights.clear();
-            taps.extend((k0..k1).map(|k| grid.tap(k, &mut weights)));
+            for k in k0..k1 {
+                match grid.tap(k, &mut weights) {
+                    Tap::Lerp { lo: l, w: wl } => {
+                        lo.push(l);
+                        w.push(wl);
+                    }
+                    fit @ Tap::Fit { j, .. } => {
+                        // A placeholder read (j + 1 < e ≤ b), overwritten below.
+                        lo.push(j);
+                        w.push(0.0);
+                        fits.push((k - k0, fit));
+                    }
+                }
+            }
             for (out, inp) in outs.iter_mut().zip(&ins) {
                 for (o, x) in out.iter_mut().zip(inp) {
-                    for (o, tap) in o[k0..k1].iter_mut().zip(&taps) {
-                        *o = tap.apply(x, &weights);
+                    let o = &mut o[k0..k1];
+                    for ((o, &l), &wl) in o.iter_mut().zip(&lo).zip(&w) {
+                        let (x0, x1) = (x[l], x[l + 1]);
+                        *o = x0 + wl * (x1 - x0);
+                    }
+                    for &(i, fit) in &fits {
+                        o[i] = fit.apply(x, &weights);
                     }
                 }
             }
@@ -335,6 +359,7 @@ impl GridWalk<'_> {
     /// MinDiff/MaxDiff. The line averages the noise like the mean and is
     /// exact at tg for any straight stretch of signal. Its weights (one per
     /// sample, summing to 1) go to `weights`.
+    #[inline]
     fn tap(&mut self, k: usize, weights: &mut Vec<f64>) -> Tap {
         let (t, t0, b) = (self.t, self.t0, self.b);
         let half = 0.5 / FS;
