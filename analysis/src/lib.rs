@@ -6,6 +6,7 @@
 //!
 //! Where things live (in pipeline order):
 //! - [`resample`]: validation, gap splitting (> 1 s), uniform 50 Hz grid.
+//! - `recycle`: the resampled rows handed from one analysis to the next.
 //! - [`orientation`]: mount tilt from gravity, mount heading from turns, gyro
 //!   bias; rotation into the horse frame (x forward, y left, z up).
 //! - [`gait`]: per-second gait labels from the rhythm (beat pattern, stride
@@ -37,6 +38,7 @@ pub mod gait;
 pub mod jumps;
 pub mod lead;
 pub mod orientation;
+mod recycle;
 pub mod rein;
 pub mod report;
 pub mod resample;
@@ -138,7 +140,9 @@ pub fn analyze(rec: &Recording) -> Result<SessionAnalysis, AnalysisError> {
         .zip(first_runs)
         .map(|(seg, runs)| {
             let hs = orientation::to_horse(seg, &mount);
-            analyse_segment(&hs, reuse.then_some(runs), &scale, rec)
+            let result = analyse_segment(&hs, reuse.then_some(runs), &scale, rec);
+            hs.recycle();
+            result
         })
         .collect();
 

@@ -63,6 +63,14 @@ impl HorseSegment {
         self.start_s + i / FS
     }
 
+    /// Hands the rows back for the next analysis's resampling
+    /// ([`crate::recycle`]).
+    pub fn recycle(self) {
+        for rows in [self.acc, self.gyro] {
+            crate::recycle::give(rows.into_raw_vec_and_offset().0);
+        }
+    }
+
     /// Vertical specific force minus gravity (m/s²).
     pub fn vert(&self) -> ArrayView1<'_, f64> {
         self.acc.row(2)

@@ -212,8 +212,9 @@ fn push_segment(
     // The small epsilon keeps the grid length identical when the timestamps
     // are shifted (rounding of t − t0 must not drop the last grid point).
     let m = ((te - ts) * FS + 1e-6).floor() as usize + 1;
-    let mut acc = vec![0.0; 3 * m];
-    let mut gyro = vec![0.0; 3 * m];
+    // Every value of both buffers is written below.
+    let mut acc = crate::recycle::take(3 * m);
+    let mut gyro = crate::recycle::take(3 * m);
     {
         // Output rows as slices, inputs as slices: no 2-D indexing in the loop.
         let [acc_out, gyro_out] = [&mut acc, &mut gyro].map(|v| {

@@ -102,6 +102,9 @@ impl LagSums {
     /// signal sum the samples that have a partner; unused lags are 0).
     fn block_sums(&self, b: usize) -> [f64; MAX_LAG + 1] {
         let (xs, n) = (&self.xs[..], self.xs.len());
+        if let Some(w) = xs.get(b * BLOCK..(b + 1) * BLOCK + MAX_LAG) {
+            return full_block_sums(w);
+        }
         let mut sums = [0.0; MAX_LAG + 1];
         for (lag, sum) in sums.iter_mut().enumerate().skip(MIN_LAG) {
             let a = b * BLOCK;
@@ -155,6 +158,45 @@ impl LagSums {
     }
 }
 
+/// Lags computed together by [`full_block_sums`].
+const LAG_GROUP: usize = 4;
+
+/// [`LagSums::block_sums`] of a block with every lag's partner inside the
+/// signal: `w` = the block's samples and the [`MAX_LAG`] after them. Each
+/// lag's sum is [`dot`]'s, with the same four partial sums added in the same
+/// order (so the same bits), but [`LAG_GROUP`] lags share each load of the
+/// block's samples and the lengths are known at compile time.
+fn full_block_sums(w: &[f64]) -> [f64; MAX_LAG + 1] {
+    let mut sums = [0.0; MAX_LAG + 1];
+    let Ok(w) = <&[f64; BLOCK + MAX_LAG]>::try_from(w) else {
+        return sums;
+    };
+    let x = &w[..BLOCK];
+    let body = BLOCK / 4 * 4;
+    let mut lag = MIN_LAG;
+    while lag + LAG_GROUP <= MAX_LAG + 1 {
+        let mut acc = [[0.0f64; 4]; LAG_GROUP];
+        for c in (0..body).step_by(4) {
+            for j in 0..4 {
+                let xv = x[c + j];
+                for (l, a) in acc.iter_mut().enumerate() {
+                    a[j] += xv * w[lag + l + c + j];
+                }
+            }
+        }
+        for (l, a) in acc.iter().enumerate() {
+            let y = &w[lag + l..lag + l + BLOCK];
+            let tail: f64 = x[body..].iter().zip(&y[body..]).map(|(p, q)| p * q).sum();
+            sums[lag + l] = a[0] + a[1] + a[2] + a[3] + tail;
+        }
+        lag += LAG_GROUP;
+    }
+    for (l, sum) in sums.iter_mut().enumerate().skip(lag) {
+        *sum = dot(x, &w[l..l + BLOCK]);
+    }
+    sums
+}
+
 /// Σ x·y with four partial sums (no bounds checks; the adds pipeline).
 fn dot(x: &[f64], y: &[f64]) -> f64 {
     let mut acc = [0.0f64; 4];
@@ -184,6 +226,24 @@ mod tests {
         (0..n)
             .map(|i| ((i * 7919) % 1013) as f64 * 0.011 - 5.0 + (i as f64 * 0.07).sin())
             .collect()
+    }
+
+    /// The grouped block sums equal the per-lag dot products bit for bit.
+    #[test]
+    fn full_block_sums_are_exact() {
+        let x = signal(BLOCK * 4 + MAX_LAG);
+        for b in 0..4 {
+            let w = &x[b * BLOCK..(b + 1) * BLOCK + MAX_LAG];
+            let got = full_block_sums(w);
+            for (lag, g) in got.iter().enumerate() {
+                let want = if lag < MIN_LAG {
+                    0.0
+                } else {
+                    dot(&w[..BLOCK], &w[lag..lag + BLOCK])
+                };
+                assert_eq!(g.to_bits(), want.to_bits(), "block {b} lag {lag}");
+            }
+        }
     }
 
     /// In-place subtraction equals d − moving_mean(d) bit for bit.

@@ -1,0 +1,77 @@
+//! Reuse of the resampled rows between analyses.
+//!
+//! Each analysis resamples the session into full-length rows (acceleration
+//! and angular rate, 6 × f64 per 50 Hz point: 8.6 MB for 1 h). Freed at the
+//! end of the analysis, they are returned to the operating system by the
+//! allocator and the next analysis faults fresh, zero-filled pages in again
+//! (about a fifth of the CPU time of a 1-h analysis went to the kernel). The
+//! rows are therefore handed back here when a segment is done
+//! ([`give`]) and taken again by the next resampling ([`take`]).
+//!
+//! At most [`KEEP`] buffers are kept (the largest ones), so what the process
+//! holds between analyses is bounded by the rows of the largest recent
+//! segments (17 MB per buffer for the longest, 4-h, session).
+
+use std::sync::Mutex;
+
+/// Buffers kept between analyses: the acceleration and angular-rate rows of
+/// a few segments analysed at once.
+pub const KEEP: usize = 8;
+
+static SPARE: Mutex<Vec<Vec<f64>>> = Mutex::new(Vec::new());
+
+/// A buffer of `len` values, the smallest spare one that is large enough if
+/// there is one. Its contents are unspecified (zeros or a previous
+/// analysis's values): the caller writes every value.
+pub fn take(len: usize) -> Vec<f64> {
+    let spare = SPARE.lock().ok().and_then(|mut s| {
+        let i = (0..s.len())
+            .filter(|&i| s[i].capacity() >= len)
+            .min_by_key(|&i| s[i].capacity())?;
+        Some(s.swap_remove(i))
+    });
+    match spare {
+        Some(mut v) => {
+            v.truncate(len);
+            v.resize(len, 0.0);
+            v
+        }
+        None => vec![0.0; len],
+    }
+}
+
+/// Hands a buffer back for a later [`take`]; beyond [`KEEP`] buffers the
+/// smallest is freed.
+pub fn give(v: Vec<f64>) {
+    if v.capacity() == 0 {
+        return;
+    }
+    let Ok(mut s) = SPARE.lock() else {
+        return;
+    };
+    s.push(v);
+    if s.len() > KEEP
+        && let Some(i) = (0..s.len()).min_by_key(|&i| s[i].capacity())
+    {
+        s.swap_remove(i);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A taken buffer has the asked length whatever was given back before.
+    #[test]
+    fn take_gives_the_asked_length() {
+        give(vec![1.0; 100]);
+        give(vec![2.0; 10]);
+        for len in [5, 50, 100, 1000, 0] {
+            let v = take(len);
+            assert_eq!(v.len(), len);
+            give(v);
+        }
+        let kept = SPARE.lock().map(|s| s.len()).unwrap_or(0);
+        assert!(kept <= KEEP);
+    }
+}
