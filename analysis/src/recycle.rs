@@ -15,8 +15,9 @@
 use std::sync::Mutex;
 
 /// Buffers kept between analyses: the acceleration and angular-rate rows of
-/// a few segments analysed at once.
-pub const KEEP: usize = 8;
+/// a few segments analysed at once, and the gait features' half-rate
+/// signals, energy prefixes and burst-energy prefix.
+pub const KEEP: usize = 16;
 
 static SPARE: Mutex<Vec<Vec<f64>>> = Mutex::new(Vec::new());
 

@@ -310,7 +310,7 @@ fn max_abs(c: &[f64]) -> f64 {
 }
 
 /// Grid points resampled per chunk.
-const GRID_CHUNK: usize = 256;
+const GRID_CHUNK: usize = 2048;
 
 /// How one grid point is computed from the input samples.
 #[derive(Debug, Clone, Copy)]

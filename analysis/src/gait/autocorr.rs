@@ -9,9 +9,10 @@ use super::{BLOCK, FD, MAX_LAG, MIN_LAG, WIN_BLOCKS};
 /// (drift, centripetal offset). `x` is a function so that the first pass can
 /// read the rotated signal straight from the resampled segment.
 pub(super) fn decimate(n: usize, x: impl Fn(usize) -> f64) -> Vec<f64> {
-    let mut d: Vec<f64> = (0..n / 2)
-        .map(|i| 0.5 * (x(2 * i) + x(2 * i + 1)))
-        .collect();
+    let mut d = crate::recycle::take(n / 2);
+    for (i, d) in d.iter_mut().enumerate() {
+        *d = 0.5 * (x(2 * i) + x(2 * i + 1));
+    }
     subtract_moving_mean(&mut d, (2.0 * FD) as usize);
     d
 }
@@ -65,12 +66,12 @@ pub(super) struct LagSums {
 impl LagSums {
     pub fn new(xs: Vec<f64>) -> Self {
         let n = xs.len();
-        let mut energy = Vec::with_capacity(n + 1);
-        energy.push(0.0);
+        let mut energy = crate::recycle::take(n + 1);
+        energy[0] = 0.0;
         let mut acc = 0.0;
-        for v in &xs {
+        for (e, v) in energy[1..].iter_mut().zip(&xs) {
             acc += v * v;
-            energy.push(acc);
+            *e = acc;
         }
         LagSums {
             nblocks: n / BLOCK,
@@ -80,6 +81,13 @@ impl LagSums {
             window: [0.0; MAX_LAG + 1],
             energy,
         }
+    }
+
+    /// Hands the signal and its energy prefix back for reuse
+    /// ([`crate::recycle`]).
+    pub fn recycle(self) {
+        crate::recycle::give(self.xs);
+        crate::recycle::give(self.energy);
     }
 
     /// Moves to window `w` (windows go in order): computes the new blocks'

@@ -29,25 +29,27 @@ const MAX_SPAN_SAMPLES: usize = 5 * BLOCK / 2;
 /// of `detect` and `also` (all of the same length, at the feature rate).
 pub(super) fn mute_bursts(mut detect: [&mut [f64]; 3], also: &mut [f64]) {
     let n = detect[0].len();
-    let mut prefix = Vec::with_capacity(n + 1);
-    prefix.push(0.0);
+    let mut prefix = crate::recycle::take(n + 1);
+    prefix[0] = 0.0;
     let mut acc = 0.0;
     if detect.iter().all(|x| x.len() == n) {
         // The three signals side by side, no bounds checks (same sums as below).
-        for ((v, l), f) in detect[0].iter().zip(detect[1].iter()).zip(detect[2].iter()) {
+        let three = detect[0].iter().zip(detect[1].iter()).zip(detect[2].iter());
+        for (p, ((v, l), f)) in prefix[1..].iter_mut().zip(three) {
             acc += v * v + l * l + f * f;
-            prefix.push(acc);
+            *p = acc;
         }
     } else {
-        for i in 0..n {
+        for (i, p) in prefix[1..].iter_mut().enumerate() {
             acc += detect
                 .iter()
                 .map(|x| x.get(i).map_or(0.0, |v| v * v))
                 .sum::<f64>();
-            prefix.push(acc);
+            *p = acc;
         }
     }
     let spans = burst_spans(n, |a, e| prefix[e.min(n)] - prefix[a.min(n)]);
+    crate::recycle::give(prefix);
     for (a, e) in spans {
         for x in detect.iter_mut().map(|x| &mut **x).chain([&mut *also]) {
             let end = e.min(x.len());

@@ -248,10 +248,7 @@ pub fn block_features(
         roll: LagSums::new(r),
     };
     let nblocks = s.v.nblocks;
-    if nblocks < WIN_BLOCKS {
-        return Vec::new();
-    }
-    let nwin = nblocks - WIN_BLOCKS + 1;
+    let nwin = (nblocks + 1).saturating_sub(WIN_BLOCKS);
     let wins: Vec<BlockFeature> = (0..nwin)
         .map(|w| {
             for x in [&mut s.v, &mut s.l, &mut s.f] {
@@ -260,6 +257,12 @@ pub fn block_features(
             classify_window(&s, w)
         })
         .collect();
+    for x in [s.v, s.l, s.f, s.roll] {
+        x.recycle();
+    }
+    if nwin == 0 {
+        return Vec::new();
+    }
     // Window w is centred on block w + WIN_BLOCKS/2.
     let off = WIN_BLOCKS / 2;
     (0..nblocks)
