@@ -87,8 +87,8 @@ struct SegmentResult {
 
 /// Analyses one session. Pure and deterministic; never panics.
 pub fn analyze(rec: &Recording) -> Result<SessionAnalysis, AnalysisError> {
-    resample::validate(rec)?;
-    let mut rs = resample::resample(rec);
+    let peaks = resample::check(rec)?;
+    let mut rs = resample::resample_checked(rec, &peaks);
     let first = orientation::estimate(&rs.segments);
     // Second pass: the mount heading from the fore-aft oscillation of the
     // walk and trot found with the first estimate.

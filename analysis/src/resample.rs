@@ -65,6 +65,14 @@ pub struct Resampled {
 
 /// Checks the recording's shape and values; the analysis trusts nothing.
 pub fn validate(rec: &Recording) -> Result<(), AnalysisError> {
+    check(rec).map(|_| ())
+}
+
+/// [`validate`], returning the largest magnitude of each acceleration and
+/// angular-rate channel (as [`max_abs`]) found in the same pass as the
+/// finiteness check, for [`resample_checked`]: one read of the six channels
+/// fewer per analysis.
+pub(crate) fn check(rec: &Recording) -> Result<[f64; 6], AnalysisError> {
     let n = rec.t.len();
     if rec.acc.iter().chain(rec.gyro.iter()).any(|c| c.len() != n) {
         return Err(AnalysisError::LengthMismatch);
@@ -79,16 +87,20 @@ pub fn validate(rec: &Recording) -> Result<(), AnalysisError> {
             }
         }
     }
-    let channels = std::iter::once(&rec.t)
-        .chain(rec.acc.iter())
-        .chain(rec.gyro.iter());
-    for c in channels {
-        if all_finite(c) {
-            continue;
+    let first_non_finite = |c: &[f64]| {
+        let index = c.iter().position(|v| !v.is_finite()).unwrap_or(0);
+        AnalysisError::NonFinite { index }
+    };
+    if !all_finite(&rec.t) {
+        return Err(first_non_finite(&rec.t));
+    }
+    let mut peaks = [0.0; 6];
+    for (c, peak) in rec.acc.iter().chain(rec.gyro.iter()).zip(&mut peaks) {
+        let (finite, m) = finite_max_abs(c);
+        if !finite {
+            return Err(first_non_finite(c));
         }
-        if let Some(index) = c.iter().position(|v| !v.is_finite()) {
-            return Err(AnalysisError::NonFinite { index });
-        }
+        *peak = m;
     }
     let duration = rec.duration_s();
     if duration > shared::sensor::MAX_DURATION_S + 1.0 {
@@ -96,7 +108,7 @@ pub fn validate(rec: &Recording) -> Result<(), AnalysisError> {
             duration_s: duration,
         });
     }
-    Ok(())
+    Ok(peaks)
 }
 
 /// Whether every value is finite, reading whole chunks without early exits
@@ -108,12 +120,22 @@ fn all_finite(c: &[f64]) -> bool {
 
 /// Resamples a validated recording.
 pub fn resample(rec: &Recording) -> Resampled {
+    let mut peaks = [0.0; 6];
+    for (c, peak) in rec.acc.iter().chain(rec.gyro.iter()).zip(&mut peaks) {
+        *peak = max_abs(c);
+    }
+    resample_checked(rec, &peaks)
+}
+
+/// [`resample`] with the channels' largest magnitudes already known
+/// ([`check`]).
+pub(crate) fn resample_checked(rec: &Recording, peaks: &[f64; 6]) -> Resampled {
     let n = rec.t.len();
     let mut out = Resampled {
         segments: Vec::new(),
         gaps: Vec::new(),
         short_gaps: 0,
-        clipped_samples: count_clipped(rec),
+        clipped_samples: count_clipped(rec, peaks),
         duration_s: rec.duration_s(),
         samples: n as u64,
     };
@@ -294,19 +316,26 @@ fn push_segment(
 /// value while the loop is not one long dependency chain. `if a > m` keeps
 /// m for NaN as `f64::max` does, and compiles to plain max instructions.
 fn max_abs(c: &[f64]) -> f64 {
+    finite_max_abs(c).1
+}
+
+/// Whether every value is finite, and [`max_abs`], in one pass (the same
+/// lanes and order, so the same maximum).
+fn finite_max_abs(c: &[f64]) -> (bool, f64) {
     let max = |m: f64, v: f64| if v > m { v } else { m };
     let mut lanes = [0.0f64; 4];
+    let mut finite = [true; 4];
     let mut chunks = c.chunks_exact(4);
     for ch in &mut chunks {
-        for (l, v) in lanes.iter_mut().zip(ch) {
+        for ((l, f), v) in lanes.iter_mut().zip(&mut finite).zip(ch) {
             *l = max(*l, v.abs());
+            *f &= v.is_finite();
         }
     }
-    let tail = chunks
-        .remainder()
-        .iter()
-        .fold(0.0f64, |m, v| max(m, v.abs()));
-    lanes.iter().fold(tail, |m, &l| max(m, l))
+    let rest = chunks.remainder();
+    let tail = rest.iter().fold(0.0f64, |m, v| max(m, v.abs()));
+    let all = finite.iter().all(|&f| f) && rest.iter().all(|v| v.is_finite());
+    (all, lanes.iter().fold(tail, |m, &l| max(m, l)))
 }
 
 /// Grid points resampled per chunk.
@@ -411,15 +440,15 @@ impl GridWalk<'_> {
 /// Counts samples sitting at a channel's saturated extreme: runs of at least
 /// three identical values equal to the channel's largest magnitude, when that
 /// magnitude is beyond what riding produces without saturation (4 g, 500°/s).
-fn count_clipped(rec: &Recording) -> u64 {
+/// `peaks` = each channel's [`max_abs`].
+fn count_clipped(rec: &Recording, peaks: &[f64; 6]) -> u64 {
     let mut total = 0u64;
     let chans = rec
         .acc
         .iter()
         .map(|c| (c, 4.0 * 9.81))
         .chain(rec.gyro.iter().map(|c| (c, 500.0)));
-    for (c, floor) in chans {
-        let peak = max_abs(c);
+    for ((c, floor), &peak) in chans.zip(peaks) {
         if peak < floor {
             continue;
         }
