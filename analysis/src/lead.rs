@@ -34,7 +34,7 @@
 
 use ndarray::ArrayView1;
 
-use crate::filter::bandpass;
+use crate::filter::bandpass_n;
 use crate::report::Lead;
 use crate::resample::FS;
 
@@ -83,9 +83,7 @@ pub fn lead(
     if stride_hz <= 0.0 || vert.len() < (2.0 * FS) as usize {
         return None;
     }
-    let v = bandpass(vert, stride_hz, 2.0, FS).to_vec();
-    let l = bandpass(lat, stride_hz, 2.0, FS).to_vec();
-    let r = bandpass(roll, stride_hz, 2.0, FS).to_vec();
+    let [v, l, r] = bandpass_n([vert, lat, roll], stride_hz, 2.0, FS);
     let n = v.len();
     // Quadrature reference by central differences; skip filter edges.
     let edge = ((0.5 * FS) as usize).min(n / 4).max(1);

@@ -185,8 +185,11 @@ pub fn refine_heading(
                 continue;
             }
             let block = seg.acc.slice_axis(Axis(1), ndarray::Slice::from(a..b));
-            let x = crate::filter::bandpass(mount.level.row(0).dot(&block).view(), fb, 2.0, FS);
-            let y = crate::filter::bandpass(mount.level.row(1).dot(&block).view(), fb, 2.0, FS);
+            let (bx, by) = (
+                mount.level.row(0).dot(&block),
+                mount.level.row(1).dot(&block),
+            );
+            let [x, y] = crate::filter::bandpass_n([bx.view(), by.view()], fb, 2.0, FS);
             for i in edge..x.len() - edge {
                 sxx += x[i] * x[i];
                 sxy += x[i] * y[i];
