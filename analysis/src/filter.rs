@@ -43,16 +43,21 @@ impl Biquad {
         }
     }
 
-    /// [`Biquad::run`] on each of `ys` (all at least as long as the indexes),
-    /// visiting the indexes in the given order, the signals side by side.
-    fn run_n<const N: usize>(&self, ys: &mut [Vec<f64>; N], order: impl Iterator<Item = usize>) {
+    /// [`Biquad::run`] of `bqs[i]` on each `ys[i]` (all at least as long as
+    /// the indexes), visiting the indexes in the given order, the signals
+    /// side by side.
+    fn run_n<const N: usize>(
+        bqs: &[Biquad; N],
+        ys: &mut [Vec<f64>; N],
+        order: impl Iterator<Item = usize>,
+    ) {
         // Per signal: x1, x2, y1, y2.
         let mut state = [[0.0f64; 4]; N];
         for i in order {
-            for (y, s) in ys.iter_mut().zip(&mut state) {
+            for ((y, s), f) in ys.iter_mut().zip(&mut state).zip(bqs) {
                 let [x1, x2, y1, y2] = *s;
                 let x0 = y[i];
-                let y0 = self.b0 * x0 + self.b1 * x1 + self.b2 * x2 - self.a1 * y1 - self.a2 * y2;
+                let y0 = f.b0 * x0 + f.b1 * x1 + f.b2 * x2 - f.a1 * y1 - f.a2 * y2;
                 *s = [x0, x1, y0, y1];
                 y[i] = y0;
             }
@@ -71,28 +76,29 @@ pub fn bandpass(x: ArrayView1<f64>, f0: f64, q: f64, fs: f64) -> Array1<f64> {
     Array1::from_vec(y)
 }
 
-/// [`bandpass`] of `N` signals of one length with the same filter, run side
-/// by side: each signal's recursion is a chain of dependent multiply-adds,
-/// so `N` independent ones fill the pipeline. Each output is [`bandpass`]'s,
-/// bit for bit (the same arithmetic in the same order per signal).
+/// [`bandpass`] of `N` signals of one length, signal `i` around `f0[i]` Hz,
+/// run side by side: each signal's recursion is a chain of dependent
+/// multiply-adds, so `N` independent ones fill the pipeline. Each output is
+/// [`bandpass`]'s, bit for bit (the same arithmetic in the same order per
+/// signal).
 pub fn bandpass_n<const N: usize>(
     xs: [ArrayView1<f64>; N],
-    f0: f64,
+    f0: [f64; N],
     q: f64,
     fs: f64,
 ) -> [Vec<f64>; N] {
-    let bq = Biquad::bandpass(f0, q, fs);
+    let bqs = f0.map(|f| Biquad::bandpass(f, q, fs));
     let mut ys = xs.map(|x| x.to_vec());
     let n = ys.first().map_or(0, Vec::len);
     if ys.iter().any(|y| y.len() != n) {
-        for y in &mut ys {
+        for (y, bq) in ys.iter_mut().zip(&bqs) {
             bq.run(y.iter_mut());
             bq.run(y.iter_mut().rev());
         }
         return ys;
     }
-    bq.run_n(&mut ys, 0..n);
-    bq.run_n(&mut ys, (0..n).rev());
+    Biquad::run_n(&bqs, &mut ys, 0..n);
+    Biquad::run_n(&bqs, &mut ys, (0..n).rev());
     ys
 }
 
@@ -202,9 +208,10 @@ mod tests {
             Array1::from_shape_fn(777, |i| (i as f64 * 0.37 * k).sin() + ((i * 31) % 7) as f64)
         };
         let (a, b, c) = (sig(1.0), sig(1.7), sig(0.3));
-        let got = bandpass_n([a.view(), b.view(), c.view()], 1.3, 2.0, 50.0);
-        for (g, x) in got.iter().zip([&a, &b, &c]) {
-            let want = bandpass(x.view(), 1.3, 2.0, 50.0);
+        let f0 = [1.3, 2.6, 0.9];
+        let got = bandpass_n([a.view(), b.view(), c.view()], f0, 2.0, 50.0);
+        for ((g, x), f) in got.iter().zip([&a, &b, &c]).zip(f0) {
+            let want = bandpass(x.view(), f, 2.0, 50.0);
             assert!(g.iter().zip(&want).all(|(p, q)| p.to_bits() == q.to_bits()));
         }
     }

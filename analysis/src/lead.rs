@@ -83,7 +83,7 @@ pub fn lead(
     if stride_hz <= 0.0 || vert.len() < (2.0 * FS) as usize {
         return None;
     }
-    let [v, l, r] = bandpass_n([vert, lat, roll], stride_hz, 2.0, FS);
+    let [v, l, r] = bandpass_n([vert, lat, roll], [stride_hz; 3], 2.0, FS);
     let n = v.len();
     // Quadrature reference by central differences; skip filter edges.
     let edge = ((0.5 * FS) as usize).min(n / 4).max(1);

@@ -189,7 +189,7 @@ pub fn refine_heading(
                 mount.level.row(0).dot(&block),
                 mount.level.row(1).dot(&block),
             );
-            let [x, y] = crate::filter::bandpass_n([bx.view(), by.view()], fb, 2.0, FS);
+            let [x, y] = crate::filter::bandpass_n([bx.view(), by.view()], [fb; 2], 2.0, FS);
             for i in edge..x.len() - edge {
                 sxx += x[i] * x[i];
                 sxy += x[i] * y[i];

@@ -39,7 +39,7 @@
 use ndarray::{Array1, ArrayView1};
 use std::f64::consts::PI;
 
-use crate::filter::{bandpass, up_crossings};
+use crate::filter::{bandpass_n, up_crossings};
 use crate::report::{Symmetry, round};
 use crate::resample::FS;
 use crate::stride::{Profile, displacement_profile_clear};
@@ -311,15 +311,17 @@ pub fn measure(
     if stride_hz <= 0.0 || (vert.len() as f64) < MIN_BOUT_S * FS {
         return None;
     }
-    let lat_bp = bandpass(lat, stride_hz, 1.5, FS);
+    // The stride-frequency lateral sway and the beat-frequency vertical
+    // motion, filtered side by side.
+    let [lat_bp, vert_bp] = bandpass_n([lat, vert], [stride_hz, 2.0 * stride_hz], 1.5, FS);
     let margin = 0.3 * FS;
     let len = vert.len() as f64;
-    let crossings: Vec<f64> = up_crossings(lat_bp.view())
+    let crossings: Vec<f64> = up_crossings(ArrayView1::from(&lat_bp))
         .into_iter()
         .filter(|&c| c >= margin && c <= len - margin)
         .collect();
     let beats = crate::stride::merge_close(
-        up_crossings(bandpass(vert, 2.0 * stride_hz, 1.5, FS).view())
+        up_crossings(ArrayView1::from(&vert_bp))
             .into_iter()
             .filter(|&c| c >= margin && c <= len - margin),
         0.3 * FS / stride_hz,
