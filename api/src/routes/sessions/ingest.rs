@@ -1,5 +1,6 @@
 //! The upload of a session: limits, validation, storage and the analysis job.
 
+use super::store;
 use super::*;
 
 /// Refuses an upload (503 `server_busy`) before its body is read when too
@@ -158,27 +159,6 @@ fn check_text(field: &str, value: Option<&str>, max: usize) -> ApiResult<()> {
     }
 }
 
-/// Fingerprint of an upload, to tell a retry from a different request under the same key.
-fn request_hash(
-    horse_id: Uuid,
-    params: &UploadParams,
-    p: &Prepared,
-    samples_sha256: &[u8],
-) -> Vec<u8> {
-    let mut h = Sha256::new();
-    h.update(horse_id.as_bytes());
-    h.update(p.format.as_str().as_bytes());
-    h.update(
-        format!(
-            "{:?}|{:?}|{:?}|{:?}",
-            params.started_at, params.discipline, params.device_id, params.notes
-        )
-        .as_bytes(),
-    );
-    h.update(samples_sha256);
-    h.finalize().to_vec()
-}
-
 fn accepted(body: serde_json::Value, session_id: Uuid) -> Response {
     let location = format!("/v1/sessions/{session_id}/analysis");
     (
@@ -253,7 +233,7 @@ pub(super) async fn upload_session(
 
     let (prepared, _more) = validate(&state, format, encoding, body, key.is_some()).await?;
     let started_at = start_of(&params, &prepared)?;
-    let upload = Upload {
+    let upload = store::Upload {
         user: &user,
         horse_id,
         params: &params,
@@ -261,8 +241,8 @@ pub(super) async fn upload_session(
         started_at,
     };
     let (response, session_id) = match key {
-        Some(key) => store_keyed(&state, &upload, &key).await?,
-        None => store(&state, &upload).await?,
+        Some(key) => store::store_keyed(&state, &upload, &key).await?,
+        None => store::store(&state, &upload).await?,
     };
     tracing::info!(%session_id, samples = prepared.sample_count, "session uploaded");
     Ok(accepted(response, session_id))
@@ -326,223 +306,4 @@ fn start_of(params: &UploadParams, prepared: &Prepared) -> ApiResult<DateTime<Ut
         ));
     }
     Ok(chrono::SubsecRound::trunc_subsecs(started_at, 6))
-}
-
-/// A validated upload, ready to store.
-struct Upload<'a> {
-    user: &'a AuthUser,
-    horse_id: Uuid,
-    params: &'a UploadParams,
-    prepared: &'a Prepared,
-    started_at: DateTime<Utc>,
-}
-
-/// Stores an upload without an `Idempotency-Key`; returns the answer and the
-/// session's id.
-async fn store(state: &AppState, upload: &Upload<'_>) -> ApiResult<(serde_json::Value, Uuid)> {
-    let job = new_job()?;
-    if let Some(sha) = &upload.prepared.sha256 {
-        // Everything is known: one statement, committed on its own.
-        let mut conn = state.db.acquire().await?;
-        let created_at = insert(&mut conn, upload, &job, sha).await?;
-        return respond(upload, &job, created_at, sha);
-    }
-    // A long upload: hashed on a blocking thread while the database takes
-    // the samples, and the hash filled in before the commit.
-    let raw = upload.prepared.raw.clone();
-    let hashing = tokio::task::spawn_blocking(move || upload::sha256(&raw));
-    let mut tx = state.db.begin().await?;
-    let created_at = insert(&mut tx, upload, &job, &[]).await?;
-    let sha = hashing.await.map_err(ApiError::internal)?;
-    let session_id = session_of(&job);
-    sqlx::query("UPDATE session_data SET sha256 = $2 WHERE session_id = $1")
-        .bind(session_id)
-        .bind(&sha)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    respond(upload, &job, created_at, &sha)
-}
-
-/// Stores an upload with an `Idempotency-Key`: a retry of the same upload
-/// gets the first answer and creates nothing; the same key with another
-/// upload is refused.
-async fn store_keyed(
-    state: &AppState,
-    upload: &Upload<'_>,
-    key: &str,
-) -> ApiResult<(serde_json::Value, Uuid)> {
-    let sha = upload
-        .prepared
-        .sha256
-        .as_deref()
-        .ok_or_else(|| ApiError::internal("keyed upload not hashed"))?;
-    let user_id = upload.user.id;
-    let fingerprint = request_hash(upload.horse_id, upload.params, upload.prepared, sha);
-    let mut tx = state.db.begin().await?;
-    let inserted = sqlx::query(
-        "INSERT INTO idempotency_keys (user_id, key, request_hash, response_body) VALUES ($1, $2, $3, 'null')
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(user_id)
-    .bind(key)
-    .bind(&fingerprint)
-    .execute(&mut *tx)
-    .await?;
-    if inserted.rows_affected() == 0 {
-        // A previous request with this key committed (a concurrent one
-        // waited on the row lock above until it did).
-        let (hash, response, session_id): (Vec<u8>, serde_json::Value, Option<Uuid>) = sqlx::query_as(
-            "SELECT request_hash, response_body, session_id FROM idempotency_keys WHERE user_id = $1 AND key = $2",
-        )
-        .bind(user_id)
-        .bind(key)
-        .fetch_one(&mut *tx)
-        .await?;
-        return match session_id {
-            Some(sid) if hash == fingerprint => Ok((response, sid)),
-            _ => Err(ApiError::new(
-                ErrorCode::IdempotencyKeyReused,
-                "this Idempotency-Key was used for a different upload",
-            )),
-        };
-    }
-    let job = new_job()?;
-    let created_at = insert(&mut tx, upload, &job, sha).await?;
-    let (response, session_id) = respond(upload, &job, created_at, sha)?;
-    sqlx::query("UPDATE idempotency_keys SET response_body = $3, session_id = $4 WHERE user_id = $1 AND key = $2")
-        .bind(user_id)
-        .bind(key)
-        .bind(&response)
-        .bind(session_id)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok((response, session_id))
-}
-
-/// The analysis job of a new session (with a new session id), carrying the
-/// upload's trace.
-fn new_job() -> ApiResult<outbox::NewJob> {
-    let session_id = Uuid::now_v7();
-    let trace = shared::telemetry::inject_context(&tracing::Span::current());
-    Ok(outbox::NewJob::new(
-        Uuid::now_v7(),
-        &AnalyzeSession { session_id },
-        trace,
-    )?)
-}
-
-/// The session id an analysis job is about (its payload).
-fn session_of(job: &outbox::NewJob) -> Uuid {
-    job.payload["session_id"]
-        .as_str()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_default()
-}
-
-/// Writes the session, its samples, its analysis job and the job's outbox
-/// row in one statement, if the horse is the caller's (404 otherwise).
-/// Returns the session's `created_at` (the transaction's start, also the job
-/// row's timestamps).
-async fn insert(
-    conn: &mut sqlx::PgConnection,
-    upload: &Upload<'_>,
-    job: &outbox::NewJob,
-    sha256: &[u8],
-) -> ApiResult<DateTime<Utc>> {
-    let p = upload.prepared;
-    let created_at: Option<DateTime<Utc>> = sqlx::query_scalar(
-        "WITH horse AS (SELECT id FROM horses WHERE id = $2 AND owner_id = $3),
-         s AS (
-             INSERT INTO sessions (id, horse_id, owner_id, started_at, sample_rate_hz, sample_count, duration_s,
-                                   device_id, discipline, notes)
-             SELECT $1, id, $3, $4, $5, $6, $7, $8, $9, $10 FROM horse RETURNING created_at),
-         d AS (
-             INSERT INTO session_data (session_id, format, encoding, byte_len, sha256, data)
-             SELECT $1, $11, $12, $13, $14, $15 FROM s),
-         j AS (
-             INSERT INTO jobs (id, kind, version, owner_id, horse_id, session_id, payload, trace_id)
-             SELECT $16, $17, $18, $3, $2, $1, $19, $20 FROM s RETURNING id),
-         o AS (INSERT INTO outbox (job_id, message) SELECT id, $21 FROM j)
-         SELECT created_at FROM s",
-    )
-    .bind(session_of(job))
-    .bind(upload.horse_id)
-    .bind(upload.user.id)
-    .bind(upload.started_at)
-    .bind(p.sample_rate_hz)
-    .bind(p.sample_count)
-    .bind(p.duration_s)
-    .bind(&upload.params.device_id)
-    .bind(upload.params.discipline.unwrap_or_default())
-    .bind(&upload.params.notes)
-    .bind(p.format.as_str())
-    .bind(p.stored_encoding.as_str())
-    .bind(p.byte_len)
-    .bind(sha256)
-    .bind(p.stored.as_ref())
-    .bind(job.id)
-    .bind(job.kind)
-    .bind(job.version)
-    .bind(&job.payload)
-    .bind(&job.trace_id)
-    .bind(&job.message)
-    .fetch_optional(conn)
-    .await?;
-    created_at.ok_or_else(|| ApiError::not_found("horse"))
-}
-
-/// The 202 answer, built from what was written (nothing is read back).
-fn respond(
-    upload: &Upload<'_>,
-    job: &outbox::NewJob,
-    created_at: DateTime<Utc>,
-    sha256: &[u8],
-) -> ApiResult<(serde_json::Value, Uuid)> {
-    let (p, params) = (upload.prepared, upload.params);
-    let session_id = session_of(job);
-    let job_view = JobView {
-        id: job.id,
-        kind: job.kind.to_owned(),
-        status: "queued".to_owned(),
-        attempts: 0,
-        session_id: Some(session_id),
-        horse_id: Some(upload.horse_id),
-        created_at,
-        updated_at: created_at,
-        started_at: None,
-        finished_at: None,
-    };
-    let session = Session {
-        analysis_job: Some(job_view.clone()),
-        id: session_id,
-        horse_id: upload.horse_id,
-        started_at: upload.started_at,
-        sample_rate_hz: p.sample_rate_hz,
-        sample_count: p.sample_count,
-        duration_s: p.duration_s,
-        device_id: params.device_id.clone(),
-        discipline: params.discipline.unwrap_or_default(),
-        notes: params.notes.clone(),
-        created_at,
-        raw: RawInfo {
-            format: p.format.as_str().to_owned(),
-            byte_len: p.byte_len,
-            sha256: hex(sha256),
-        },
-    };
-    let links = Links {
-        session: format!("/v1/sessions/{session_id}"),
-        analysis: format!("/v1/sessions/{session_id}/analysis"),
-        job: format!("/v1/jobs/{}", job.id),
-        raw: format!("/v1/sessions/{session_id}/raw"),
-    };
-    let response = serde_json::to_value(UploadAccepted {
-        session,
-        job: job_view,
-        links,
-    })
-    .map_err(ApiError::internal)?;
-    Ok((response, session_id))
 }

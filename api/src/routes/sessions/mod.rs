@@ -7,6 +7,7 @@
 
 mod analysis;
 mod ingest;
+mod store;
 
 pub use analysis::{AnalysisPending, AnalysisReady};
 pub use ingest::{ImuBinary, JsonSample, JsonSamples, Links, UploadAccepted, UploadParams};
