@@ -77,7 +77,7 @@ impl Application {
         // In the background: a database that is down must not delay start-up.
         tokio::spawn({
             let pool = pool.clone();
-            async move { shared::db::warm(&pool).await }
+            async move { shared::db::warm(&pool, Some(crate::outbox::prepare)).await }
         });
         let listener = TcpListener::bind(config.listen_addr)
             .await

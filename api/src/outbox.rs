@@ -77,25 +77,101 @@ async fn open_broker(state: &AppState, topology: &Topology) -> Result<Broker, am
     })
 }
 
-/// Publishes every due row; returns how many were published.
+/// What one pass of the relay did.
+struct Drained {
+    /// Rows published.
+    published: u64,
+    /// How long until the next row that is not yet due (a debounced trend
+    /// job) is due, if there is one.
+    next_due: Option<Duration>,
+}
+
+/// One claimed batch: the due rows, locked for this transaction, and when the
+/// next row that waits is due.
+struct Claim {
+    rows: Vec<(i64, serde_json::Value)>,
+    next_due: Option<Duration>,
+}
+
+/// Claims up to [`BATCH`] due rows and, in the same statement, reads when the
+/// next waiting row is due: one round trip per wake instead of two, and no
+/// extra transaction just to schedule the next wake.
+///
+/// The aggregate branch always yields exactly one row (its `id` is NULL), so
+/// an empty claim still tells how long to sleep.
+async fn claim(tx: &mut sqlx::PgTransaction<'_>) -> Result<Claim, sqlx::Error> {
+    let rows: Vec<(Option<i64>, Option<serde_json::Value>, Option<f64>)> = sqlx::query_as(
+        "WITH claimed AS (
+             SELECT id, message FROM outbox
+             WHERE published_at IS NULL AND available_at <= now()
+             ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+         )
+         SELECT id, message, NULL::float8 FROM claimed
+         UNION ALL
+         SELECT NULL, NULL, EXTRACT(EPOCH FROM min(available_at) - now())::float8
+         FROM outbox WHERE published_at IS NULL AND available_at > now()",
+    )
+    .bind(BATCH)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut claim = Claim {
+        rows: Vec::with_capacity(rows.len()),
+        next_due: None,
+    };
+    for row in rows {
+        match row {
+            (Some(id), Some(message), _) => claim.rows.push((id, message)),
+            (_, _, wait) => claim.next_due = wait.map(due_in),
+        }
+    }
+    Ok(claim)
+}
+
+/// Prepares the claim on a fresh connection at start-up (in a transaction
+/// that is rolled back: any row it locks is released at once, nothing is
+/// changed), so the first upload's wake pays no parse (issue 11's cold-start
+/// latency).
+pub fn prepare(
+    conn: &mut sqlx::PgConnection,
+) -> std::pin::Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + '_>> {
+    Box::pin(async move {
+        let mut tx = sqlx::Connection::begin(conn).await?;
+        claim(&mut tx).await?;
+        tx.rollback().await
+    })
+}
+
+/// A wait in seconds as a sleep: 1 ms at least, so a row due right now never
+/// makes the loop spin (it is claimed on the next pass), an hour at most.
+fn due_in(secs: f64) -> Duration {
+    Duration::from_secs_f64(secs.clamp(0.001, 3600.0))
+}
+
+/// Publishes every due row.
 ///
 /// Each claimed batch is published with its confirms pipelined (one round
 /// trip to the broker per batch, not per row), then marked in one statement.
-async fn drain(state: &AppState, broker: &Broker, topology: &Topology) -> Result<u64, DrainError> {
+/// A batch smaller than [`BATCH`] ends the pass without another (empty)
+/// claim: a row committed after the claim's snapshot has sent its own
+/// `NOTIFY`, which wakes the relay again, and a row that becomes due later
+/// is covered by `next_due`.
+async fn drain(
+    state: &AppState,
+    broker: &Broker,
+    topology: &Topology,
+) -> Result<Drained, DrainError> {
     let timeout = state.config.common.amqp_timeout;
-    let mut total = 0;
+    let mut published_total = 0;
     loop {
         let mut tx = state.db.begin().await?;
-        let rows: Vec<(i64, serde_json::Value)> = sqlx::query_as(
-            "SELECT id, message FROM outbox WHERE published_at IS NULL AND available_at <= now()
-             ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
-        )
-        .bind(BATCH)
-        .fetch_all(&mut *tx)
-        .await?;
+        let Claim { rows, next_due } = claim(&mut tx).await?;
+        let full = rows.len() as i64 >= BATCH;
         if rows.is_empty() {
             tx.commit().await?;
-            return Ok(total);
+            return Ok(Drained {
+                published: published_total,
+                next_due,
+            });
         }
         let (ids, messages) = decode_rows(&mut tx, rows).await?;
         let results = amqp::publish_jobs(&broker.channel, topology, &messages, timeout).await;
@@ -111,10 +187,17 @@ async fn drain(state: &AppState, broker: &Broker, topology: &Topology) -> Result
                 }
             }
         }
-        sqlx::query("UPDATE outbox SET published_at = now() WHERE id = ANY($1)")
-            .bind(&published)
-            .execute(&mut *tx)
-            .await?;
+        // Committed without waiting for the WAL flush (this transaction
+        // only): losing the mark in a database crash republishes the batch,
+        // which the worker's idempotent effects absorb; the relay's batches
+        // do not queue behind a disk flush each.
+        sqlx::query(
+            "WITH quick_commit AS (SELECT set_config('synchronous_commit', 'off', true))
+             UPDATE outbox SET published_at = now() FROM quick_commit WHERE id = ANY($1)",
+        )
+        .bind(&published)
+        .execute(&mut *tx)
+        .await?;
         if let Some(e) = &failure {
             sqlx::query(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1)",
@@ -127,9 +210,15 @@ async fn drain(state: &AppState, broker: &Broker, topology: &Topology) -> Result
         tx.commit().await?;
         let n = published.len() as u64;
         state.metrics.outbox_published.inc_by(n);
-        total += n;
+        published_total += n;
         if let Some(e) = failure {
             return Err(DrainError::Broker(e));
+        }
+        if !full {
+            return Ok(Drained {
+                published: published_total,
+                next_due,
+            });
         }
     }
 }
@@ -162,22 +251,6 @@ async fn decode_rows(
         }
     }
     Ok((ids, messages))
-}
-
-/// How long until the next row that is not yet due (a debounced trend job)
-/// is due, if there is one.
-async fn next_due(state: &AppState) -> Option<Duration> {
-    let secs: Option<f64> = sqlx::query_scalar(
-        "SELECT EXTRACT(EPOCH FROM min(available_at) - now())::float8 FROM outbox
-         WHERE published_at IS NULL AND available_at > now()",
-    )
-    .fetch_one(&state.db)
-    .await
-    .ok()
-    .flatten();
-    // A row due meanwhile is claimed on the next pass; 1 ms at least, so a
-    // row due right now never makes the loop spin.
-    secs.map(|s| Duration::from_secs_f64(s.clamp(0.001, 3600.0)))
 }
 
 async fn listen(state: &AppState) -> Option<PgListener> {
@@ -235,10 +308,14 @@ pub async fn run(state: AppState, topology: Topology, stop: CancellationToken) {
             },
         };
         state.broker.set_connected(true);
+        let mut poll = state.config.outbox_poll;
         match drain(&state, &current, &topology).await {
-            Ok(n) => {
-                if n > 0 {
-                    tracing::debug!(published = n, "outbox drained");
+            Ok(drained) => {
+                if drained.published > 0 {
+                    tracing::debug!(published = drained.published, "outbox drained");
+                }
+                if let Some(due) = drained.next_due {
+                    poll = poll.min(due);
                 }
                 broker = Some(current);
                 backoff.reset();
@@ -274,10 +351,6 @@ pub async fn run(state: AppState, topology: Topology, stop: CancellationToken) {
             state.login_limiter.shrink();
             state.register_limiter.shrink();
         }
-        let poll = match next_due(&state).await {
-            Some(due) => due.min(state.config.outbox_poll),
-            None => state.config.outbox_poll,
-        };
         tokio::select! {
             () = stop.cancelled() => break,
             () = tokio::time::sleep(poll) => {}

@@ -1,8 +1,11 @@
 //! Postgres helpers shared by the API and the worker: a pool whose every wait
 //! is bounded, and the embedded migrations.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
+use sqlx::PgConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use crate::config::CommonConfig;
@@ -21,12 +24,33 @@ pub fn lazy_pool(config: &CommonConfig) -> Result<PgPool, sqlx::Error> {
         .connect_lazy_with(options))
 }
 
+/// Statements to prepare on a fresh connection: run harmlessly (they match
+/// no row, or run in a transaction that is rolled back), so that the
+/// connection's statement cache holds them before the first real job.
+pub type Prepare = for<'c> fn(
+    &'c mut PgConnection,
+)
+    -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + 'c>>;
+
 /// Opens the pool's minimum number of connections now, at start-up, so the
 /// first requests and jobs find them ready (a new Postgres connection costs
-/// several milliseconds: TCP, start-up, authentication). While the database
-/// is down this gives up after the pool's acquire timeout; the lazy pool
+/// several milliseconds: TCP, start-up, authentication), and runs `prepare`
+/// on each, so that the hot statements are parsed and planned before the
+/// first job rather than on it (a first use costs an extra round trip and a
+/// parse). Bounded: while the database is down this gives up after the
+/// pool's acquire timeout (and `prepare` after twice that); the lazy pool
 /// connects later by itself.
-pub async fn warm(pool: &PgPool) {
+pub async fn warm(pool: &PgPool, prepare: Option<Prepare>) {
+    let limit = pool.options().get_acquire_timeout() * 2;
+    if tokio::time::timeout(limit, warm_unbounded(pool, prepare))
+        .await
+        .is_err()
+    {
+        tracing::warn!("database warm-up timed out; connecting on demand");
+    }
+}
+
+async fn warm_unbounded(pool: &PgPool, prepare: Option<Prepare>) {
     let n = pool.options().get_min_connections();
     let mut opening = tokio::task::JoinSet::new();
     for _ in 0..n {
@@ -34,13 +58,37 @@ pub async fn warm(pool: &PgPool) {
         opening.spawn(async move { pool.acquire().await });
     }
     // Held together until all are open, so that each acquire opens its own.
-    let opened = opening.join_all().await;
-    let ok = opened.iter().filter(|c| c.is_ok()).count();
-    match opened.into_iter().find_map(Result::err) {
-        Some(e) => {
-            tracing::warn!(opened = ok, error = %e, "database not warmed; connecting on demand")
+    let mut opened = Vec::new();
+    let mut failure = None;
+    for result in opening.join_all().await {
+        match result {
+            Ok(conn) => opened.push(conn),
+            Err(e) => failure = Some(e),
         }
-        None => tracing::debug!(opened = ok, "database connections warmed"),
+    }
+    let mut prepared = 0;
+    if let Some(prepare) = prepare {
+        for conn in &mut opened {
+            match prepare(&mut *conn).await {
+                Ok(()) => prepared += 1,
+                Err(e) => {
+                    failure.get_or_insert(e);
+                }
+            }
+        }
+    }
+    match failure {
+        Some(e) => tracing::warn!(
+            opened = opened.len(),
+            prepared,
+            error = %e,
+            "database not fully warmed; connecting and preparing on demand"
+        ),
+        None => tracing::debug!(
+            opened = opened.len(),
+            prepared,
+            "database connections warmed"
+        ),
     }
 }
 

@@ -8,11 +8,15 @@
 //! existing job again.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
-use sqlx::PgConnection;
+use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
 use crate::jobs::{ComputeTrend, Job, JobMessage};
+
+/// A Postgres query with its parameters.
+pub type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
 /// What a job is about, for ownership checks and cascading deletes.
 #[derive(Debug, Clone, Copy, Default)]
@@ -151,6 +155,7 @@ pub async fn republish(
 /// `None` when one was already queued (it will see the caller's change).
 ///
 /// `trace_context` is the W3C context to carry (see `telemetry::inject_context`).
+/// A caller that writes more in the same statement uses [`TrendOnce`].
 pub async fn enqueue_trend_once(
     conn: &mut PgConnection,
     horse_id: Uuid,
@@ -158,26 +163,85 @@ pub async fn enqueue_trend_once(
     trace_context: BTreeMap<String, String>,
     debounce: std::time::Duration,
 ) -> Result<Option<Uuid>, sqlx::Error> {
-    let new = NewJob::new(Uuid::now_v7(), &ComputeTrend { horse_id }, trace_context)?;
-    let queued = sqlx::query(
-        "WITH j AS (
-             INSERT INTO jobs (id, kind, version, owner_id, horse_id, payload, trace_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (horse_id) WHERE kind = 'compute_trend' AND status = 'queued' DO NOTHING
-             RETURNING id)
-         INSERT INTO outbox (job_id, message, available_at)
-         SELECT id, $8, now() + make_interval(secs => $9) FROM j",
-    )
-    .bind(new.id)
-    .bind(new.kind)
-    .bind(new.version)
-    .bind(owner_id)
-    .bind(horse_id)
-    .bind(&new.payload)
-    .bind(&new.trace_id)
-    .bind(&new.message)
-    .bind(debounce.as_secs_f64())
-    .execute(&mut *conn)
-    .await?;
-    Ok((queued.rows_affected() == 1).then_some(new.id))
+    static SQL: LazyLock<String> =
+        LazyLock::new(|| format!("WITH {} SELECT count(*) FROM trend_job", TrendOnce::ctes(1)));
+    let trend = TrendOnce::new(horse_id, owner_id, trace_context, debounce)?;
+    let queued: i64 = trend
+        .bind(sqlx::query(SQL.as_str()))
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+    Ok((queued == 1).then_some(trend.job.id))
+}
+
+/// What [`enqueue_trend_once`] writes, for a statement of the caller's that
+/// writes more (the worker stores a result and queues the horse's trend job
+/// in one round trip): [`TrendOnce::ctes`] are its CTEs, [`TrendOnce::bind`]
+/// binds their parameters in order.
+#[derive(Debug, Clone)]
+pub struct TrendOnce {
+    /// The job, if it is queued.
+    pub job: NewJob,
+    horse_id: Uuid,
+    owner_id: Uuid,
+    debounce_s: f64,
+}
+
+impl TrendOnce {
+    /// Encodes the trend job of `horse_id` (see [`enqueue_trend_once`]).
+    pub fn new(
+        horse_id: Uuid,
+        owner_id: Uuid,
+        trace_context: BTreeMap<String, String>,
+        debounce: std::time::Duration,
+    ) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            job: NewJob::new(Uuid::now_v7(), &ComputeTrend { horse_id }, trace_context)?,
+            horse_id,
+            owner_id,
+            debounce_s: debounce.as_secs_f64(),
+        })
+    }
+
+    /// The CTEs `trend_job` (the job row, `RETURNING id` when it was
+    /// queued) and `trend_outbox` (its message, due after the debounce),
+    /// taking parameters `$first` to `$first + 8`.
+    pub fn ctes(first: usize) -> String {
+        let p = |i: usize| format!("${}", first + i);
+        format!(
+            "trend_job AS (
+                 INSERT INTO jobs (id, kind, version, owner_id, horse_id, payload, trace_id)
+                 VALUES ({}, {}, {}, {}, {}, {}, {})
+                 ON CONFLICT (horse_id) WHERE kind = 'compute_trend' AND status = 'queued' DO NOTHING
+                 RETURNING id),
+             trend_outbox AS (
+                 INSERT INTO outbox (job_id, message, available_at)
+                 SELECT id, {}, now() + make_interval(secs => {}) FROM trend_job)",
+            p(0),
+            p(1),
+            p(2),
+            p(3),
+            p(4),
+            p(5),
+            p(6),
+            p(7),
+            p(8)
+        )
+    }
+
+    /// Binds the parameters of [`TrendOnce::ctes`], in order, after those
+    /// already bound.
+    pub fn bind<'q>(&'q self, query: PgQuery<'q>) -> PgQuery<'q> {
+        let job = &self.job;
+        query
+            .bind(job.id)
+            .bind(job.kind)
+            .bind(job.version)
+            .bind(self.owner_id)
+            .bind(self.horse_id)
+            .bind(&job.payload)
+            .bind(&job.trace_id)
+            .bind(&job.message)
+            .bind(self.debounce_s)
+    }
 }

@@ -2,7 +2,8 @@
 //! (feature `testkit`, for dev-dependencies only): a database and broker
 //! names of their own per test, removed afterwards even when the test
 //! panics, a TCP proxy that can cut a link, polling with a deadline, a
-//! plausible recording, and signing up a rider through the real API.
+//! plausible recording, signing up a rider through the real API, and the
+//! statements a start-up warm-up prepared.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -127,6 +128,36 @@ where
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Warms a pool of `connections` (its minimum and maximum) on the database
+/// of `options` with `prepare`, then lists the statements prepared on each of
+/// its connections (`pg_prepared_statements` is per session; holding all of
+/// them at once reaches every warmed one).
+pub async fn warmed_statements(
+    options: sqlx::postgres::PgConnectOptions,
+    connections: u32,
+    prepare: crate::db::Prepare,
+) -> Vec<Vec<String>> {
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .min_connections(connections)
+        .max_connections(connections)
+        .connect_lazy_with(options);
+    crate::db::warm(&pool, Some(prepare)).await;
+    let mut held = Vec::new();
+    for _ in 0..connections {
+        held.push(pool.acquire().await.expect("a warmed connection"));
+    }
+    let mut each = Vec::new();
+    for conn in &mut held {
+        each.push(
+            sqlx::query_scalar("SELECT statement FROM pg_prepared_statements")
+                .fetch_all(&mut **conn)
+                .await
+                .expect("pg_prepared_statements"),
+        );
+    }
+    each
 }
 
 /// A TCP proxy whose link can be cut and restored, to make the database or

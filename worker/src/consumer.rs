@@ -46,6 +46,10 @@ async fn session(ctx: &Arc<Ctx>, stop: &CancellationToken) -> Result<(), String>
         std::process::id(),
         uuid::Uuid::new_v4().simple()
     );
+    tokio::select! {
+        () = stop.cancelled() => return Ok(()),
+        () = ctx.warmed.cancelled() => {}
+    }
     let mut consumer = amqp::consume_jobs(&channel, &ctx.topology, ctx.config.prefetch, &tag)
         .await
         .map_err(|e| e.to_string())?;

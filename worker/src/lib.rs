@@ -54,6 +54,10 @@ pub struct Ctx {
     /// (`HOSTNAME` in Kubernetes) and the process id.
     pub worker_id: String,
     consuming: AtomicBool,
+    /// Cancelled once the database warm-up has ended (done or given up):
+    /// the consumer takes no delivery before, so the first job finds its
+    /// connections open and its statements prepared.
+    warmed: CancellationToken,
     /// Set on SIGTERM: the probe port stays up and says so until exit.
     draining: AtomicBool,
 }
@@ -152,6 +156,7 @@ impl Worker {
             topology,
             worker_id: worker_id(),
             consuming: AtomicBool::new(false),
+            warmed: CancellationToken::new(),
             draining: AtomicBool::new(false),
         });
         Ok(Self { ctx, listener })
@@ -185,11 +190,16 @@ impl Worker {
             ctx.draining.store(true, Ordering::Relaxed);
             on_signal.cancel();
         });
-        // While the broker connection opens; a database that is down must
-        // not delay the consumer's start.
+        // While the broker connection opens; the consumer waits for it
+        // (bounded: a database that is down delays the first delivery by at
+        // most twice the acquire timeout, and such a job could not run
+        // anyway).
         tokio::spawn({
-            let db = self.ctx.db.clone();
-            async move { shared::db::warm(&db).await }
+            let ctx = self.ctx.clone();
+            async move {
+                shared::db::warm(&ctx.db, Some(jobs::prepare)).await;
+                ctx.warmed.cancel();
+            }
         });
         let dead_letters = tokio::spawn(dead_letters::run(self.ctx.clone(), stop.clone()));
         consumer::run(self.ctx.clone(), stop.clone()).await;

@@ -208,3 +208,26 @@ async fn a_debounced_trend_job_is_published_when_due_and_covers_the_changes_mean
         "published {late} s after it was due"
     );
 }
+
+#[tokio::test]
+async fn warm_up_prepares_the_relay_claim_on_every_pooled_connection_and_claims_nothing() {
+    let app = spawn_app().await;
+    let (token, _) = app.user("warm@example.com").await;
+    let horse = app.horse(&token, "Warm").await;
+    let options = (*app.db.connect_options()).clone();
+    let each = shared::testkit::warmed_statements(options, 2, api::outbox::prepare).await;
+    assert_eq!(each.len(), 2);
+    for statements in &each {
+        assert!(
+            statements.iter().any(|s| s.contains("WITH claimed AS")),
+            "claim not prepared: {statements:?}"
+        );
+    }
+    // The relay still publishes (the warm-up's claim was rolled back).
+    let r = app
+        .upload(&token, horse, "text/csv", csv_body(3.0), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let got = drain_queue(&app, 1, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 1, "the upload's job was not published");
+}

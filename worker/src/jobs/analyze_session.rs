@@ -3,6 +3,8 @@
 //! the job succeeded in one transaction, and queue (at most one) trend job
 //! for the horse.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use shared::jobs::{AnalyzeSession, JobMessage};
 use shared::sensor::{self, Format};
@@ -158,26 +160,34 @@ pub async fn upsert_features(
         .map(|_| ())
 }
 
-/// Stores the analysis and the session's features and marks the job
-/// succeeded, in one statement (one round trip) of the caller's transaction.
+/// Stores the analysis and the session's features, marks the job succeeded
+/// and queues (at most one) trend job for the horse: one statement, so all
+/// or nothing in one round trip, without a BEGIN and a COMMIT of its own.
 async fn store_result(
-    conn: &mut sqlx::PgConnection,
+    db: &sqlx::PgPool,
     job_id: Uuid,
     session_id: Uuid,
     horse_id: Uuid,
     analysed: &Analysed,
+    trend: &shared::outbox::TrendOnce,
 ) -> Result<(), sqlx::Error> {
-    let query = sqlx::query(concat!(
-        "WITH features AS (",
-        upsert_features_sql!(),
-        "), result AS (
-             INSERT INTO analysis_results (session_id, algorithm_version, job_id, result)
-             VALUES ($1, $8, $7, $9::json) ON CONFLICT (session_id, algorithm_version) DO NOTHING), ",
-        super::succeeded_ctes!("$7"),
-        " SELECT 1"
-    ));
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            concat!(
+                "WITH features AS (",
+                upsert_features_sql!(),
+                "), result AS (
+                     INSERT INTO analysis_results (session_id, algorithm_version, job_id, result)
+                     VALUES ($1, $8, $7, $9::json) ON CONFLICT (session_id, algorithm_version) DO NOTHING), ",
+                super::succeeded_ctes!("$7"),
+                ", {} SELECT 1"
+            ),
+            shared::outbox::TrendOnce::ctes(10)
+        )
+    });
+    let query = sqlx::query(SQL.as_str());
     let features = &analysed.features;
-    bind_features(
+    let query = bind_features(
         query,
         session_id,
         horse_id,
@@ -186,14 +196,26 @@ async fn store_result(
     )?
     .bind(job_id)
     .bind(&analysed.version)
-    .bind(&analysed.document)
-    .execute(conn)
-    .await
-    .map(|_| ())
+    .bind(&analysed.document);
+    trend.bind(query).execute(db).await.map(|_| ())
 }
 
 /// format, encoding, byte_len, data, horse_id, owner_id, started_at.
-type StoredSession = (String, String, i64, Vec<u8>, Uuid, Uuid, DateTime<Utc>);
+pub type StoredSession = (String, String, i64, Vec<u8>, Uuid, Uuid, DateTime<Utc>);
+
+/// Loads a session's stored samples and what the result row needs.
+pub async fn load<'e, E>(db: E, session_id: Uuid) -> Result<Option<StoredSession>, sqlx::Error>
+where
+    E: sqlx::PgExecutor<'e>,
+{
+    sqlx::query_as(
+        "SELECT d.format, d.encoding, d.byte_len, d.data, s.horse_id, s.owner_id, s.started_at
+         FROM session_data d JOIN sessions s ON s.id = d.session_id WHERE d.session_id = $1",
+    )
+    .bind(session_id)
+    .fetch_optional(db)
+    .await
+}
 
 /// Runs one attempt.
 pub async fn run(ctx: &Ctx, msg: &JobMessage, job: AnalyzeSession) -> Result<(), JobError> {
@@ -205,13 +227,7 @@ pub async fn run(ctx: &Ctx, msg: &JobMessage, job: AnalyzeSession) -> Result<(),
         .acquire()
         .await
         .map_err(|_| JobError::Failed("worker stopping".to_owned()))?;
-    let row: Option<StoredSession> = sqlx::query_as(
-        "SELECT d.format, d.encoding, d.byte_len, d.data, s.horse_id, s.owner_id, s.started_at
-         FROM session_data d JOIN sessions s ON s.id = d.session_id WHERE d.session_id = $1",
-    )
-    .bind(session_id)
-    .fetch_optional(&ctx.db)
-    .await?;
+    let row = load(&ctx.db, session_id).await?;
     let (format, encoding, byte_len, data, horse_id, owner_id, started_at) =
         row.ok_or(JobError::Gone)?;
     if ctx.config.bench_skip_analysis {
@@ -229,11 +245,8 @@ pub async fn run(ctx: &Ctx, msg: &JobMessage, job: AnalyzeSession) -> Result<(),
 
     // Result, features, job status and the trend job: all or nothing, so a
     // duplicate delivery or a replay has the effect of one run.
-    let mut tx = ctx.db.begin().await?;
-    store_result(&mut tx, msg.job_id, session_id, horse_id, &analysed).await?;
-    let debounce = ctx.config.common.trend_debounce;
-    compute_trend::enqueue(&mut tx, horse_id, owner_id, debounce).await?;
-    tx.commit().await?;
+    let trend = compute_trend::trend_job(horse_id, owner_id, ctx.config.common.trend_debounce)?;
+    store_result(&ctx.db, msg.job_id, session_id, horse_id, &analysed, &trend).await?;
     tracing::info!(%session_id, algorithm_version = %analysed.version, "analysis stored");
     Ok(())
 }

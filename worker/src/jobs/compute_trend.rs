@@ -10,7 +10,6 @@
 //! `trend::TREND_VERSION` in the transaction that marks the job succeeded.
 
 use chrono::{DateTime, Utc};
-use sqlx::PgConnection;
 use trend::{FEATURES_VERSION, SessionFeatures, TREND_VERSION, TrendConfig};
 use uuid::Uuid;
 
@@ -22,19 +21,16 @@ use shared::jobs::{ComputeTrend, JobMessage};
 /// Analysis documents read per backfill batch (each is tens of kB).
 const BACKFILL_BATCH: i64 = 64;
 
-/// Queues a trend job for the horse, due after `debounce`, unless one is
-/// already queued (`shared::outbox::enqueue_trend_once`), carrying the
-/// current trace.
-pub async fn enqueue(
-    tx: &mut PgConnection,
+/// The horse's trend job, due after `debounce`, carrying the current trace,
+/// for a statement that queues it unless one is already queued
+/// (`shared::outbox::TrendOnce`).
+pub fn trend_job(
     horse_id: Uuid,
     owner_id: Uuid,
     debounce: std::time::Duration,
-) -> Result<(), sqlx::Error> {
+) -> Result<shared::outbox::TrendOnce, sqlx::Error> {
     let trace = shared::telemetry::inject_context(&tracing::Span::current());
-    shared::outbox::enqueue_trend_once(tx, horse_id, owner_id, trace, debounce)
-        .await
-        .map(|_| ())
+    shared::outbox::TrendOnce::new(horse_id, owner_id, trace, debounce)
 }
 
 /// A session to backfill: id, start, stored analysis.

@@ -3,6 +3,7 @@
 mod common;
 mod failure_path;
 mod trends;
+mod warm_up;
 
 use std::collections::BTreeSet;
 use std::process::Command;

@@ -1,0 +1,37 @@
+//! Start-up warm-up (issue 11's cold start): every pooled connection has the
+//! statements between a delivery and the job's start prepared before the
+//! first job, and preparing them changes nothing.
+
+use super::common::*;
+
+/// Jobs and attempts stored.
+async fn counts(env: &Env2) -> (i64, i64) {
+    sqlx::query_as("SELECT (SELECT count(*) FROM jobs), (SELECT count(*) FROM job_attempts)")
+        .fetch_one(&env.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn warm_up_prepares_the_job_start_on_every_pooled_connection_and_changes_nothing() {
+    let env = setup().await;
+    let before = counts(&env).await;
+    let options = (*env.db.connect_options()).clone();
+    let each = shared::testkit::warmed_statements(options, 3, worker::jobs::prepare).await;
+    assert_eq!(each.len(), 3);
+    for statements in &each {
+        assert!(
+            statements
+                .iter()
+                .any(|s| s.contains("UPDATE jobs SET status = 'running'")),
+            "job start not prepared: {statements:?}"
+        );
+        assert!(
+            statements
+                .iter()
+                .any(|s| s.contains("FROM session_data d JOIN sessions s")),
+            "session load not prepared: {statements:?}"
+        );
+    }
+    assert_eq!(before, counts(&env).await, "the warm-up wrote rows");
+}
