@@ -8,9 +8,9 @@
 //! rows are therefore handed back here when a segment is done
 //! ([`give`]) and taken again by the next resampling ([`take`]).
 //!
-//! At most [`KEEP`] buffers are kept (the largest ones), so what the process
-//! holds between analyses is bounded by the rows of the largest recent
-//! segments (17 MB per buffer for the longest, 4-h, session).
+//! At most [`KEEP`] buffers and [`KEEP_BYTES`] are kept, so what the process
+//! holds between analyses is bounded whatever it analysed (a buffer of a
+//! 4-h session's rows is 17 MB).
 
 use std::sync::Mutex;
 
@@ -41,10 +41,15 @@ pub fn take(len: usize) -> Vec<f64> {
     }
 }
 
+/// Bytes kept between analyses at most: a long-running worker holds no more
+/// than this for reuse, whatever the sessions it analysed (a 4-h session's
+/// rows alone would be ≈ 100 MB). A 1-h session's buffers fit several times.
+pub const KEEP_BYTES: usize = 64 << 20;
+
 /// Hands a buffer back for a later [`take`]; beyond [`KEEP`] buffers the
-/// smallest is freed.
+/// smallest is freed, and beyond [`KEEP_BYTES`] the largest.
 pub fn give(v: Vec<f64>) {
-    if v.capacity() == 0 {
+    if v.capacity() == 0 || v.capacity() * size_of::<f64>() > KEEP_BYTES {
         return;
     }
     let Ok(mut s) = SPARE.lock() else {
@@ -55,6 +60,17 @@ pub fn give(v: Vec<f64>) {
         && let Some(i) = (0..s.len()).min_by_key(|&i| s[i].capacity())
     {
         s.swap_remove(i);
+    }
+    while s
+        .iter()
+        .map(|b| b.capacity() * size_of::<f64>())
+        .sum::<usize>()
+        > KEEP_BYTES
+    {
+        match (0..s.len()).max_by_key(|&i| s[i].capacity()) {
+            Some(i) => drop(s.swap_remove(i)),
+            None => break,
+        }
     }
 }
 
@@ -74,5 +90,21 @@ mod tests {
         }
         let kept = SPARE.lock().map(|s| s.len()).unwrap_or(0);
         assert!(kept <= KEEP);
+    }
+
+    /// What is kept never exceeds the byte cap, and a buffer over it is
+    /// freed at once.
+    #[test]
+    fn kept_bytes_stay_under_the_cap() {
+        let quarter = KEEP_BYTES / 4 / size_of::<f64>();
+        for _ in 0..8 {
+            give(vec![0.0; quarter + 1]);
+        }
+        give(vec![0.0; KEEP_BYTES / size_of::<f64>() + 1]);
+        let kept: usize = SPARE
+            .lock()
+            .map(|s| s.iter().map(|b| b.capacity() * size_of::<f64>()).sum())
+            .unwrap_or(0);
+        assert!(kept <= KEEP_BYTES, "{kept} bytes kept");
     }
 }
