@@ -130,6 +130,21 @@ where
     }
 }
 
+/// Queues a trend job for the horse now (no debounce), as the API and the
+/// worker do; returns its id. Panics when one is already queued.
+pub async fn queue_trend(db: &sqlx::PgPool, horse: Uuid) -> Uuid {
+    let owner: Uuid = sqlx::query_scalar("SELECT owner_id FROM horses WHERE id = $1")
+        .bind(horse)
+        .fetch_one(db)
+        .await
+        .expect("the horse exists");
+    let mut conn = db.acquire().await.expect("a connection");
+    crate::outbox::enqueue_trend_once(&mut conn, horse, owner, Default::default(), Duration::ZERO)
+        .await
+        .expect("enqueue")
+        .expect("no trend job was queued for the horse")
+}
+
 /// Warms a pool of `connections` (its minimum and maximum) on the database
 /// of `options` with `prepare`, then lists the statements prepared on each of
 /// its connections (`pg_prepared_statements` is per session; holding all of

@@ -128,7 +128,7 @@ fn periods(series: &Value) -> Vec<String> {
 #[tokio::test]
 async fn trend_status_window_and_granularity() {
     let app = spawn_app().await;
-    let (t, owner) = app.user("t@example.com").await;
+    let (t, _) = app.user("t@example.com").await;
     let horse = app.horse(&t, "Comet").await;
 
     // Nothing yet (a document of another algorithm version does not count).
@@ -144,18 +144,7 @@ async fn trend_status_window_and_granularity() {
     assert_eq!(raw, None);
 
     // A trend job on its way.
-    let mut tx = app.db.begin().await.unwrap();
-    shared::outbox::enqueue_trend_once(
-        &mut tx,
-        horse,
-        owner,
-        Default::default(),
-        std::time::Duration::ZERO,
-    )
-    .await
-    .unwrap()
-    .expect("queued");
-    tx.commit().await.unwrap();
+    shared::testkit::queue_trend(&app.db, horse).await;
     let (v, _) = trends(&app, &t, horse, "").await;
     assert_eq!(v["status"], "pending");
     assert_eq!(v["updating"], true);

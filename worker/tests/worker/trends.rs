@@ -26,24 +26,7 @@ const RIDES: [(u64, f64, &str); 6] = [
 
 /// Queues a trend job for the horse as the API and the worker do; returns its id.
 async fn queue_trend(env: &Env2, horse: Uuid) -> Uuid {
-    let owner: Uuid = sqlx::query_scalar("SELECT owner_id FROM horses WHERE id = $1")
-        .bind(horse)
-        .fetch_one(&env.db)
-        .await
-        .unwrap();
-    let mut tx = env.db.begin().await.unwrap();
-    let job_id = shared::outbox::enqueue_trend_once(
-        &mut tx,
-        horse,
-        owner,
-        Default::default(),
-        std::time::Duration::ZERO,
-    )
-    .await
-    .unwrap()
-    .expect("no trend job was queued for the horse");
-    tx.commit().await.unwrap();
-    job_id
+    shared::testkit::queue_trend(&env.db, horse).await
 }
 
 async fn features_rows(env: &Env2, horse: Uuid) -> Vec<(Uuid, String, i32)> {
