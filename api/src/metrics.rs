@@ -2,6 +2,7 @@
 //! the outbox's state. Each [`Metrics`] has its own registry (no globals), so
 //! that tests can run many applications in one process.
 
+use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -13,7 +14,7 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
-use prometheus_client::registry::Registry;
+use prometheus_client::registry::{Registry, Unit};
 
 use crate::state::AppState;
 
@@ -41,6 +42,9 @@ pub struct Metrics {
     pub outbox_published: Counter,
     /// Outbox rows not yet published (refreshed at each scrape).
     pub outbox_backlog: Gauge,
+    /// Seconds since the oldest of those rows became due; 0 when there is
+    /// none (refreshed at each scrape).
+    pub outbox_oldest_age: Gauge<f64, AtomicU64>,
     /// 1 while the relay holds a broker connection.
     pub broker_connected: Gauge,
     /// Stuck jobs the sweeper found, by what it did (`requeued`, `dead`).
@@ -62,6 +66,7 @@ impl Default for Metrics {
             Family::new_with_constructor(|| Histogram::new(exponential_buckets(0.0005, 2.0, 16)));
         let outbox_published = Counter::default();
         let outbox_backlog = Gauge::default();
+        let outbox_oldest_age = Gauge::<f64, AtomicU64>::default();
         let broker_connected = Gauge::default();
         registry.register(
             "http_requests",
@@ -83,6 +88,12 @@ impl Default for Metrics {
             "Outbox messages waiting to be published",
             outbox_backlog.clone(),
         );
+        registry.register_with_unit(
+            "outbox_oldest_age",
+            "Age of the oldest outbox message waiting to be published (since it became due; 0 when none waits)",
+            Unit::Seconds,
+            outbox_oldest_age.clone(),
+        );
         registry.register(
             "broker_connected",
             "1 while the outbox relay is connected to RabbitMQ",
@@ -101,6 +112,7 @@ impl Default for Metrics {
             latency,
             outbox_published,
             outbox_backlog,
+            outbox_oldest_age,
             broker_connected,
         }
     }

@@ -39,9 +39,13 @@ pub struct Readiness {
     pub outbox_backlog: Option<i64>,
 }
 
-async fn backlog(state: &AppState) -> Option<i64> {
-    let q = sqlx::query_scalar::<_, i64>(
-        "SELECT count(*) FROM outbox WHERE published_at IS NULL AND available_at <= now()",
+/// The outbox's due, unpublished rows: how many, and the age in seconds of
+/// the oldest (from when it became due; 0 when there is none).
+async fn backlog(state: &AppState) -> Option<(i64, f64)> {
+    let q = sqlx::query_as::<_, (i64, f64)>(
+        "SELECT count(*),
+                coalesce(greatest(extract(epoch FROM now() - min(available_at)), 0), 0)::float8
+         FROM outbox WHERE published_at IS NULL AND available_at <= now()",
     )
     .fetch_one(&state.db);
     match tokio::time::timeout(
@@ -50,7 +54,7 @@ async fn backlog(state: &AppState) -> Option<i64> {
     )
     .await
     {
-        Ok(Ok(n)) => Some(n),
+        Ok(Ok(row)) => Some(row),
         _ => None,
     }
 }
@@ -63,7 +67,7 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let backlog = if state.db_health.is_down() {
         None
     } else {
-        backlog(&state).await
+        backlog(&state).await.map(|(n, _)| n)
     };
     let broker = if state.broker.is_connected() {
         "up"
@@ -88,8 +92,9 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 /// Prometheus metrics (text exposition format).
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, content_type = "text/plain")))]
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    if let Some(n) = backlog(&state).await {
+    if let Some((n, oldest_age)) = backlog(&state).await {
         state.metrics.outbox_backlog.set(n);
+        state.metrics.outbox_oldest_age.set(oldest_age);
     }
     state
         .metrics

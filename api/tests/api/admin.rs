@@ -398,3 +398,100 @@ async fn the_operator_grants_and_revokes_the_admin_role_with_immediate_effect() 
         .unwrap();
     assert_eq!(audit, ["grant_admin", "revoke_admin"]);
 }
+
+/// The properties of a component schema, following `allOf` and `$ref` (a
+/// flattened struct is documented as `allOf`).
+fn schema_properties(spec: &Value, name: &str) -> Vec<String> {
+    fn walk(spec: &Value, schema: &Value, out: &mut Vec<String>) {
+        if let Some(r) = schema["$ref"].as_str() {
+            let name = r.rsplit('/').next().unwrap();
+            walk(spec, &spec["components"]["schemas"][name], out);
+        }
+        if let Some(props) = schema["properties"].as_object() {
+            out.extend(props.keys().cloned());
+        }
+        for part in schema["allOf"].as_array().into_iter().flatten() {
+            walk(spec, part, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(spec, &spec["components"]["schemas"][name], &mut out);
+    out
+}
+
+#[tokio::test]
+async fn the_job_detail_shows_the_trace_id_of_the_upload() {
+    // The trace id itself is stored by a traced API process (the end-to-end
+    // trace test, worker/tests/trace_e2e.rs, checks it against the exported
+    // spans); here: the column reaches both answers and the document.
+    let app = spawn_app().await;
+    let admin = make_admin(&app, "boss@example.com").await;
+    let (rider, _) = app.user("rider@example.com").await;
+    let horse = app.horse(&rider, "Comet").await;
+    let up: Value = app
+        .upload(&rider, horse, "text/csv", csv_body(5.0), &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let job = up["job"]["id"].as_str().unwrap().to_owned();
+    let detail: Value = app
+        .get(&admin, &format!("/v1/admin/jobs/{job}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["id"], job.as_str());
+    assert!(
+        detail.as_object().unwrap().contains_key("trace_id"),
+        "trace_id is always present (null without tracing): {detail}"
+    );
+    let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    sqlx::query("UPDATE jobs SET trace_id = $2 WHERE id = $1::uuid")
+        .bind(&job)
+        .bind(trace)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let detail: Value = app
+        .get(&admin, &format!("/v1/admin/jobs/{job}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["trace_id"], trace, "{detail}");
+    let page: Value = app
+        .get(
+            &admin,
+            &format!(
+                "/v1/admin/jobs?session_id={}",
+                up["session"]["id"].as_str().unwrap()
+            ),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["jobs"][0]["id"], job.as_str(), "{page}");
+    assert_eq!(page["jobs"][0]["trace_id"], trace, "{page}");
+
+    let spec: Value = app
+        .http
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let detail_ref = &spec["paths"]["/v1/admin/jobs/{job_id}"]["get"]["responses"]["200"]["content"]
+        ["application/json"]["schema"]["$ref"];
+    assert_eq!(detail_ref, "#/components/schemas/JobDetail");
+    let props = schema_properties(&spec, "JobDetail");
+    for field in ["id", "trace_id", "history"] {
+        assert!(
+            props.iter().any(|p| p == field),
+            "{field} not in JobDetail: {props:?}"
+        );
+    }
+}
