@@ -141,7 +141,9 @@ pub struct JobMessage {
     /// When the job was first enqueued (kept across retries, for queue-latency metrics).
     pub enqueued_at: DateTime<Utc>,
     /// W3C trace context (`traceparent`, `tracestate`) of the request that
-    /// created the job, so the worker's spans join the same trace.
+    /// created the job (in the outbox), or of the span that published it
+    /// (on the wire, see `amqp::publish_jobs`), so the worker's spans join
+    /// the same trace.
     #[serde(default)]
     pub trace_context: BTreeMap<String, String>,
     /// The job itself, decoded with [`JobMessage::decode_payload`] or [`JobMessage::decode`].

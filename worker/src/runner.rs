@@ -1,6 +1,7 @@
 //! Running CPU-heavy work on the rayon pool, never on the async executor.
 //!
-//! The closure runs inside the caller's span on a rayon thread; a panic is
+//! The closure runs on a rayon thread inside a `compute` span, a child of the
+//! caller's (so a trace shows the time spent on the pool); a panic is
 //! caught and returned as an error, so a bug in an algorithm becomes a failed
 //! attempt instead of a dead worker.
 
@@ -15,7 +16,9 @@ where
     F: FnOnce() -> T + Send + 'static,
 {
     let (tx, rx) = oneshot::channel();
-    let span = tracing::Span::current();
+    // Created here, so its parent is the caller's span; it ends when the
+    // work does (dropped on the rayon thread).
+    let span = tracing::info_span!("compute");
     pool.spawn(move || {
         let result = span.in_scope(|| catch_unwind(AssertUnwindSafe(work)));
         let _ = tx.send(result.map_err(|panic| panic_message(panic.as_ref())));

@@ -14,6 +14,7 @@ use chrono::Utc;
 use lapin::options::BasicPublishOptions;
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
 use lapin::{BasicProperties, Channel, Confirmation, PublisherConfirm};
+use tracing::Instrument;
 
 use super::{AmqpError, Topology, WORK_ROUTING_KEY};
 use crate::jobs::JobMessage;
@@ -135,26 +136,62 @@ pub async fn publish_jobs(
 ) -> Vec<Result<(), AmqpError>> {
     let deadline = tokio::time::Instant::now() + timeout;
     let exchange = topology.work_exchange();
+    let traced: Vec<(tracing::Span, Option<JobMessage>)> =
+        msgs.iter().map(|msg| publish_span(exchange, msg)).collect();
     let mut sent = Vec::with_capacity(msgs.len());
-    for msg in msgs {
-        let send = send(channel, exchange, WORK_ROUTING_KEY, msg, None);
+    for (msg, (span, relinked)) in msgs.iter().zip(&traced) {
+        let msg = relinked.as_ref().unwrap_or(msg);
+        let send = send(channel, exchange, WORK_ROUTING_KEY, msg, None).instrument(span.clone());
         sent.push(match tokio::time::timeout_at(deadline, send).await {
             Ok(result) => result,
             Err(_) => Err(timed_out(exchange, WORK_ROUTING_KEY, msg, timeout)),
         });
     }
     let mut results = Vec::with_capacity(msgs.len());
-    for (msg, sent) in msgs.iter().zip(sent) {
+    for ((msg, (span, relinked)), sent) in msgs.iter().zip(&traced).zip(sent) {
+        let msg = relinked.as_ref().unwrap_or(msg);
         let result = match sent {
-            Ok(confirm) => match tokio::time::timeout_at(deadline, confirm).await {
-                Ok(confirmation) => settle(channel, exchange, WORK_ROUTING_KEY, msg, confirmation),
-                Err(_) => Err(timed_out(exchange, WORK_ROUTING_KEY, msg, timeout)),
-            },
+            Ok(confirm) => {
+                match tokio::time::timeout_at(deadline, confirm.instrument(span.clone())).await {
+                    Ok(confirmation) => {
+                        settle(channel, exchange, WORK_ROUTING_KEY, msg, confirmation)
+                    }
+                    Err(_) => Err(timed_out(exchange, WORK_ROUTING_KEY, msg, timeout)),
+                }
+            }
             Err(e) => Err(e),
         };
         results.push(result);
     }
     results
+}
+
+/// The producer span of one message of [`publish_jobs`]: from the send to
+/// the broker's confirm, a child of the trace the message carries (the
+/// request that created the job). The message then goes out carrying this
+/// span's context instead, so the worker's span is the publish span's child
+/// and the trace reads request → publish → job. Without trace context (or
+/// without the `telemetry` feature) the message is sent as it is.
+fn publish_span(exchange: &str, msg: &JobMessage) -> (tracing::Span, Option<JobMessage>) {
+    let span = tracing::info_span!(
+        "publish",
+        otel.kind = "producer",
+        messaging.system = "rabbitmq",
+        messaging.destination.name = exchange,
+        job_id = %msg.job_id,
+        kind = %msg.kind,
+        attempt = msg.attempt,
+    );
+    #[cfg(feature = "telemetry")]
+    if crate::telemetry::set_parent_from(&span, &msg.trace_context) {
+        let carrier = crate::telemetry::inject_context(&span);
+        if crate::jobs::trace_id(&carrier).is_some() {
+            let mut relinked = msg.clone();
+            relinked.trace_context = carrier;
+            return (span, Some(relinked));
+        }
+    }
+    (span, None)
 }
 
 fn describe(exchange: &str, routing_key: &str, msg: &JobMessage) -> String {
