@@ -270,6 +270,25 @@ fn api_binary() -> PathBuf {
     let dir: &Path = exe.parent().and_then(Path::parent).expect("target dir");
     let mut cmd = Command::new(env!("CARGO"));
     cmd.args(["build", "-p", "api", "--bin", "hoofbeat-api"]);
+    // What cargo sets for this test's own run (its package, manifest dir…)
+    // would look like a changed environment to build scripts and proc
+    // macros, and rebuild them every time.
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        if [
+            "CARGO_PKG_",
+            "CARGO_MANIFEST_",
+            "CARGO_BIN_",
+            "CARGO_CRATE_",
+            "CARGO_PRIMARY_",
+            "CARGO_TARGET_TMPDIR",
+        ]
+        .iter()
+        .any(|p| key.starts_with(p))
+        {
+            cmd.env_remove(&*key);
+        }
+    }
     if dir.file_name().is_some_and(|n| n == "release") {
         cmd.arg("--release");
     }
