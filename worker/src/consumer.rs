@@ -137,6 +137,7 @@ async fn handle(ctx: &Ctx, channel: &Channel, delivery: Delivery) {
         .to_owned();
     let span = tracing::info_span!(
         "job",
+        otel.kind = "consumer",
         job_id = %msg.job_id,
         kind = %msg.kind,
         attempt = msg.attempt,

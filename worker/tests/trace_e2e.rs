@@ -512,6 +512,7 @@ async fn one_upload_is_one_trace_from_request_to_result() {
             && has("hoofbeat-api", "publish")
             && has("hoofbeat-worker", "job")
             && has("hoofbeat-worker", "compute")
+            && has("hoofbeat-worker", "store_result")
     };
     let arrived = eventually(Duration::from_secs(30), || {
         let done = wanted(&collected.lock().expect("lock"));
@@ -547,6 +548,7 @@ async fn one_upload_is_one_trace_from_request_to_result() {
     let publish = one(&ours, "hoofbeat-api", "publish");
     let consume = one(&ours, "hoofbeat-worker", "job");
     let compute = one(&ours, "hoofbeat-worker", "compute");
+    let store = one(&ours, "hoofbeat-worker", "store_result");
 
     // request: the phone's span is its parent
     assert_eq!(request.parent.as_deref(), Some(phone_span.as_str()));
@@ -576,10 +578,12 @@ async fn one_upload_is_one_trace_from_request_to_result() {
     // consume: the worker's job span continues from the publish
     assert_eq!(consume.parent.as_deref(), Some(publish.span_id.as_str()));
     assert_eq!(consume.attr("job_id"), Some(job.as_str()));
+    assert_eq!(consume.kind, 5, "consumer: {consume:#?}");
     assert_eq!(consume.attr("trace_id"), Some(trace.as_str()));
     // analysis: on the rayon pool, under the job
     assert_eq!(compute.parent.as_deref(), Some(consume.span_id.as_str()));
-    // result write: recorded in the job's span
+    // result write: its own span under the job, and recorded in the job's span
+    assert_eq!(store.parent.as_deref(), Some(consume.span_id.as_str()));
     assert!(
         consume.events.iter().any(|e| e == "analysis stored"),
         "the result write in the job's span: {consume:#?}"

@@ -59,6 +59,9 @@ const CLASSES: [&str; 7] = [
     "bench clients",
 ];
 
+/// A `pg_stat_activity` row: pid, backend type, of this database, client port.
+type Activity = (i32, Option<String>, Option<bool>, Option<i32>);
+
 /// Whom each Postgres process of interest serves: this database's client
 /// backends by the process at the other end of their socket (`api`,
 /// `worker`, the bench), the server's own background processes (WAL writer,
@@ -66,7 +69,7 @@ const CLASSES: [&str; 7] = [
 /// tests, other builds on the machine) are left out, so the figures are this
 /// stack's alone.
 pub async fn postgres_roles(db: &PgPool, api: u32, workers: &[u32]) -> BTreeMap<u32, &'static str> {
-    let rows: Vec<(i32, Option<String>, Option<bool>, Option<i32>)> = sqlx::query_as(
+    let rows: Vec<Activity> = sqlx::query_as(
         "/* bench */ SELECT pid, backend_type, datname = current_database(), client_port
          FROM pg_stat_activity",
     )

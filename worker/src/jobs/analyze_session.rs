@@ -163,6 +163,8 @@ pub async fn upsert_features(
 /// Stores the analysis and the session's features, marks the job succeeded
 /// and queues (at most one) trend job for the horse: one statement, so all
 /// or nothing in one round trip, without a BEGIN and a COMMIT of its own.
+/// Its span is the trace's "result write".
+#[tracing::instrument(name = "store_result", skip_all)]
 async fn store_result(
     db: &sqlx::PgPool,
     job_id: Uuid,
