@@ -305,3 +305,85 @@ pub async fn create_horse(http: &reqwest::Client, base: &str, token: &str, name:
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("no horse id in {v}"))
 }
+
+/// One HTTP request an [`otlp_collector`] received.
+#[derive(Debug, Clone)]
+pub struct OtlpRequest {
+    /// `POST`, normally.
+    pub method: String,
+    /// `/v1/traces` for spans.
+    pub path: String,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    /// The body as sent (protobuf for OTLP/HTTP).
+    pub body: Vec<u8>,
+}
+
+/// What an [`otlp_collector`] has received so far.
+pub type OtlpRequests = Arc<std::sync::Mutex<Vec<OtlpRequest>>>;
+
+/// Starts a minimal OTLP/HTTP receiver on a free local port (HTTP/1.1 with
+/// keep-alive and `Content-Length` bodies) that records every request and
+/// answers 200 with an empty protobuf body (an empty export response).
+/// Spawns on the current Tokio runtime, which must keep running.
+pub async fn otlp_collector() -> (SocketAddr, OtlpRequests) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let seen: OtlpRequests = Arc::default();
+    let store = Arc::clone(&seen);
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(serve_otlp(stream, Arc::clone(&store)));
+        }
+    });
+    (addr, seen)
+}
+
+/// One collector connection: reads requests until the peer closes.
+async fn serve_otlp(stream: TcpStream, store: OtlpRequests) {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+    let (read, mut write) = stream.into_split();
+    let mut reader = BufReader::new(read);
+    loop {
+        let mut start = String::new();
+        if reader.read_line(&mut start).await.unwrap_or(0) == 0 {
+            return;
+        }
+        let mut parts = start.split_whitespace();
+        let method = parts.next().unwrap_or_default().to_owned();
+        let path = parts.next().unwrap_or_default().to_owned();
+        let (mut len, mut content_type) = (0_usize, None);
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
+                return;
+            }
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    len = value.trim().parse().unwrap_or(0);
+                } else if name.eq_ignore_ascii_case("content-type") {
+                    content_type = Some(value.trim().to_owned());
+                }
+            }
+        }
+        let mut body = vec![0; len];
+        if reader.read_exact(&mut body).await.is_err() {
+            return;
+        }
+        store.lock().expect("lock").push(OtlpRequest {
+            method,
+            path,
+            content_type,
+            body,
+        });
+        let reply =
+            "HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n";
+        if write.write_all(reply.as_bytes()).await.is_err() {
+            return;
+        }
+    }
+}

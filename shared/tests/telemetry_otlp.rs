@@ -3,85 +3,15 @@
 //! message round trip. The in-process tests use `with_default`, never the
 //! global subscriber; `init` itself is exercised in child processes (this
 //! test binary re-run with `HOOFBEAT_TELEMETRY_CHILD=1` and chosen env vars).
-#![cfg(feature = "telemetry")]
+#![cfg(all(feature = "telemetry", feature = "testkit"))]
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 
 use opentelemetry::trace::TraceContextExt;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use shared::telemetry::{init, inject_context, otel_layer, otlp_tracer_provider, set_parent_from};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 use tracing_subscriber::layer::SubscriberExt;
-
-/// One HTTP request seen by the fake collector.
-#[derive(Debug, Clone)]
-struct Request {
-    method: String,
-    path: String,
-    content_type: Option<String>,
-    body: Vec<u8>,
-}
-
-type Seen = Arc<Mutex<Vec<Request>>>;
-
-/// Starts a minimal HTTP/1.1 server (keep-alive, Content-Length bodies) that
-/// records every request and answers 200 with an empty protobuf body.
-fn start_collector(rt: &tokio::runtime::Runtime) -> (SocketAddr, Seen) {
-    let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let seen: Seen = Arc::default();
-    let store = Arc::clone(&seen);
-    rt.spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let store = Arc::clone(&store);
-            tokio::spawn(async move {
-                let (read, mut write) = stream.into_split();
-                let mut reader = BufReader::new(read);
-                loop {
-                    let mut start = String::new();
-                    if reader.read_line(&mut start).await.unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let mut parts = start.split_whitespace();
-                    let method = parts.next().unwrap_or_default().to_owned();
-                    let path = parts.next().unwrap_or_default().to_owned();
-                    let (mut len, mut content_type) = (0_usize, None);
-                    loop {
-                        let mut line = String::new();
-                        if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
-                            return;
-                        }
-                        let line = line.trim_end();
-                        if line.is_empty() {
-                            break;
-                        }
-                        if let Some((name, value)) = line.split_once(':') {
-                            if name.eq_ignore_ascii_case("content-length") {
-                                len = value.trim().parse().unwrap_or(0);
-                            } else if name.eq_ignore_ascii_case("content-type") {
-                                content_type = Some(value.trim().to_owned());
-                            }
-                        }
-                    }
-                    let mut body = vec![0; len];
-                    if reader.read_exact(&mut body).await.is_err() {
-                        return;
-                    }
-                    store.lock().expect("lock").push(Request { method, path, content_type, body });
-                    let reply = "HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n";
-                    if write.write_all(reply.as_bytes()).await.is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    (addr, seen)
-}
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
@@ -94,7 +24,7 @@ fn spans_are_exported_over_otlp_http() {
         .enable_all()
         .build()
         .expect("runtime");
-    let (addr, seen) = start_collector(&rt);
+    let (addr, seen) = rt.block_on(shared::testkit::otlp_collector());
 
     let provider =
         otlp_tracer_provider(&format!("http://{addr}/"), "hoofbeat-test-svc").expect("provider");
@@ -254,7 +184,7 @@ fn init_exports_to_otel_endpoint_and_guard_flushes() {
         .enable_all()
         .build()
         .expect("runtime");
-    let (addr, seen) = start_collector(&rt);
+    let (addr, seen) = rt.block_on(shared::testkit::otlp_collector());
     let endpoint = format!("http://{addr}");
     let out = run_child(&[
         ("LOG_FORMAT", "json"),

@@ -10,13 +10,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
 use shared::testkit::{AMQP, Scratch, create_horse, eventually, recording, sign_up};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
 use uuid::Uuid;
 
 // ---------------------------------------------------------------------------
@@ -197,61 +194,15 @@ fn decode_export(body: &[u8]) -> Vec<Span> {
     spans
 }
 
-type Collected = Arc<Mutex<Vec<Span>>>;
-
-/// A minimal OTLP/HTTP receiver: HTTP/1.1 with keep-alive and
-/// Content-Length bodies, `POST /v1/traces` decoded into [`Span`]s,
-/// answered 200 with an empty `ExportTraceServiceResponse`.
-async fn start_collector() -> (SocketAddr, Collected) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let spans: Collected = Arc::default();
-    let store = Arc::clone(&spans);
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let store = Arc::clone(&store);
-            tokio::spawn(async move {
-                let (read, mut write) = stream.into_split();
-                let mut reader = BufReader::new(read);
-                loop {
-                    let mut start = String::new();
-                    if reader.read_line(&mut start).await.unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let path = start.split_whitespace().nth(1).unwrap_or("").to_owned();
-                    let mut len = 0_usize;
-                    loop {
-                        let mut line = String::new();
-                        if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
-                            return;
-                        }
-                        let line = line.trim_end();
-                        if line.is_empty() {
-                            break;
-                        }
-                        if let Some((name, value)) = line.split_once(':')
-                            && name.eq_ignore_ascii_case("content-length")
-                        {
-                            len = value.trim().parse().unwrap_or(0);
-                        }
-                    }
-                    let mut body = vec![0; len];
-                    if reader.read_exact(&mut body).await.is_err() {
-                        return;
-                    }
-                    if path == "/v1/traces" {
-                        let decoded = decode_export(&body);
-                        store.lock().expect("lock").extend(decoded);
-                    }
-                    let reply = "HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n";
-                    if write.write_all(reply.as_bytes()).await.is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    (addr, spans)
+/// The spans an OTLP/HTTP receiver (`shared::testkit::otlp_collector`) has
+/// received so far, decoded.
+fn collected_spans(requests: &shared::testkit::OtlpRequests) -> Vec<Span> {
+    let requests = requests.lock().expect("lock").clone();
+    requests
+        .iter()
+        .filter(|r| r.path == "/v1/traces")
+        .flat_map(|r| decode_export(&r.body))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -383,7 +334,7 @@ fn one<'a>(spans: &[&'a Span], service: &str, name: &str) -> &'a Span {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_upload_is_one_trace_from_request_to_result() {
     let scratch = Scratch::create("hb_trace").await;
-    let (collector, collected) = start_collector().await;
+    let (collector, collected) = shared::testkit::otlp_collector().await;
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
@@ -515,7 +466,7 @@ async fn one_upload_is_one_trace_from_request_to_result() {
             && has("hoofbeat-worker", "store_result")
     };
     let arrived = eventually(Duration::from_secs(30), || {
-        let done = wanted(&collected.lock().expect("lock"));
+        let done = wanted(&collected_spans(&collected));
         async move { done.then_some(()) }
     })
     .await;
@@ -523,7 +474,7 @@ async fn one_upload_is_one_trace_from_request_to_result() {
     let api_exit = api.terminate().await;
     assert!(worker_exit.success(), "worker exit {worker_exit:?}");
     assert!(api_exit.success(), "api exit {api_exit:?}");
-    let spans = collected.lock().expect("lock").clone();
+    let spans = collected_spans(&collected);
     assert!(
         arrived.is_some(),
         "missing spans; collected:\n{spans:#?}\napi:\n{}\nworker:\n{}",
