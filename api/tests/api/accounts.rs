@@ -196,12 +196,7 @@ async fn admin_routes_need_the_admin_role() {
         .await
         .unwrap();
     let horse = app.horse(&rider, "Comet").await;
-    let up: Value = app
-        .upload(&rider, horse, "text/csv", csv_body(5.0), &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let up: Value = app.upload_csv(&rider, horse, 5.0).await;
     let job_id = up["job"]["id"].as_str().unwrap().to_owned();
     // Not dead yet: cannot be replayed (a conflict with its state).
     let r = app

@@ -76,12 +76,7 @@ async fn every_admin_action_leaves_an_audit_row() {
     let admin = make_admin(&app, "boss@example.com").await;
     let (rider, _) = app.user("rider@example.com").await;
     let horse = app.horse(&rider, "Comet").await;
-    let up: Value = app
-        .upload(&rider, horse, "text/csv", csv_body(5.0), &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let up: Value = app.upload_csv(&rider, horse, 5.0).await;
     let job = up["job"]["id"].as_str().unwrap().to_owned();
     sqlx::query("UPDATE jobs SET status = 'dead', dead_reason = 'stuck' WHERE id = $1::uuid")
         .bind(&job)
@@ -140,12 +135,7 @@ async fn the_job_list_filters_pages_and_counts() {
     let horse = app.horse(&rider, "Comet").await;
     let mut ids = Vec::new();
     for _ in 0..5 {
-        let up: Value = app
-            .upload(&rider, horse, "text/csv", csv_body(5.0), &[])
-            .await
-            .json()
-            .await
-            .unwrap();
+        let up: Value = app.upload_csv(&rider, horse, 5.0).await;
         ids.push(up["job"]["id"].as_str().unwrap().to_owned());
     }
     sqlx::query(
@@ -428,12 +418,7 @@ async fn the_job_detail_shows_the_trace_id_of_the_upload() {
     let admin = make_admin(&app, "boss@example.com").await;
     let (rider, _) = app.user("rider@example.com").await;
     let horse = app.horse(&rider, "Comet").await;
-    let up: Value = app
-        .upload(&rider, horse, "text/csv", csv_body(5.0), &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let up: Value = app.upload_csv(&rider, horse, 5.0).await;
     let job = up["job"]["id"].as_str().unwrap().to_owned();
     let detail: Value = app
         .get(&admin, &format!("/v1/admin/jobs/{job}"))
@@ -475,15 +460,7 @@ async fn the_job_detail_shows_the_trace_id_of_the_upload() {
     assert_eq!(page["jobs"][0]["id"], job.as_str(), "{page}");
     assert_eq!(page["jobs"][0]["trace_id"], trace, "{page}");
 
-    let spec: Value = app
-        .http
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let spec: Value = app.openapi().await;
     let detail_ref = &spec["paths"]["/v1/admin/jobs/{job_id}"]["get"]["responses"]["200"]["content"]
         ["application/json"]["schema"]["$ref"];
     assert_eq!(detail_ref, "#/components/schemas/JobDetail");

@@ -143,6 +143,28 @@ impl TestApp {
         create_horse(&self.http, &self.base, token, name).await
     }
 
+    /// The API's OpenAPI document (`/openapi.json`).
+    pub async fn openapi(&self) -> Value {
+        self.http
+            .get(self.url("/openapi.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Uploads a CSV session of `secs` seconds that must be accepted;
+    /// returns the 202 answer.
+    pub async fn upload_csv(&self, token: &str, horse: Uuid, secs: f64) -> Value {
+        self.upload(token, horse, "text/csv", csv_body(secs), &[])
+            .await
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// Uploads samples; `content_type` selects the format.
     pub async fn upload(
         &self,

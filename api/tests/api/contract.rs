@@ -19,15 +19,7 @@ fn param<'a>(op: &'a Value, name: &str) -> &'a Value {
 #[tokio::test]
 async fn every_error_is_documented_as_problem_json_with_its_limits() {
     let app = spawn_app().await;
-    let spec: Value = app
-        .http
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let spec: Value = app.openapi().await;
 
     let mut operations = 0;
     for (path, item) in spec["paths"].as_object().unwrap() {
@@ -35,9 +27,14 @@ async fn every_error_is_documented_as_problem_json_with_its_limits() {
             let responses = op["responses"].as_object().unwrap();
             let has = |s: &str| responses.contains_key(s);
             for (status, r) in responses {
-                if status.starts_with('4') || (path.starts_with("/v1/") && status.starts_with('5')) {
+                if status.starts_with('4') || (path.starts_with("/v1/") && status.starts_with('5'))
+                {
                     let types: Vec<&String> = r["content"].as_object().unwrap().keys().collect();
-                    assert_eq!(types, ["application/problem+json"], "{method} {path} {status}");
+                    assert_eq!(
+                        types,
+                        ["application/problem+json"],
+                        "{method} {path} {status}"
+                    );
                 }
             }
             if !path.starts_with("/v1/") {
@@ -81,7 +78,11 @@ async fn every_error_is_documented_as_problem_json_with_its_limits() {
         let p = &schemas[schema]["properties"];
         assert_eq!(p["name"]["maxLength"], 100, "{schema}");
         assert_eq!(p["birth_year"]["minimum"], 1950, "{schema}");
-        assert_eq!(p["birth_year"]["maximum"], chrono::Utc::now().year(), "{schema}");
+        assert_eq!(
+            p["birth_year"]["maximum"],
+            chrono::Utc::now().year(),
+            "{schema}"
+        );
         assert_eq!(p["notes"]["maxLength"], 2000, "{schema}");
     }
     let list = &spec["paths"]["/v1/horses/{horse_id}/sessions"]["get"];
@@ -106,14 +107,22 @@ async fn an_integral_number_is_an_integer() {
     let app = spawn_app().await;
     let (token, _) = app.user("integral@example.com").await;
     let r = app
-        .post_json(&token, "/v1/horses", &json!({"name": "Comet", "birth_year": 2015.0}))
+        .post_json(
+            &token,
+            "/v1/horses",
+            &json!({"name": "Comet", "birth_year": 2015.0}),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let horse: Value = r.json().await.unwrap();
     assert_eq!(horse["birth_year"], 2015);
     let id = horse["id"].as_str().unwrap();
     let r = app
-        .patch_json(&token, &format!("/v1/horses/{id}"), &json!({"birth_year": 2016.5}))
+        .patch_json(
+            &token,
+            &format!("/v1/horses/{id}"),
+            &json!({"birth_year": 2016.5}),
+        )
         .await;
     assert_problem(r, 422, "validation_failed").await;
 }

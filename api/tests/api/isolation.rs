@@ -11,12 +11,7 @@ async fn another_users_objects_are_not_found() {
     let (alice, _) = app.user("alice@example.com").await;
     let (mallory, _) = app.user("mallory@example.com").await;
     let horse = app.horse(&alice, "Comet").await;
-    let up: Value = app
-        .upload(&alice, horse, "text/csv", csv_body(3.0), &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let up: Value = app.upload_csv(&alice, horse, 3.0).await;
     let session = up["session"]["id"].as_str().unwrap().to_owned();
     let job = up["job"]["id"].as_str().unwrap().to_owned();
 

@@ -46,15 +46,7 @@ async fn probes_metrics_openapi_and_unknown_routes() {
     assert!(m.contains("hoofbeat_api_http_request_duration_seconds_bucket"));
     assert!(m.contains("hoofbeat_api_outbox_backlog 0"));
 
-    let spec: Value = app
-        .http
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let spec: Value = app.openapi().await;
     assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"));
     for path in [
         "/v1/auth/register",

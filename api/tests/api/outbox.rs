@@ -73,12 +73,7 @@ async fn upload_publishes_a_job_with_the_documented_contract() {
     let app = spawn_app().await;
     let (t, _) = app.user("o@example.com").await;
     let horse = app.horse(&t, "Comet").await;
-    let v: Value = app
-        .upload(&t, horse, "text/csv", csv_body(3.0), &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let v: Value = app.upload_csv(&t, horse, 3.0).await;
     let job_id: Uuid = v["job"]["id"].as_str().unwrap().parse().unwrap();
     let session_id: Uuid = v["session"]["id"].as_str().unwrap().parse().unwrap();
 

@@ -146,12 +146,7 @@ async fn analysis_ready_and_failed_answers() {
     let app = spawn_app().await;
     let (t, _) = app.user("an@example.com").await;
     let horse = app.horse(&t, "Comet").await;
-    let v: Value = app
-        .upload(&t, horse, "text/csv", csv_body(3.0), &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let v: Value = app.upload_csv(&t, horse, 3.0).await;
     let sid = v["session"]["id"].as_str().unwrap().to_owned();
     let job = v["job"]["id"].as_str().unwrap().to_owned();
 

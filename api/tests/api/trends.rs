@@ -392,12 +392,7 @@ async fn deleting_sessions_queues_one_trend_job() {
     let horse = app.horse(&t, "Comet").await;
     let mut sessions = Vec::new();
     for _ in 0..2 {
-        let up: Value = app
-            .upload(&t, horse, "text/csv", csv_body(3.0), &[])
-            .await
-            .json()
-            .await
-            .unwrap();
+        let up: Value = app.upload_csv(&t, horse, 3.0).await;
         sessions.push(up["session"]["id"].as_str().unwrap().to_owned());
     }
     let trend_jobs = || async {
