@@ -45,6 +45,10 @@ pub enum Command {
         /// Also print the bout timeline in the table.
         #[arg(long)]
         bouts: bool,
+        /// Also draw each session as SVG: with one file, the chart's path;
+        /// with several, a directory (created) receiving `<file stem>.svg`.
+        #[arg(long, value_name = "PATH")]
+        chart: Option<PathBuf>,
     },
     /// Write synthetic sessions (CSV) with their ground truth (.truth.json).
     Generate {
@@ -168,7 +172,8 @@ pub fn run(cli: Cli) -> ExitCode {
             files,
             format,
             bouts,
-        } => analyze_files(&files, format, bouts),
+            chart,
+        } => analyze_files(&files, format, bouts, chart.as_deref()),
         Command::Generate {
             out,
             count,
@@ -294,7 +299,12 @@ pub fn analyze_file_timed(path: &Path) -> Result<(SessionAnalysis, Option<i64>),
     Ok((a, decoded.started_at_unix_ms))
 }
 
-fn analyze_files(files: &[PathBuf], format: OutputFormat, bouts: bool) -> ExitCode {
+fn analyze_files(
+    files: &[PathBuf],
+    format: OutputFormat,
+    bouts: bool,
+    chart: Option<&Path>,
+) -> ExitCode {
     let done = AtomicUsize::new(0);
     let progress = std::io::stderr().is_terminal() && files.len() > 1;
     let results: Vec<Result<SessionAnalysis, String>> = files
@@ -335,6 +345,12 @@ fn analyze_files(files: &[PathBuf], format: OutputFormat, bouts: bool) -> ExitCo
                 if out.write_all(&text).is_err() {
                     return ExitCode::FAILURE;
                 }
+                if let Some(target) = chart
+                    && let Err(e) = write_chart(target, files.len() > 1, path, &a)
+                {
+                    failed = true;
+                    eprintln!("error: {e}");
+                }
             }
             Err(e) => {
                 failed = true;
@@ -347,6 +363,33 @@ fn analyze_files(files: &[PathBuf], format: OutputFormat, bouts: bool) -> ExitCo
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Writes the session chart of `path` to `target` (a directory when
+/// `several` files are analysed); the error names the file written.
+fn write_chart(
+    target: &Path,
+    several: bool,
+    path: &Path,
+    a: &SessionAnalysis,
+) -> Result<(), String> {
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let out = if several {
+        std::fs::create_dir_all(target).map_err(|e| format!("{}: {e}", target.display()))?;
+        let stem = name
+            .split('.')
+            .next()
+            .filter(|s| !s.is_empty())
+            .unwrap_or("session");
+        target.join(format!("{stem}.svg"))
+    } else {
+        target.to_path_buf()
+    };
+    std::fs::write(&out, crate::chart::session_svg(a, &name))
+        .map_err(|e| format!("{}: {e}", out.display()))
 }
 
 fn mmss(s: f64) -> String {

@@ -21,12 +21,14 @@
 //! - [`report`]: the result document and its canonical JSON.
 //! - [`synth`]: physics-based generator of sessions with ground truth.
 //! - [`eval`]: scoring of the analysis against generated ground truth.
+//! - [`chart`]: the session chart as SVG (API, console and CLI share it).
 //! - [`cli`]: the `hoofbeat` command line (the binary is a thin wrapper).
 
 use rayon::prelude::*;
 use shared::sensor::Recording;
 
 mod aggregate;
+pub mod chart;
 pub mod cli;
 pub mod cli_trend;
 pub mod eval;
