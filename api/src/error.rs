@@ -30,6 +30,9 @@ pub enum ErrorCode {
     EmailTaken,
     /// 409: the request conflicts with the current state (e.g. a duplicate queued job).
     Conflict,
+    /// 409: the session has no analysis to draw yet (pending or failed; see
+    /// its `/analysis`), or one made by a version the chart cannot read.
+    AnalysisNotReady,
     /// 413: the body (or its decompressed form) exceeds the limit.
     PayloadTooLarge,
     /// 414: the request URI is longer than the server reads.
@@ -68,7 +71,7 @@ impl ErrorCode {
             Forbidden => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            EmailTaken | Conflict => StatusCode::CONFLICT,
+            EmailTaken | Conflict | AnalysisNotReady => StatusCode::CONFLICT,
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             UriTooLong => StatusCode::URI_TOO_LONG,
             HeaderFieldsTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
@@ -95,6 +98,7 @@ impl ErrorCode {
             MethodNotAllowed => "method_not_allowed",
             EmailTaken => "email_taken",
             Conflict => "conflict",
+            AnalysisNotReady => "analysis_not_ready",
             PayloadTooLarge => "payload_too_large",
             UriTooLong => "uri_too_long",
             HeaderFieldsTooLarge => "header_fields_too_large",
@@ -123,6 +127,7 @@ impl ErrorCode {
             MethodNotAllowed => "Method not allowed",
             EmailTaken => "Email already registered",
             Conflict => "Conflict with the current state",
+            AnalysisNotReady => "Analysis not ready",
             PayloadTooLarge => "Payload too large",
             UriTooLong => "URI too long",
             HeaderFieldsTooLarge => "Request header fields too large",

@@ -1,5 +1,6 @@
 //! Response headers every answer carries: no MIME sniffing anywhere, no
-//! caching of API answers (they carry tokens and personal data), and the
+//! caching of API answers (they carry tokens and personal data) unless a
+//! route revalidates its own (`private, no-cache` with an ETag), and the
 //! docs UI never framed by another site (clickjacking).
 
 use axum::extract::Request;
@@ -17,7 +18,8 @@ pub async fn security(request: Request, next: Next) -> Response {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    if api {
+    // A route that set its own policy (a chart revalidated by ETag) keeps it.
+    if api && !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     if docs {

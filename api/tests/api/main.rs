@@ -6,6 +6,7 @@ mod common;
 mod accounts;
 mod admin;
 mod auth_limits;
+mod chart;
 mod conn_limits;
 mod contract;
 mod failures;

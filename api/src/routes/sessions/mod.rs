@@ -3,9 +3,11 @@
 //!
 //! - this module: the router, the session types, list, get, delete, raw download;
 //! - [`ingest`]: the upload (limits, validation, storage, the job through the outbox);
-//! - [`analysis`]: a session's analysis (ready, pending or failed).
+//! - [`analysis`]: a session's analysis (ready, pending or failed);
+//! - [`chart`]: that analysis drawn as SVG.
 
 mod analysis;
+mod chart;
 mod ingest;
 mod store;
 
@@ -57,6 +59,7 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(get_session, delete_session))
         .routes(routes!(get_raw))
         .routes(routes!(analysis::get_analysis))
+        .routes(routes!(chart::get_chart))
 }
 
 /// Riding discipline of a session.
