@@ -115,6 +115,10 @@ pub enum Command {
         /// Keep only the day or the week series.
         #[arg(long, value_enum)]
         granularity: Option<GranularityArg>,
+        /// Also draw the trend as SVG (weekly riding, rein, workload ratio,
+        /// symmetry against its baseline band, alerts) to this path.
+        #[arg(long, value_name = "PATH")]
+        chart: Option<PathBuf>,
     },
     /// Write synthetic horse histories: CSV sessions with .meta.json start times.
     GenerateHistory {
@@ -189,6 +193,7 @@ pub fn run(cli: Cli) -> ExitCode {
             from,
             to,
             granularity,
+            chart,
         } => crate::cli_trend::trend(&crate::cli_trend::TrendArgs {
             paths,
             from_analyses,
@@ -199,6 +204,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 GranularityArg::Day => trend::Granularity::Day,
                 GranularityArg::Week => trend::Granularity::Week,
             }),
+            chart,
         }),
         Command::GenerateHistory {
             out,

@@ -31,6 +31,8 @@ pub struct TrendArgs {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
     pub granularity: Option<Granularity>,
+    /// Also draw the document as SVG to this path.
+    pub chart: Option<PathBuf>,
 }
 
 #[derive(Deserialize)]
@@ -200,6 +202,16 @@ pub fn trend(args: &TrendArgs) -> ExitCode {
             },
             args.granularity,
         );
+    }
+    if let Some(out) = &args.chart {
+        let title = args.paths[0].file_name().map_or_else(
+            || args.paths[0].display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        if let Err(e) = std::fs::write(out, crate::chart::trend_svg(&doc, &title)) {
+            eprintln!("error: {}: {e}", out.display());
+            return ExitCode::FAILURE;
+        }
     }
     let mut bytes = match args.format {
         OutputFormat::Json => trend::to_json(&doc),

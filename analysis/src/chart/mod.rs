@@ -8,16 +8,22 @@
 //! - this module: the frame shared by the charts (time axis, lanes, panels
 //!   with a value axis, the stylesheet with light and dark themes);
 //! - [`session`]: one session (gait timeline, rein, lead, jumps, cadence,
-//!   elevation, trot symmetry).
+//!   elevation, trot symmetry);
+//! - [`trend`]: a horse's track record (weekly riding per gait and rein,
+//!   workload ratio and its band, trot symmetry against the baseline band,
+//!   alerts).
 //!
 //! Elements a reader (or a test) looks for carry a class: `bout` (one group
 //! per gait bout, plus `gait-<name>`), `rein-segment`, `lead`, `jump`,
-//! `symmetry-stretch`, `gap`. User-supplied text only ever goes into text
+//! `symmetry-stretch`, `gap`; in the trend chart `week` (one per ISO week),
+//! `week-rein`, `ratio`, `point`, `baseline-band` and `alert`. User-supplied text only ever goes into text
 //! nodes, which the `svg` crate escapes.
 
 mod session;
+mod trend;
 
 pub use session::session_svg;
+pub use trend::trend_svg;
 
 use svg::Document;
 use svg::node::element::{Group, Line, Rectangle, Style, Text, Title};
@@ -31,7 +37,7 @@ pub(crate) const RIGHT: f64 = 16.0;
 
 /// The palette: (name, light theme, dark theme). Gait colours are told apart
 /// by lightness as well as hue, for colour-blind readers.
-const PALETTE: [(&str, &str, &str); 16] = [
+const PALETTE: [(&str, &str, &str); 18] = [
     ("fg", "#1f2328", "#e6edf3"),
     ("muted", "#57606a", "#9198a1"),
     ("grid", "#d0d7de", "#3d444d"),
@@ -48,6 +54,8 @@ const PALETTE: [(&str, &str, &str); 16] = [
     ("jump", "#1f2328", "#e6edf3"),
     ("min", "#0969da", "#4493f8"),
     ("max", "#bc4c00", "#f0883e"),
+    ("band", "#dafbe1", "#12261e"),
+    ("alert", "#cf222e", "#f85149"),
 ];
 
 /// The rules that set a colour; `{name}` is a [`PALETTE`] entry. They are
@@ -62,7 +70,11 @@ const COLOUR_RULES: &str = "text{fill:{fg}}.muted{fill:{muted}}.bg{fill:{bg}}\
 .rein-left rect{fill:{left}}.rein-right rect{fill:{right}}.rein-straight rect{fill:{straight}}\
 .lead-unknown text{fill:{muted}}.jump path{fill:{jump}}.series{stroke:{fg}}\
 .symmetry-stretch .min{stroke:{min}}.symmetry-stretch .max{stroke:{max}}\
-.sw-min{fill:{min}}.sw-max{fill:{max}}";
+.sw-min{fill:{min}}.sw-max{fill:{max}}\
+.band{fill:{band}}.limit{stroke:{alert}}.alert path{fill:{alert}}.alert line{stroke:{alert}}\
+.point rect.min{fill:{min}}.point rect.max{fill:{max}}\
+.point line.min{stroke:{min}}.point line.max{stroke:{max}}.sw-alert{fill:{alert}}\
+.baseline-band.min line{stroke:{min}}.baseline-band.max line{stroke:{max}}";
 
 /// The rules that do not depend on the theme.
 const LAYOUT_RULES: &str = "\
@@ -70,7 +82,9 @@ text{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;font-size:12px}\
 .title{font-size:16px;font-weight:600}.grid{stroke-width:1}.axis{stroke-width:1}\
 .gap rect{opacity:.35}.lead text{font-weight:600;text-anchor:middle}\
 .jump text{font-size:10px;text-anchor:middle}.series{fill:none;stroke-width:2}\
-.symmetry-stretch .min{stroke-width:2}.symmetry-stretch .max{stroke-width:2}";
+.symmetry-stretch .min{stroke-width:2}.symmetry-stretch .max{stroke-width:2}\
+.limit{stroke-width:1;stroke-dasharray:4 3}.alert line{stroke-width:1;opacity:.6}.point line{stroke-width:1}\
+.baseline-band line{stroke-width:1;stroke-dasharray:2 3}";
 
 /// The stylesheet: layout, light colours, dark colours for dark themes.
 fn stylesheet() -> String {
@@ -126,6 +140,11 @@ impl TimeScale {
             1.0
         };
         TimeScale { span_s }
+    }
+
+    /// The span the scale covers.
+    pub(crate) fn span(&self) -> f64 {
+        self.span_s
     }
 
     pub(crate) fn x(&self, t: f64) -> f64 {
@@ -263,6 +282,29 @@ pub(crate) fn text(x: f64, y: f64, content: &str, class: &str) -> Text {
     } else {
         t.set("class", class)
     }
+}
+
+/// A legend on one line at `y`: coloured boxes (`class`, name), then
+/// coloured strokes (`class`, name).
+pub(crate) fn legend(y: f64, boxes: &[(&str, &str)], strokes: &[(&str, &str)]) -> Group {
+    let mut g = Group::new().set("class", "legend");
+    let mut x = LEFT;
+    for (class, name) in boxes {
+        g = g.add(
+            Group::new()
+                .set("class", *class)
+                .add(rect(x, y - 9.0, 10.0, 10.0))
+                .add(text(x + 14.0, y, name, "")),
+        );
+        x += 22.0 + 7.0 * name.len() as f64;
+    }
+    for (class, name) in strokes {
+        g = g
+            .add(rect(x, y - 5.0, 12.0, 3.0).set("class", *class))
+            .add(text(x + 16.0, y, name, ""));
+        x += 24.0 + 7.0 * name.len() as f64;
+    }
+    g
 }
 
 /// A lane or panel label in the left margin.

@@ -338,32 +338,18 @@ fn interval(ci: Option<f64>) -> String {
 
 /// Swatches for the gaits, the reins and the two symmetry figures.
 fn legend() -> Group {
-    let mut g = Group::new().set("class", "legend");
-    let mut x = LEFT;
-    let items = [
-        ("gait-halt", "halt"),
-        ("gait-walk", "walk"),
-        ("gait-trot", "trot"),
-        ("gait-canter", "canter"),
-        ("gait-gallop", "gallop"),
-        ("rein-left", "left rein"),
-        ("rein-right", "right rein"),
-        ("rein-straight", "straight"),
-    ];
-    for (class, name) in items {
-        g = g.add(
-            Group::new()
-                .set("class", class)
-                .add(rect(x, LEGEND_Y - 9.0, 10.0, 10.0))
-                .add(text(x + 14.0, LEGEND_Y, name, "")),
-        );
-        x += 22.0 + 7.0 * name.len() as f64;
-    }
-    for (class, name) in [("sw-min", "MinDiff"), ("sw-max", "MaxDiff")] {
-        g = g
-            .add(rect(x, LEGEND_Y - 5.0, 12.0, 3.0).set("class", class))
-            .add(text(x + 16.0, LEGEND_Y, name, ""));
-        x += 24.0 + 7.0 * name.len() as f64;
-    }
-    g
+    super::legend(
+        LEGEND_Y,
+        &[
+            ("gait-halt", "halt"),
+            ("gait-walk", "walk"),
+            ("gait-trot", "trot"),
+            ("gait-canter", "canter"),
+            ("gait-gallop", "gallop"),
+            ("rein-left", "left rein"),
+            ("rein-right", "right rein"),
+            ("rein-straight", "straight"),
+        ],
+        &[("sw-min", "MinDiff"), ("sw-max", "MaxDiff")],
+    )
 }
