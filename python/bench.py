@@ -1,0 +1,97 @@
+"""hoofbeat.analyze on a 1-hour 100 Hz session vs the Rust library.
+
+    RAYON_NUM_THREADS=1 python bench.py [--rounds 15] [--cli target/debug/hoofbeat]
+
+Generates the session with the CLI (`hoofbeat generate --minutes 60 --rate
+100`), reads it, then in each round times, in turn: the Rust library on the
+decoded Recording (`_native.bench_rust_analyze`, no Python involved), and
+`hoofbeat.analyze` on a Fortran-order array, a C-order array, a pandas and a
+polars DataFrame. Rounds interleave the variants so that load on a shared
+machine hits all alike. Prints medians and minima of wall and process CPU
+time, and each variant's overhead over Rust.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import hoofbeat
+from hoofbeat import _native
+
+
+def cpu_model() -> str:
+    try:
+        for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
+            if line.startswith("Model name:"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main() -> None:
+    repo = Path(__file__).resolve().parents[1]
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=15)
+    ap.add_argument("--cli", default=os.environ.get("HOOFBEAT_CLI", repo / "target/debug/hoofbeat"))
+    args = ap.parse_args()
+    import pandas as pd
+    import polars as pl
+
+    with tempfile.TemporaryDirectory() as d:
+        subprocess.run([str(args.cli), "generate", "--out", d, "--count", "1", "--minutes", "60",
+                        "--rate", "100", "--seed", "1"], check=True, capture_output=True)
+        path = next(Path(d).glob("*.csv"))
+        f_order, _ = hoofbeat.read(path)
+        c_order = np.ascontiguousarray(f_order)
+        pdf = pd.DataFrame(f_order, columns=list(hoofbeat.COLUMNS))
+        plf = pl.DataFrame({n: f_order[:, j] for j, n in enumerate(hoofbeat.COLUMNS)})
+        variants = {
+            "numpy F-order": lambda: hoofbeat.analyze(f_order),
+            "numpy C-order": lambda: hoofbeat.analyze(c_order),
+            "pandas DataFrame": lambda: hoofbeat.analyze(pdf),
+            "polars DataFrame": lambda: hoofbeat.analyze(plf),
+        }
+        expected = variants["numpy F-order"]()
+        assert all(v() == expected for v in variants.values())
+        wall: dict[str, list[float]] = {k: [] for k in ["rust library", *variants]}
+        cpu: dict[str, list[float]] = {k: [] for k in wall}
+        for _ in range(args.rounds):
+            c0, w0 = time.process_time(), time.perf_counter()
+            [rust_wall] = _native.bench_rust_analyze(str(path), 1)
+            w1, c1 = time.perf_counter(), time.process_time()
+            wall["rust library"].append(rust_wall)
+            # The decode in bench_rust_analyze is outside rust_wall; its CPU
+            # is estimated out by scaling CPU to the timed share of the call.
+            cpu["rust library"].append((c1 - c0) * rust_wall / (w1 - w0))
+            for name, fn in variants.items():
+                c0, w0 = time.process_time(), time.perf_counter()
+                fn()
+                w1, c1 = time.perf_counter(), time.process_time()
+                wall[name].append(w1 - w0)
+                cpu[name].append(c1 - c0)
+    n = len(f_order)
+    print(f"1 h at 100 Hz ({n} samples), {args.rounds} interleaved rounds, "
+          f"RAYON_NUM_THREADS={os.environ.get('RAYON_NUM_THREADS', 'unset')}")
+    print(f"CPU: {cpu_model()}; load average {os.getloadavg()[0]:.1f}; "
+          f"hoofbeat {hoofbeat.ALGORITHM_VERSION}, numpy {np.__version__}, "
+          f"pandas {pd.__version__}, polars {pl.__version__}")
+    base = statistics.median(wall["rust library"])
+    print(f"{'variant':<18} {'wall median':>12} {'wall min':>9} {'CPU median':>11} {'overhead':>9}")
+    for name in wall:
+        med = statistics.median(wall[name])
+        print(f"{name:<18} {med * 1e3:>9.1f} ms {min(wall[name]) * 1e3:>6.1f} ms "
+              f"{statistics.median(cpu[name]) * 1e3:>8.1f} ms {100 * (med / base - 1):>+8.1f}%")
+
+
+if __name__ == "__main__":
+    main()
