@@ -87,12 +87,7 @@ pub fn raw_window(rec: &Recording, start_s: f64, lo: f64, hi: f64) -> Option<Raw
 }
 
 /// [`raw_window`] on borrowed columns.
-pub fn raw_window_samples(
-    rec: &Samples<'_>,
-    start_s: f64,
-    lo: f64,
-    hi: f64,
-) -> Option<RawWindow> {
+pub fn raw_window_samples(rec: &Samples<'_>, start_s: f64, lo: f64, hi: f64) -> Option<RawWindow> {
     let t0 = *rec.t.first()?;
     let at = |g: f64| t0 + start_s + g / FS;
     let a = rec.t.partition_point(|&t| t < at(lo));

@@ -93,8 +93,8 @@ pub(crate) fn check(rec: &Samples<'_>) -> Result<[f64; 6], AnalysisError> {
         let index = c.iter().position(|v| !v.is_finite()).unwrap_or(0);
         AnalysisError::NonFinite { index }
     };
-    if !all_finite(&rec.t) {
-        return Err(first_non_finite(&rec.t));
+    if !all_finite(rec.t) {
+        return Err(first_non_finite(rec.t));
     }
     let mut peaks = [0.0; 6];
     for (c, peak) in rec.acc.iter().chain(rec.gyro.iter()).zip(&mut peaks) {
@@ -146,7 +146,7 @@ pub(crate) fn resample_checked(rec: &Samples<'_>, peaks: &[f64; 6]) -> Resampled
         return out;
     }
     let t0 = rec.t[0];
-    let dt_med = median_interval(&rec.t).max(1e-6);
+    let dt_med = median_interval(rec.t).max(1e-6);
     let mut seg_start = 0usize;
     // Interpolated holes of the current segment (input indexes after them).
     let mut holes: Vec<usize> = Vec::new();
@@ -230,7 +230,7 @@ fn push_segment(
     if b <= a + 1 {
         return;
     }
-    let t = &rec.t[..];
+    let t = rec.t;
     let t0 = t[0];
     let ts = t[a] - t0;
     let te = t[b - 1] - t0;
