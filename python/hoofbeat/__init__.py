@@ -190,7 +190,8 @@ def analyze(
             pandas / polars DataFrame (or a mapping of arrays) with columns
             ``t, ax, ay, az, gx, gy, gz`` (float64 columns are read without
             a copy; other numeric dtypes are converted; extra columns are
-            ignored). ``t`` is in seconds, strictly increasing; accelerations
+            ignored). A C-order array is split into columns in one pass
+            (one copy). ``t`` is in seconds, strictly increasing; accelerations
             in m/s², angular rates in deg/s, sensor frame.
         sample_rate: nominal rate in Hz (metadata; estimated from ``t`` when
             omitted; the analysis itself works from ``t``).
@@ -207,6 +208,17 @@ def analyze(
         InputError: wrong shape, missing column or non-numeric dtype.
     """
     ms = _time_ms(started_at)
+    if (
+        isinstance(samples, np.ndarray)
+        and samples.ndim == 2
+        and samples.shape[1] == len(COLUMNS)
+        and samples.dtype == np.float64
+        and (samples.flags.f_contiguous or samples.flags.c_contiguous)
+    ):
+        # One contiguous block: handed over whole (Fortran order read in
+        # place; C order split into columns in one pass, in Rust).
+        doc = _native.analyze_array(samples, sample_rate_hz=sample_rate)
+        return Analysis(json.loads(doc), ms)
     cols = _columns(samples)
     lengths = {len(c) for c in cols}
     if len(lengths) != 1:

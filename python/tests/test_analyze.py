@@ -34,6 +34,17 @@ def test_c_order_array(session):
     assert hoofbeat.analyze(c) == expected
 
 
+def test_strided_views(session):
+    _, samples, expected = session
+    wide = np.zeros((len(samples), 9))
+    wide[:, 1:8] = samples
+    view = wide[:, 1:8]
+    assert not (view.flags.c_contiguous or view.flags.f_contiguous)
+    assert hoofbeat.analyze(view) == expected
+    # Every second sample: the same as the analysis of a copy.
+    assert hoofbeat.analyze(samples[::2]) == hoofbeat.analyze(samples[::2].copy())
+
+
 def test_pandas_dataframe(session):
     path, samples, expected = session
     df = pd.read_csv(path)
