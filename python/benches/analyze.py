@@ -9,9 +9,15 @@ Generates the session with the CLI (`hoofbeat generate --minutes 60 --rate
 100`), reads it, then in each round times, in turn: the Rust library on the
 decoded Recording (`_native.bench_rust_analyze`, no Python involved), and
 `hoofbeat.analyze` on a Fortran-order array, a C-order array, a pandas and a
-polars DataFrame (each including the JSON document's trip to a dict). Rounds interleave the variants so that load on a shared
-machine hits all alike. Prints medians and minima of wall and process CPU
-time, and each variant's overhead over Rust.
+polars DataFrame (each including the JSON document's trip to a dict).
+Rounds interleave the variants so that load on a shared machine hits all
+alike. Prints medians and minima of wall and process CPU time, and each
+variant's overhead over Rust (RAYON_NUM_THREADS=1: one core per analysis).
+
+Last, two analyses one after the other against two Python threads (the GIL
+is released: on 2 idle cores the pair takes about the time of one). That
+figure needs rayon's default pool: with RAYON_NUM_THREADS=1 both analyses
+queue on its one thread.
 """
 
 from __future__ import annotations
@@ -85,6 +91,25 @@ def main() -> None:
                 w1, c1 = time.perf_counter(), time.process_time()
                 wall[name].append(w1 - w0)
                 cpu[name].append(c1 - c0)
+        # Two Python threads, each analysing its own copy, against the same
+        # two analyses one after the other (GIL released: on 2 idle cores
+        # the pair takes about the time of one).
+        import threading
+
+        copies = [f_order, np.asfortranarray(f_order.copy())]
+        seq, par = [], []
+        for _ in range(max(3, args.rounds // 3)):
+            w0 = time.perf_counter()
+            for a in copies:
+                hoofbeat.analyze(a)
+            seq.append(time.perf_counter() - w0)
+            threads = [threading.Thread(target=hoofbeat.analyze, args=(a,)) for a in copies]
+            w0 = time.perf_counter()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            par.append(time.perf_counter() - w0)
     n = len(f_order)
     print(f"1 h at 100 Hz ({n} samples), {args.rounds} interleaved rounds, "
           f"RAYON_NUM_THREADS={os.environ.get('RAYON_NUM_THREADS', 'unset')}")
@@ -97,6 +122,13 @@ def main() -> None:
         med = statistics.median(wall[name])
         print(f"{name:<18} {med * 1e3:>9.1f} ms {min(wall[name]) * 1e3:>6.1f} ms "
               f"{statistics.median(cpu[name]) * 1e3:>8.1f} ms {100 * (med / base - 1):>+8.1f}%")
+    cpu_base = statistics.median(cpu["rust library"])
+    print("CPU overhead: " + ", ".join(
+        f"{k} {100 * (statistics.median(v) / cpu_base - 1):+.1f}%"
+        for k, v in cpu.items() if k != "rust library"))
+    print(f"2 analyses, wall median: one after the other {statistics.median(seq) * 1e3:.1f} ms, "
+          f"2 Python threads {statistics.median(par) * 1e3:.1f} ms "
+          f"(ratio {statistics.median(par) / statistics.median(seq):.2f})")
 
 
 if __name__ == "__main__":

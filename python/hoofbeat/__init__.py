@@ -193,8 +193,8 @@ def analyze(
             ignored). A C-order array is split into columns in one pass
             (one copy). ``t`` is in seconds, strictly increasing; accelerations
             in m/s², angular rates in deg/s, sensor frame.
-        sample_rate: nominal rate in Hz (metadata; estimated from ``t`` when
-            omitted; the analysis itself works from ``t``).
+        sample_rate: nominal rate in Hz (metadata: the analysis works from
+            ``t`` and gives the same document with or without it).
         started_at: session start (RFC 3339 text, aware datetime or Unix
             ms), kept on the result for :func:`trend`.
 

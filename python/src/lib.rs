@@ -224,9 +224,7 @@ fn analyze_columns(
     let acc = [slice(&ax, "ax")?, slice(&ay, "ay")?, slice(&az, "az")?];
     let gyro = [slice(&gx, "gx")?, slice(&gy, "gy")?, slice(&gz, "gz")?];
     let samples = Samples {
-        sample_rate_hz: sample_rate_hz
-            .or_else(|| shared::sensor::estimate_sample_rate(t))
-            .unwrap_or(0.0),
+        sample_rate_hz: sample_rate_hz.unwrap_or(f64::NAN),
         t,
         acc,
         gyro,
@@ -270,9 +268,10 @@ fn analyze_array(
     let doc = py.detach(|| {
         let analyse = |t: &[f64], acc: [&[f64]; 3], gyro: [&[f64]; 3]| {
             let samples = Samples {
-                sample_rate_hz: sample_rate_hz
-                    .or_else(|| shared::sensor::estimate_sample_rate(t))
-                    .unwrap_or(0.0),
+                // Metadata only (the analysis works from `t`): not
+                // estimated when not given, which would cost a pass and a
+                // median over all time steps.
+                sample_rate_hz: sample_rate_hz.unwrap_or(f64::NAN),
                 t,
                 acc,
                 gyro,
