@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::report::{SessionAnalysis, to_json};
 
 /// Largest file read (after decompression).
-const MAX_FILE_BYTES: usize = 1 << 30;
+pub const MAX_FILE_BYTES: usize = 1 << 30;
 
 #[derive(Debug, Parser)]
 #[command(

@@ -49,7 +49,8 @@ struct Envelope {
     result: SessionAnalysis,
 }
 
-fn parse_time(s: &str, origin: &Path) -> Result<i64, String> {
+/// An RFC 3339 time as Unix ms; `origin` names the file in the error.
+pub fn parse_time(s: &str, origin: &Path) -> Result<i64, String> {
     DateTime::parse_from_rfc3339(s.trim())
         .map(|t| t.timestamp_millis())
         .map_err(|e| {
@@ -79,7 +80,7 @@ pub fn sidecar_path(file: &Path) -> PathBuf {
 }
 
 /// The sidecar's start time, if there is a sidecar.
-fn sidecar_time(file: &Path) -> Result<Option<i64>, String> {
+pub fn sidecar_time(file: &Path) -> Result<Option<i64>, String> {
     let p = sidecar_path(file);
     if !p.exists() {
         return Ok(None);
@@ -91,7 +92,7 @@ fn sidecar_time(file: &Path) -> Result<Option<i64>, String> {
 }
 
 /// Features of one session file: decode, analyse, start time.
-fn session_features(path: &Path) -> Result<SessionFeatures, String> {
+pub fn session_features(path: &Path) -> Result<SessionFeatures, String> {
     let sidecar = sidecar_time(path)?;
     let (a, own) = analyze_file_timed(path)?;
     let started = sidecar.or(own).ok_or_else(|| {
@@ -106,7 +107,7 @@ fn session_features(path: &Path) -> Result<SessionFeatures, String> {
 
 /// Features of one stored analysis: an envelope with `started_at`, or a bare
 /// analysis document with a sidecar.
-fn analysis_features(path: &Path) -> Result<SessionFeatures, String> {
+pub fn analysis_features(path: &Path) -> Result<SessionFeatures, String> {
     let text = read_json_text(path)?;
     let located =
         |e: serde_json::Error| format!("{}:{}:{}: {e}", path.display(), e.line(), e.column());
@@ -160,6 +161,22 @@ pub fn expand(paths: &[PathBuf], from_analyses: bool) -> Result<Vec<PathBuf>, St
     Ok(out)
 }
 
+/// The trend document of these sessions' features, as `hoofbeat trend` and
+/// the worker compute it (default configuration), optionally windowed.
+pub fn document(
+    features: &[SessionFeatures],
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    granularity: Option<Granularity>,
+) -> TrendDocument {
+    let doc = trend::compute(features, &TrendConfig::default());
+    if from.is_some() || to.is_some() || granularity.is_some() {
+        doc.window(Window { from, to }, granularity)
+    } else {
+        doc
+    }
+}
+
 /// Runs `hoofbeat trend`.
 pub fn trend(args: &TrendArgs) -> ExitCode {
     let files = match expand(&args.paths, args.from_analyses) {
@@ -193,16 +210,7 @@ pub fn trend(args: &TrendArgs) -> ExitCode {
     if failed {
         return ExitCode::FAILURE;
     }
-    let mut doc = trend::compute(&features, &TrendConfig::default());
-    if args.from.is_some() || args.to.is_some() || args.granularity.is_some() {
-        doc = doc.window(
-            Window {
-                from: args.from,
-                to: args.to,
-            },
-            args.granularity,
-        );
-    }
+    let doc = document(&features, args.from, args.to, args.granularity);
     if let Some(out) = &args.chart {
         let title = args.paths[0].file_name().map_or_else(
             || args.paths[0].display().to_string(),

@@ -53,6 +53,8 @@
 use ndarray::ArrayView1;
 use shared::sensor::Recording;
 
+use crate::samples::Samples;
+
 use crate::filter::sub;
 use crate::resample::FS;
 
@@ -81,6 +83,11 @@ pub struct RawWindow {
 /// averaged onto the grid, which already resolves the edges and keeps the
 /// noise down: `None` then, and the grid is used.
 pub fn raw_window(rec: &Recording, start_s: f64, lo: f64, hi: f64) -> Option<RawWindow> {
+    raw_window_samples(&Samples::from(rec), start_s, lo, hi)
+}
+
+/// [`raw_window`] on borrowed columns.
+pub fn raw_window_samples(rec: &Samples<'_>, start_s: f64, lo: f64, hi: f64) -> Option<RawWindow> {
     let t0 = *rec.t.first()?;
     let at = |g: f64| t0 + start_s + g / FS;
     let a = rec.t.partition_point(|&t| t < at(lo));

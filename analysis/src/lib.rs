@@ -3,6 +3,8 @@
 //!
 //! The library is pure: [`analyze`] takes a decoded [`Recording`] and returns a
 //! [`SessionAnalysis`]; [`to_json`] gives the canonical bytes the worker stores.
+//! [`analyze_samples`] does the same on borrowed columns ([`Samples`]), for
+//! callers that hold the samples elsewhere (the Python package).
 //!
 //! Where things live (in pipeline order):
 //! - [`resample`]: validation, gap splitting (> 1 s), uniform 50 Hz grid.
@@ -44,6 +46,7 @@ mod recycle;
 pub mod rein;
 pub mod report;
 pub mod resample;
+mod samples;
 pub mod stride;
 pub mod symmetry;
 pub mod synth;
@@ -57,6 +60,7 @@ use aggregate::{combine, straight_stretches, summarise, vedba_sum};
 use orientation::HorseSegment;
 use report::round;
 use resample::FS;
+pub use samples::Samples;
 
 /// Version of the algorithms; stored with every result so that results can be
 /// recomputed when it changes.
@@ -89,6 +93,13 @@ struct SegmentResult {
 
 /// Analyses one session. Pure and deterministic; never panics.
 pub fn analyze(rec: &Recording) -> Result<SessionAnalysis, AnalysisError> {
+    analyze_samples(Samples::from(rec))
+}
+
+/// [`analyze`] on borrowed columns: the same result for the same values,
+/// without copying them into a [`Recording`] first.
+pub fn analyze_samples(rec: Samples<'_>) -> Result<SessionAnalysis, AnalysisError> {
+    let rec = &rec;
     let peaks = resample::check(rec)?;
     let mut rs = resample::resample_checked(rec, &peaks);
     let first = orientation::estimate(&rs.segments);
@@ -228,7 +239,7 @@ fn analyse_segment(
     hs: &HorseSegment,
     runs: Option<Vec<gait::Run>>,
     scale: &gait::scale::HorseScale,
-    rec: &Recording,
+    rec: &Samples<'_>,
 ) -> SegmentResult {
     let mut out = SegmentResult {
         samples: hs.len(),
@@ -260,7 +271,7 @@ fn analyse_segment(
     // Fences first: their take-off, flight and landing are not strides.
     // Their edges on the recording's own samples where resampling interpolated.
     let fences_flights = jumps::detect_with(hs.amag.view(), |lo, hi| {
-        jumps::raw_window(rec, hs.start_s, lo, hi)
+        jumps::raw_window_samples(rec, hs.start_s, lo, hi)
     });
     let fences: Vec<(f64, f64)> = fences_flights
         .iter()

@@ -8,6 +8,8 @@
 use ndarray::Array2;
 use shared::sensor::Recording;
 
+use crate::samples::Samples;
+
 use crate::AnalysisError;
 use crate::report::Gap;
 
@@ -65,14 +67,14 @@ pub struct Resampled {
 
 /// Checks the recording's shape and values; the analysis trusts nothing.
 pub fn validate(rec: &Recording) -> Result<(), AnalysisError> {
-    check(rec).map(|_| ())
+    check(&Samples::from(rec)).map(|_| ())
 }
 
 /// [`validate`], returning the largest magnitude of each acceleration and
 /// angular-rate channel (as [`max_abs`]) found in the same pass as the
 /// finiteness check, for [`resample_checked`]: one read of the six channels
 /// fewer per analysis.
-pub(crate) fn check(rec: &Recording) -> Result<[f64; 6], AnalysisError> {
+pub(crate) fn check(rec: &Samples<'_>) -> Result<[f64; 6], AnalysisError> {
     let n = rec.t.len();
     if rec.acc.iter().chain(rec.gyro.iter()).any(|c| c.len() != n) {
         return Err(AnalysisError::LengthMismatch);
@@ -91,8 +93,8 @@ pub(crate) fn check(rec: &Recording) -> Result<[f64; 6], AnalysisError> {
         let index = c.iter().position(|v| !v.is_finite()).unwrap_or(0);
         AnalysisError::NonFinite { index }
     };
-    if !all_finite(&rec.t) {
-        return Err(first_non_finite(&rec.t));
+    if !all_finite(rec.t) {
+        return Err(first_non_finite(rec.t));
     }
     let mut peaks = [0.0; 6];
     for (c, peak) in rec.acc.iter().chain(rec.gyro.iter()).zip(&mut peaks) {
@@ -120,16 +122,17 @@ fn all_finite(c: &[f64]) -> bool {
 
 /// Resamples a validated recording.
 pub fn resample(rec: &Recording) -> Resampled {
+    let rec = Samples::from(rec);
     let mut peaks = [0.0; 6];
     for (c, peak) in rec.acc.iter().chain(rec.gyro.iter()).zip(&mut peaks) {
         *peak = max_abs(c);
     }
-    resample_checked(rec, &peaks)
+    resample_checked(&rec, &peaks)
 }
 
 /// [`resample`] with the channels' largest magnitudes already known
 /// ([`check`]).
-pub(crate) fn resample_checked(rec: &Recording, peaks: &[f64; 6]) -> Resampled {
+pub(crate) fn resample_checked(rec: &Samples<'_>, peaks: &[f64; 6]) -> Resampled {
     let n = rec.t.len();
     let mut out = Resampled {
         segments: Vec::new(),
@@ -143,7 +146,7 @@ pub(crate) fn resample_checked(rec: &Recording, peaks: &[f64; 6]) -> Resampled {
         return out;
     }
     let t0 = rec.t[0];
-    let dt_med = median_interval(&rec.t).max(1e-6);
+    let dt_med = median_interval(rec.t).max(1e-6);
     let mut seg_start = 0usize;
     // Interpolated holes of the current segment (input indexes after them).
     let mut holes: Vec<usize> = Vec::new();
@@ -217,7 +220,7 @@ fn median_interval(t: &[f64]) -> f64 {
 /// `holes` are the input indexes of the segment that follow an interpolated
 /// hole (an interval over [`HOLE_S`]).
 fn push_segment(
-    rec: &Recording,
+    rec: &Samples<'_>,
     a: usize,
     b: usize,
     dt_med: f64,
@@ -227,7 +230,7 @@ fn push_segment(
     if b <= a + 1 {
         return;
     }
-    let t = &rec.t[..];
+    let t = rec.t;
     let t0 = t[0];
     let ts = t[a] - t0;
     let te = t[b - 1] - t0;
@@ -441,7 +444,7 @@ impl GridWalk<'_> {
 /// three identical values equal to the channel's largest magnitude, when that
 /// magnitude is beyond what riding produces without saturation (4 g, 500°/s).
 /// `peaks` = each channel's [`max_abs`].
-fn count_clipped(rec: &Recording, peaks: &[f64; 6]) -> u64 {
+fn count_clipped(rec: &Samples<'_>, peaks: &[f64; 6]) -> u64 {
     let mut total = 0u64;
     let chans = rec
         .acc
@@ -453,7 +456,7 @@ fn count_clipped(rec: &Recording, peaks: &[f64; 6]) -> u64 {
             continue;
         }
         let mut run = 0u64;
-        for v in c {
+        for v in c.iter() {
             if v.abs() >= peak * 0.999 {
                 run += 1;
             } else {
