@@ -110,3 +110,86 @@ fn an_empty_analysis_still_draws() {
     assert_eq!(count(&doc, "g", "bout"), 0);
     assert!(!svg.contains("NaN"));
 }
+
+/// The trend of a generated horse: six weeks of 15–18 min sessions.
+fn trend_of_a_generated_horse() -> trend::TrendDocument {
+    let histories = analysis::synth::history::plan(1, 6, (15.0, 18.0), 7);
+    let analysed = analysis::eval_trend::analyse_histories(&histories);
+    let features: Vec<_> = analysed[0].iter().map(|a| a.features.clone()).collect();
+    trend::compute(&features, &trend::TrendConfig::default())
+}
+
+#[test]
+fn the_trend_chart_draws_every_week_point_and_alert() {
+    let mut doc = trend_of_a_generated_horse();
+    assert!(
+        doc.volume.weekly.len() >= 5,
+        "{} weeks",
+        doc.volume.weekly.len()
+    );
+    // Whatever the generated horse raised, the chart must mark every alert.
+    let day = doc.workload.daily[20].date.clone();
+    doc.alerts.push(trend::Alert {
+        id: format!("workload_spike:load:{day}"),
+        kind: "workload_spike".into(),
+        metric: "load".into(),
+        severity: "high".into(),
+        status: "open".into(),
+        started_at: day.clone(),
+        confirmed_at: day,
+        cleared_at: None,
+        message: "Workload jumped <2×> & more".into(),
+        baseline: None,
+        threshold: 1.5,
+        evidence: Vec::new(),
+    });
+    let svg = analysis::chart::trend_svg(&doc, "Comet & <Co>");
+    let xml = roxmltree::Document::parse(&svg).expect("well-formed XML");
+    assert_eq!(count(&xml, "g", "week"), doc.volume.weekly.len());
+    let turning = doc
+        .volume
+        .weekly
+        .iter()
+        .filter(|w| w.left_s + w.right_s > 0.0)
+        .count();
+    assert_eq!(count(&xml, "g", "week-rein"), turning);
+    assert_eq!(count(&xml, "g", "alert"), doc.alerts.len());
+    let points: usize = doc
+        .quality
+        .iter()
+        .filter(|m| m.metric == "trot.min_diff_mm" || m.metric == "trot.max_diff_mm")
+        .map(|m| m.points.len())
+        .sum();
+    assert!(points > 0, "trot symmetry measured");
+    assert_eq!(count(&xml, "g", "point"), points);
+    let bands = doc
+        .quality
+        .iter()
+        .filter(|m| m.metric.starts_with("trot.m") && m.baseline.is_some())
+        .count();
+    assert_eq!(count(&xml, "g", "baseline-band"), bands);
+    // The workload ratio is one path once the chronic window is full.
+    if doc.workload.daily.iter().any(|d| d.ratio.is_some()) {
+        assert_eq!(count(&xml, "path", "ratio"), 1);
+    }
+    // User text is escaped and comes back intact.
+    let title = xml
+        .descendants()
+        .find(|n| n.attribute("id") == Some("chart-title"))
+        .and_then(|n| n.text());
+    assert_eq!(title, Some("Comet & <Co>"));
+    assert!(svg.contains("Workload jumped &lt;2×&gt; &amp; more"));
+    assert_eq!(
+        svg,
+        analysis::chart::trend_svg(&doc, "Comet & <Co>"),
+        "deterministic"
+    );
+}
+
+#[test]
+fn an_empty_trend_still_draws() {
+    let doc = trend::compute(&[], &trend::TrendConfig::default());
+    let svg = analysis::chart::trend_svg(&doc, "New horse");
+    let xml = roxmltree::Document::parse(&svg).expect("well-formed XML");
+    assert_eq!(count(&xml, "g", "week"), 0);
+}

@@ -11,6 +11,7 @@
 //!   [`queues`]: queue figures from the management API or passive declares.
 //! - [`operator`]: `hoofbeat-api admin grant|revoke EMAIL`, the only way to make an admin.
 //! - [`error`]: the `ApiError` type and its problem+json rendering.
+//! - [`svg`]: chart answers (ETag, 304, cache policy) for the session and trend charts.
 //! - [`metrics`], [`openapi`], [`extract`], [`headers`], [`state`]: supporting pieces.
 
 pub mod app;
@@ -30,6 +31,7 @@ pub mod queues;
 pub mod routes;
 pub mod serve;
 pub mod state;
+pub mod svg;
 pub mod sweeper;
 pub mod upload;
 

@@ -49,28 +49,7 @@ pub(super) async fn get_chart(
         None => horse,
     };
     let svg = ::analysis::chart::session_svg(&analysis, &title);
-    let etag = format!("\"{}\"", hex(&Sha256::digest(svg.as_bytes())));
-    let mut response = if if_none_match(&headers, &etag) {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        let mut r = Response::new(Body::from(svg));
-        r.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("image/svg+xml"),
-        );
-        r
-    };
-    let h = response.headers_mut();
-    if let Ok(etag) = HeaderValue::from_str(&etag) {
-        h.insert(header::ETAG, etag);
-    }
-    // Personal data: kept by the caller's own cache only, and revalidated
-    // (cheaply, with the ETag) before each use.
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-cache"),
-    );
-    Ok(response)
+    Ok(crate::svg::chart_response(svg, &headers))
 }
 
 /// Why there is nothing to draw: the session is not the caller's (404), its
@@ -87,38 +66,5 @@ async fn not_ready(state: &AppState, user: &AuthUser, session_id: Uuid) -> ApiEr
         ),
         _ => ApiError::new(ErrorCode::AnalysisNotReady, "the analysis is not ready yet")
             .with_retry_after(2),
-    }
-}
-
-/// Whether `If-None-Match` names `etag` (or is `*`); weak tags compare by
-/// their opaque part, as RFC 9110 §13.1.2 asks for this header.
-fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
-    headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|tag| tag.trim())
-        .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn headers(value: &str) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        h.insert(header::IF_NONE_MATCH, HeaderValue::from_str(value).unwrap());
-        h
-    }
-
-    #[test]
-    fn if_none_match_reads_lists_weak_tags_and_star() {
-        let tag = "\"abc\"";
-        assert!(if_none_match(&headers("\"abc\""), tag));
-        assert!(if_none_match(&headers("\"x\", W/\"abc\""), tag));
-        assert!(if_none_match(&headers("*"), tag));
-        assert!(!if_none_match(&headers("\"abcd\""), tag));
-        assert!(!if_none_match(&HeaderMap::new(), tag));
     }
 }

@@ -4,6 +4,9 @@
 //!
 //! Both read the document the worker stored for the current
 //! [`trend::TREND_VERSION`]; nothing is computed here but the window.
+//! [`chart`] draws the same document as SVG.
+
+mod chart;
 
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
@@ -28,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_trends))
         .routes(routes!(get_alerts))
+        .routes(routes!(chart::get_trend_chart))
 }
 
 /// Day or ISO-week series.
