@@ -64,7 +64,7 @@ use crate::filter::sub;
 use crate::resample::FS;
 use contacts::{leading_contact, trailing_contact};
 use dips::{dip_end, dip_start};
-use ramps::{CONTACT_LEVELS, STANCE_LEVELS, falling_edge, rising_edge};
+use ramps::{CONTACT_LEVELS, STANCE_LEVELS, falling_corner, falling_edge, rising_edge};
 use samples::Series;
 pub use samples::{RawWindow, raw_window};
 
@@ -119,7 +119,7 @@ fn flight_baseline(mut inside: Vec<f64>) -> f64 {
 }
 
 /// Highest specific force (g) of an excursion bridged inside a flight.
-const AIR_MAX_G: f64 = 0.7;
+pub(super) const AIR_MAX_G: f64 = 0.7;
 /// Longest excursion bridged inside a flight (s).
 const AIR_BRIDGE_S: f64 = 0.1;
 
@@ -194,20 +194,23 @@ pub fn detect_with(
             (start as f64 - span).max(0.0),
             (end as f64 + span).min((n - 1) as f64),
         );
-        let s = match &window {
-            Some(w) => Series {
-                t: Some(&w.t),
-                a: &w.a,
-            },
-            None => Series { t: None, a: grid },
+        let raw_s = window.as_ref().map(|w| Series {
+            t: Some(&w.t),
+            a: &w.a,
+        });
+        let s = match (&window, raw_s) {
+            (Some(w), Some(r)) if !w.dense => r,
+            _ => Series { t: None, a: grid },
         };
+        // The bottom of a stance's ramp on the recording's own samples.
+        let d = raw_s.unwrap_or(s);
         let (Some(push_end), Some(impact_start)) = (
             falling_edge(s, s.at(start as f64), base, STANCE_LEVELS, 0.3),
             rising_edge(s, s.at(end as f64), base, STANCE_LEVELS, 0.3),
         ) else {
             continue;
         };
-        let push_end = dip_end(s, s.at(push_end), base).unwrap_or(push_end);
+        let push_end = dip_end(d, d.at(push_end), base).unwrap_or(push_end);
         let impact_start = dip_start(s, s.upto(impact_start), base).unwrap_or(impact_start);
         // A lobe under body weight at the run's end is a limb contact (one
         // limb still pushing, or already touching, lifted the force over
@@ -216,7 +219,7 @@ pub fn detect_with(
         // forces after it would pass for one.
         let l1 = base + STANCE_LEVELS.0 * G;
         let takeoff = if lobe_peak(s, s.at(start as f64), -1, l1) < G {
-            falling_edge(s, s.at(start as f64), base, CONTACT_LEVELS, 0.3).unwrap_or(push_end)
+            falling_corner(s, s.at(start as f64), base, CONTACT_LEVELS, 0.3).unwrap_or(push_end)
         } else {
             trailing_contact(s, push_end, base).unwrap_or(push_end)
         };

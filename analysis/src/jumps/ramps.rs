@@ -27,6 +27,11 @@ impl Line {
         self.t0 + (level - self.a0) / self.slope
     }
 
+    /// The line's value at time `t`.
+    fn at(&self, t: f64) -> f64 {
+        self.a0 + self.slope * (t - self.t0)
+    }
+
     /// Least squares through the samples `idx` of `s` (at least two).
     fn fit(s: Series, idx: impl Iterator<Item = usize> + Clone) -> Option<Line> {
         let n = idx.clone().count() as f64;
@@ -238,7 +243,8 @@ pub(super) fn edge_line(
 }
 
 /// Falling edge of a force lobe ending before index `start` (first sample
-/// below `base + lo`), searched back at most `reach_s`.
+/// below `base + lo`), searched back at most `reach_s`: the ramp's line
+/// where it reaches the baseline ([`edge_line`]).
 pub(super) fn falling_edge(
     s: Series,
     start: usize,
@@ -246,6 +252,18 @@ pub(super) fn falling_edge(
     levels: (f64, f64),
     reach_s: f64,
 ) -> Option<f64> {
+    falling_ramp(s, start, base, levels, reach_s).map(|r| r.1)
+}
+
+/// The falling ramp's last sample at or above `base + lo`, its line and its
+/// edge on the baseline (see [`falling_edge`]).
+fn falling_ramp(
+    s: Series,
+    start: usize,
+    base: f64,
+    levels: (f64, f64),
+    reach_s: f64,
+) -> Option<(Option<Line>, f64, usize)> {
     let l1 = base + levels.0 * G;
     let start = start.min(s.len() - 1);
     let lim = s.at(s.t(start) - reach_s * FS);
@@ -256,12 +274,31 @@ pub(super) fn falling_edge(
     if i == 0 || s.a[i - 1] < l1 {
         return None;
     }
-    Some(edge_line(s, i - 1, -1, base, levels).1)
+    let (line, edge) = edge_line(s, i - 1, -1, base, levels);
+    Some((line, edge, i - 1))
 }
 
 /// Rising edge of a force lobe starting after index `end` (first sample
 /// back above `base + lo`), searched forward at most `reach_s`.
-pub(super) fn rising_edge(s: Series, end: usize, base: f64, levels: (f64, f64), reach_s: f64) -> Option<f64> {
+pub(super) fn rising_edge(
+    s: Series,
+    end: usize,
+    base: f64,
+    levels: (f64, f64),
+    reach_s: f64,
+) -> Option<f64> {
+    rising_ramp(s, end, base, levels, reach_s).map(|r| r.1)
+}
+
+/// The rising ramp's first sample at or above `base + lo`, its line and its
+/// edge on the baseline (see [`rising_edge`]).
+fn rising_ramp(
+    s: Series,
+    end: usize,
+    base: f64,
+    levels: (f64, f64),
+    reach_s: f64,
+) -> Option<(Option<Line>, f64, usize)> {
     let l1 = base + levels.0 * G;
     let end = end.min(s.len() - 1);
     let lim = s.upto(s.t(end) + reach_s * FS);
@@ -272,5 +309,129 @@ pub(super) fn rising_edge(s: Series, end: usize, base: f64, levels: (f64, f64), 
     if i == 0 || s.a[i] < l1 {
         return None;
     }
-    Some(edge_line(s, i, 1, base, levels).1)
+    let (line, edge) = edge_line(s, i, 1, base, levels);
+    Some((line, edge, i))
+}
+
+/// The falling edge as the lift-off corner ([`corner`]), else as
+/// [`falling_edge`].
+pub(super) fn falling_corner(
+    s: Series,
+    start: usize,
+    base: f64,
+    levels: (f64, f64),
+    reach_s: f64,
+) -> Option<f64> {
+    let (line, edge, k) = falling_ramp(s, start, base, levels, reach_s)?;
+    Some(line.and_then(|l| corner(s, l, edge, k, -1, base, levels)).unwrap_or(edge))
+}
+
+/// Longest stretch of the in-air force (s) beyond a contact's edge that its
+/// line is fitted to: short enough for the limb swing's internal forces to
+/// be nearly straight there.
+const AIR_LINE_S: f64 = 0.08;
+/// How far (g) an in-air sample lies above the ramp's line extended: a
+/// sample on the ramp's own bottom is not in the air.
+const AIR_ABOVE_G: f64 = 0.03;
+
+/// The corner where a contact's ramp meets the in-air force: the
+/// intersection of the ramp's `line` with the straight line fitted to the
+/// in-air samples next to it (below `l1` and above the ramp's line extended,
+/// within [`AIR_LINE_S`] of `edge`). The in-air force is the rotation's
+/// centripetal term plus the limb swing's internal forces, which need not
+/// be flat at the lower quartile of the whole flight: the contact ends where
+/// its own force vanishes, i.e. where the force leaves the in-air line.
+/// `k` is the ramp's sample nearest the flight at or above `l1`; `away` as
+/// in [`ramp_line`]. `None` without two in-air samples, for an in-air line
+/// nearly as steep as the ramp, or a corner outside the ramp's last sample
+/// and the first in-air one.
+fn corner(
+    s: Series,
+    line: Line,
+    edge: f64,
+    k: usize,
+    away: isize,
+    base: f64,
+    levels: (f64, f64),
+) -> Option<f64> {
+    let l1 = base + levels.0 * G;
+    // A light contact's line through two levels cuts the corner when the
+    // samples are sparse: the line through its last two samples above `l1`
+    // instead, if both lie on the ramp.
+    let line = if levels == CONTACT_LEVELS {
+        let j = k as isize + away;
+        if (0..s.len() as isize).contains(&j) && s.a[j as usize] > s.a[k] {
+            Line::fit(s, [j as usize, k].into_iter())?
+        } else {
+            line
+        }
+    } else {
+        line
+    };
+    meet_air(s, line, edge, k, away, l1.max(s.a[k]))
+}
+
+/// Where the ramp's `line` (last sample `k` before the flight) meets the
+/// straight line fitted to the in-air samples after it: those within
+/// [`AIR_LINE_S`] of `edge`, below `top` and above the ramp's line extended
+/// by [`AIR_ABOVE_G`]. `None` without two in-air samples, for an in-air
+/// line nearly as steep as the ramp, or a corner outside the ramp's last
+/// sample and the first in-air one.
+fn meet_air(s: Series, line: Line, edge: f64, k: usize, away: isize, top: f64) -> Option<f64> {
+    let n = s.len() as isize;
+    let dir = -away;
+    let mut air = Vec::new();
+    let mut j = k as isize + dir;
+    while (0..n).contains(&j) {
+        let i = j as usize;
+        let t = s.t(i);
+        if (t - edge) * dir as f64 > AIR_LINE_S * FS || s.a[i] >= top {
+            break;
+        }
+        if s.a[i] > line.at(t) + AIR_ABOVE_G * G {
+            air.push(i);
+        }
+        j += dir;
+    }
+    if air.len() < 2 {
+        return None;
+    }
+    let a = Line::fit(s, air.iter().copied())?;
+    if a.slope.abs() >= 0.5 * line.slope.abs() {
+        return None;
+    }
+    let t = (a.a0 - a.slope * a.t0 - line.a0 + line.slope * line.t0) / (line.slope - a.slope);
+    let (near, far) = (s.t(k), s.t(air[0]));
+    let inside = if dir > 0 {
+        near <= t && t <= far
+    } else {
+        far <= t && t <= near
+    };
+    inside.then_some(t)
+}
+
+/// The corner at a trough `m` between a light contact's falling side (before
+/// it, `away` = −1) and the in-air force rising after it (the limb swing's
+/// internal forces): the line through the last two samples of the falling
+/// side meets the in-air line ([`meet_air`], below `top`). The trough's own
+/// sample is taken as in the air, else as the ramp's last.
+pub(super) fn trough_corner(s: Series, m: usize, away: isize, top: f64) -> Option<f64> {
+    let n = s.len() as isize;
+    let idx = |d: isize| {
+        let j = m as isize + d * away;
+        (0..n).contains(&j).then_some(j as usize)
+    };
+    for first in [1, 0] {
+        let (Some(k), Some(j)) = (idx(first), idx(first + 1)) else {
+            continue;
+        };
+        if s.a[j] <= s.a[k] || (first == 1 && s.a[k] <= s.a[m]) {
+            continue;
+        }
+        let line = Line::fit(s, [j, k].into_iter())?;
+        if let Some(t) = meet_air(s, line, s.t(k), k, away, top) {
+            return Some(t);
+        }
+    }
+    None
 }

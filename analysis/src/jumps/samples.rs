@@ -12,6 +12,11 @@ use crate::resample::FS;
 pub struct RawWindow {
     pub t: Vec<f64>,
     pub a: Vec<f64>,
+    /// Input faster than 2 × [`FS`]: box averaged onto the grid, which
+    /// resolves the edges and keeps the noise down; only the bottom of a
+    /// stance ramp (a dip under the in-flight baseline) is looked for on
+    /// these samples.
+    pub dense: bool,
 }
 
 /// The recording's samples whose grid positions (in the segment starting
@@ -20,7 +25,8 @@ pub struct RawWindow {
 /// sample of the force; the grid's linear interpolation between two of them
 /// cuts the corner where a stance meets the flight). Faster input is box
 /// averaged onto the grid, which already resolves the edges and keeps the
-/// noise down: `None` then, and the grid is used.
+/// noise down: the window is then marked [`RawWindow::dense`] and the grid
+/// places the edges, the window only the bottom of a stance's ramp.
 pub fn raw_window(rec: &Recording, start_s: f64, lo: f64, hi: f64) -> Option<RawWindow> {
     let t0 = *rec.t.first()?;
     let at = |g: f64| t0 + start_s + g / FS;
@@ -32,9 +38,6 @@ pub fn raw_window(rec: &Recording, start_s: f64, lo: f64, hi: f64) -> Option<Raw
     let mut dts: Vec<f64> = rec.t[a..b].windows(2).map(|w| w[1] - w[0]).collect();
     let mid = dts.len() / 2;
     let (_, &mut dt, _) = dts.select_nth_unstable_by(mid, f64::total_cmp);
-    if dt < 0.5 / FS {
-        return None;
-    }
     let [x, y, z] = &rec.acc;
     Some(RawWindow {
         t: rec.t[a..b]
@@ -44,6 +47,7 @@ pub fn raw_window(rec: &Recording, start_s: f64, lo: f64, hi: f64) -> Option<Raw
         a: (a..b)
             .map(|k| (x[k] * x[k] + y[k] * y[k] + z[k] * z[k]).sqrt())
             .collect(),
+        dense: dt < 0.5 / FS,
     })
 }
 
