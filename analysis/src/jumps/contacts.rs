@@ -1,8 +1,8 @@
 //! Light limb contacts in the air: a trailing hind limb still pushing after
 //! the take-off stance, a leading forelimb touching before the impact.
 
-use super::G;
 use super::AIR_MAX_G;
+use super::G;
 use super::ramps::{CONTACT_LEVELS, falling_corner, rising_edge, trough_corner};
 use super::samples::Series;
 use crate::resample::FS;
@@ -28,7 +28,8 @@ pub(super) fn trailing_contact(s: Series, t0: f64, base: f64) -> Option<f64> {
     while m + 1 < limit && s.a[m + 1] < s.a[m] {
         m += 1;
     }
-    let trough = (m + 1 < limit).then(|| trough_corner(s, m, -1, AIR_MAX_G * G).unwrap_or_else(|| vertex(s, m)));
+    let trough = (m + 1 < limit)
+        .then(|| trough_corner(s, m, -1, AIR_MAX_G * G).unwrap_or_else(|| vertex(s, m)));
     match (peak..limit).find(|&i| s.a[i] < lo) {
         Some(end) => {
             let edge = falling_corner(s, end, base, CONTACT_LEVELS, 0.15)?;

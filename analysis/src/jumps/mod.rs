@@ -49,7 +49,17 @@
 //! touching), not the stance: the flight starts (ends) at its edge and no
 //! further contact is searched for — the limb swing's internal forces after
 //! it would pass for one (the cause of every jump missed on seeds 7 and 99).
-
+//!
+//! *Since aggregation/1.5.0* a light contact ends at its lift-off corner:
+//! the line along its falling side (its last two samples) meets the line
+//! fitted to the in-air samples next to it (the limb swing's internal
+//! forces need not sit at the lower quartile), also at the trough that
+//! ends a trailing contact; and above 100 Hz the dip of a take-off ramp
+//! under the baseline is looked for on the recording's own samples.
+//!
+//! Layout: `samples` (the raw window and the series the edges are placed
+//! on), `ramps` (ramp lines, lobe edges, corners), `contacts` (light limb
+//! contacts), `dips` (ramps dipping under the baseline), `tests`.
 
 mod contacts;
 mod dips;

@@ -323,7 +323,10 @@ pub(super) fn falling_corner(
     reach_s: f64,
 ) -> Option<f64> {
     let (line, edge, k) = falling_ramp(s, start, base, levels, reach_s)?;
-    Some(line.and_then(|l| corner(s, l, edge, k, -1, base, levels)).unwrap_or(edge))
+    Some(
+        line.and_then(|l| corner(s, l, edge, k, -1, base, levels))
+            .unwrap_or(edge),
+    )
 }
 
 /// Longest stretch of the in-air force (s) beyond a contact's edge that its
