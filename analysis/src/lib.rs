@@ -64,7 +64,7 @@ pub use samples::Samples;
 
 /// Version of the algorithms; stored with every result so that results can be
 /// recomputed when it changes.
-pub const ALGORITHM_VERSION: &str = "aggregation/1.4.0";
+pub const ALGORITHM_VERSION: &str = "aggregation/1.5.0";
 
 /// Why a recording cannot be analysed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -134,3 +134,114 @@ fn flight_time_at_every_rate_for_both_baselines() {
         }
     }
 }
+
+/// The generator's own jumps (`synth::physics`): a normal jump, a soft push
+/// and one without a low-force plateau (hind limbs still pushing, forelimbs
+/// reaching, the limb swing shaking the trunk in between), rendered as
+/// |specific force| at every rate with the take-off at several offsets from
+/// the sample grid. The truth is the generator's: the ballistic phase, where
+/// the ground-reaction force is exactly 0. Target: within 15 ms; asserted
+/// per kind and rate band at what the detector reaches (see below).
+#[test]
+fn generator_jumps_flight_time_at_every_rate() {
+    use analysis::synth::physics::{JumpShape, SoftJump};
+    let base = JumpShape {
+        takeoff_s: 0.3,
+        flight_s: 0.45,
+        landing_s: 0.25,
+        push: 2.2 * G,
+        impact: 3.5 * G,
+        push_pitch_rate: 2.0,
+        landing_pitch: 0.3,
+    };
+    let soft_push = SoftJump {
+        base: JumpShape {
+            takeoff_s: 0.4,
+            push: 1.15 * G,
+            ..base
+        },
+        tail_s: 0.0,
+        tail_g: 0.0,
+        ballistic_s: 0.45,
+        reach_s: 0.0,
+        reach_g: 0.0,
+        wobble_g: 0.03,
+    };
+    let no_plateau = |tail_s: f64, ballistic_s: f64, wobble_g: f64| SoftJump {
+        base: JumpShape {
+            flight_s: tail_s + ballistic_s + 0.07,
+            push: 1.6 * G,
+            ..base
+        },
+        tail_s,
+        tail_g: 0.5,
+        ballistic_s,
+        reach_s: 0.07,
+        reach_g: 0.45,
+        wobble_g,
+    };
+    let plain = SoftJump {
+        base,
+        tail_s: 0.0,
+        tail_g: 0.0,
+        ballistic_s: base.flight_s,
+        reach_s: 0.0,
+        reach_g: 0.0,
+        wobble_g: 0.0,
+    };
+    let jumps = [
+        ("normal", plain),
+        ("soft push", soft_push),
+        ("no plateau", no_plateau(0.09, 0.3, 0.2)),
+        ("no plateau", no_plateau(0.07, 0.25, 0.1)),
+    ];
+    // (kind, at least 50 Hz): worst error, jumps, jumps within 15 ms.
+    let mut stats = std::collections::BTreeMap::<(&str, bool), (f64, u32, u32)>::new();
+    for (name, jump) in jumps {
+        for rate in [25.0, 30.0, 50.0, 60.0, 100.0, 104.0, 200.0, 400.0] {
+            for offset in [0.0, 0.25, 0.5, 0.75] {
+                let start = 1.5 + offset / rate;
+                let end = start + jump.total_s();
+                let got = measured(rate, |t| {
+                    if (start..end).contains(&t) {
+                        let f = jump.state(t - start).force;
+                        (f[0] * f[0] + f[1] * f[1] + f[2] * f[2]).sqrt()
+                    } else {
+                        G
+                    }
+                });
+                let err = (got - jump.ballistic_s).abs();
+                let e = stats.entry((name, rate >= 50.0)).or_default();
+                e.0 = e.0.max(err);
+                e.1 += 1;
+                e.2 += u32::from(err <= 0.015);
+            }
+        }
+    }
+    for ((name, fast), (worst, n, within)) in &stats {
+        eprintln!(
+            "{name}, {}: worst {:.1} ms, within 15 ms {within}/{n}",
+            if *fast { "50-400 Hz" } else { "25-30 Hz" },
+            worst * 1000.0
+        );
+    }
+    // Normal jumps: every one within 15 ms at every rate. Soft pushes: a
+    // ramp with no sample between the baseline and 0 cannot be told from
+    // one ending onto the baseline (up to ~20 ms early). No-plateau jumps
+    // at 25-30 Hz: a hind-limb or forelimb contact spans one or two samples
+    // (the open part of issue 8 item 6).
+    let ok = |k: (&str, bool), worst_ms: f64, share: f64| {
+        let (w, n, within) = stats[&k];
+        assert!(
+            w * 1000.0 <= worst_ms && within as f64 >= share * n as f64,
+            "{k:?}: worst {:.1} ms, within 15 ms {within}/{n}",
+            w * 1000.0
+        );
+    };
+    ok(("normal", false), 15.0, 1.0);
+    ok(("normal", true), 15.0, 1.0);
+    ok(("soft push", false), 15.0, 1.0);
+    ok(("soft push", true), 20.0, 0.9);
+    ok(("no plateau", true), 25.0, 0.9);
+    ok(("no plateau", false), 140.0, 0.25);
+}
