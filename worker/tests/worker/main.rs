@@ -1,5 +1,6 @@
 //! Worker integration tests: real worker processes, real RabbitMQ and Postgres.
 
+mod autoscaler;
 mod common;
 mod failure_path;
 mod trends;
