@@ -191,6 +191,7 @@ pub fn router(state: AppState) -> Router {
         .split_for_parts();
     let request_id = HeaderName::from_static("x-request-id");
     api.merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
+        .merge(crate::console::router())
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such route") })
         .method_not_allowed_fallback(|| async { ApiError::new(ErrorCode::MethodNotAllowed, "method not allowed on this route") })
         .layer(middleware::from_fn_with_state(state.clone(), timeout))

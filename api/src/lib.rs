@@ -2,6 +2,7 @@
 //!
 //! - [`app`]: `Application::build(config)` / `run_until_stopped(shutdown)`, the router and its middleware.
 //! - [`config`]: settings from environment variables.
+//! - [`console`]: the admin console (HTML under `/admin`: sign-in, overview).
 //! - [`routes`]: one module per resource (auth, horses, sessions, jobs, trends, admin, ops).
 //! - [`auth`]: password hashing, bearer tokens, the `AuthUser`/`AdminUser` extractors;
 //!   [`auth_events`] keeps every replica's token cache in step (NOTIFY); [`client_addr`]: the client's address behind trusted proxies.
@@ -19,6 +20,7 @@ pub mod auth;
 pub mod auth_events;
 pub mod client_addr;
 pub mod config;
+pub mod console;
 pub mod db_health;
 pub mod error;
 pub mod extract;

@@ -139,56 +139,7 @@ async fn login(
     ClientAddr(addr): ClientAddr,
     Json(body): Json<Credentials>,
 ) -> ApiResult<Json<LoginResponse>> {
-    // Per address, and per email *from that address*: a limit on the email
-    // alone would let anyone lock its owner out with wrong passwords. A
-    // brute force spread over many addresses is bounded by the per-address
-    // limits and by the hashing slots.
-    let email = body.email.trim().to_lowercase();
-    let keys = match addr {
-        Some(ip) => vec![format!("ip:{ip}"), format!("pair:{email}|{ip}")],
-        None => vec![format!("pair:{email}|-")],
-    };
-    for key in &keys {
-        if let Err(wait) = state.login_limiter.check(key) {
-            return Err(ApiError::new(
-                ErrorCode::RateLimited,
-                "too many login attempts; wait and try again",
-            )
-            .with_retry_after(wait.as_secs().max(1)));
-        }
-    }
-    let row: Option<(Uuid, String, String, Role, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT id, email, password_hash, role, created_at FROM users WHERE lower(email) = lower($1)",
-    )
-    .bind(body.email.trim())
-    .fetch_optional(&state.db)
-    .await?;
-    // Verify against a dummy hash for unknown emails too, so that response
-    // time does not tell which emails are registered.
-    let (stored, user) = match row {
-        Some((id, email, hash, role, created_at)) => (
-            hash,
-            Some(User {
-                id,
-                email,
-                role,
-                created_at,
-            }),
-        ),
-        None => (DUMMY_HASH.to_owned(), None),
-    };
-    let slot = auth::hashing_slot(&state).await?;
-    let ok = auth::verify_password(body.password, stored).await?;
-    drop(slot);
-    let user = match (ok, user) {
-        (true, Some(user)) => user,
-        _ => {
-            return Err(ApiError::new(
-                ErrorCode::InvalidCredentials,
-                "wrong email or password",
-            ));
-        }
-    };
+    let user = check_credentials(&state, addr, &body.email, body.password).await?;
     let (token, hash) = auth::new_token()?;
     let expires_at = Utc::now() + state.config.token_ttl;
     sqlx::query(
@@ -206,6 +157,65 @@ async fn login(
         expires_at,
         user,
     }))
+}
+
+/// The user behind an email and password, rate limited per address and per
+/// (email, address) and hashed within the hashing slots; used by the API's
+/// login and the admin console's sign-in.
+pub(crate) async fn check_credentials(
+    state: &AppState,
+    addr: Option<std::net::IpAddr>,
+    email: &str,
+    password: String,
+) -> ApiResult<User> {
+    // Per address, and per email *from that address*: a limit on the email
+    // alone would let anyone lock its owner out with wrong passwords. A
+    // brute force spread over many addresses is bounded by the per-address
+    // limits and by the hashing slots.
+    let email = email.trim().to_lowercase();
+    let keys = match addr {
+        Some(ip) => vec![format!("ip:{ip}"), format!("pair:{email}|{ip}")],
+        None => vec![format!("pair:{email}|-")],
+    };
+    for key in &keys {
+        if let Err(wait) = state.login_limiter.check(key) {
+            return Err(ApiError::new(
+                ErrorCode::RateLimited,
+                "too many login attempts; wait and try again",
+            )
+            .with_retry_after(wait.as_secs().max(1)));
+        }
+    }
+    let row: Option<(Uuid, String, String, Role, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT id, email, password_hash, role, created_at FROM users WHERE lower(email) = lower($1)",
+    )
+    .bind(email.trim())
+    .fetch_optional(&state.db)
+    .await?;
+    // Verify against a dummy hash for unknown emails too, so that response
+    // time does not tell which emails are registered.
+    let (stored, user) = match row {
+        Some((id, email, hash, role, created_at)) => (
+            hash,
+            Some(User {
+                id,
+                email,
+                role,
+                created_at,
+            }),
+        ),
+        None => (DUMMY_HASH.to_owned(), None),
+    };
+    let slot = auth::hashing_slot(state).await?;
+    let ok = auth::verify_password(password, stored).await?;
+    drop(slot);
+    match (ok, user) {
+        (true, Some(user)) => Ok(user),
+        _ => Err(ApiError::new(
+            ErrorCode::InvalidCredentials,
+            "wrong email or password",
+        )),
+    }
 }
 
 /// Argon2id hash of a random string, for constant-time login failures.

@@ -8,6 +8,7 @@ mod admin;
 mod auth_limits;
 mod chart;
 mod conn_limits;
+mod console;
 mod contract;
 mod failures;
 mod hardening;

@@ -52,6 +52,11 @@ pub struct Overview {
 #[utoipa::path(get, path = "/v1/admin/overview", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = Overview), (status = 403, body = Problem, description = "`forbidden`: not an admin")))]
 async fn overview(State(state): State<AppState>, _admin: AdminUser) -> ApiResult<Json<Overview>> {
+    read(&state).await.map(Json)
+}
+
+/// The overview's figures (the admin console's overview page shows them too).
+pub async fn read(state: &AppState) -> ApiResult<Overview> {
     let topology = Topology::from_config(&state.config.common).map_err(ApiError::internal)?;
     let outbox = sqlx::query_as::<_, (i64, Option<f64>)>(
         // Rows that are due: a debounced trend job waiting its turn is not
@@ -64,14 +69,14 @@ async fn overview(State(state): State<AppState>, _admin: AdminUser) -> ApiResult
         "SELECT status, count(*) FROM jobs WHERE updated_at > now() - interval '1 hour' GROUP BY status",
     )
     .fetch_all(&state.db);
-    let stuck = crate::sweeper::count_stuck(&state, &state.db);
+    let stuck = crate::sweeper::count_stuck(state, &state.db);
     let dead_letters =
         sqlx::query_scalar::<_, i64>("SELECT count(*) FROM dead_letters").fetch_one(&state.db);
-    let queues = crate::queues::read(&state, &topology);
+    let queues = crate::queues::read(state, &topology);
     let (outbox, last_hour, stuck, dead_letters, queues) =
         tokio::join!(outbox, last_hour, stuck, dead_letters, queues);
     let (backlog, oldest_age_s) = outbox?;
-    Ok(Json(Overview {
+    Ok(Overview {
         queues,
         outbox: Outbox {
             backlog,
@@ -81,5 +86,5 @@ async fn overview(State(state): State<AppState>, _admin: AdminUser) -> ApiResult
         stuck_jobs: stuck?,
         dead_letters: dead_letters?,
         generated_at: Utc::now(),
-    }))
+    })
 }

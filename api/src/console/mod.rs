@@ -1,0 +1,27 @@
+//! The admin console: server-rendered HTML under `/admin` for people at a
+//! desk. It adds pages, not logic: every figure and action comes from the
+//! admin API's own functions.
+//!
+//! - this module: the router;
+//! - [`session`]: sign-in sessions (HttpOnly, SameSite=Strict cookie; the
+//!   row in `console_sessions`), the CSRF token, the admin check;
+//! - [`pages`]: the handlers and their templates (`api/templates/console/`).
+//!
+//! No external asset: the stylesheet is served by the API, no script runs.
+
+pub mod pages;
+pub mod session;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::state::AppState;
+
+/// The console's routes (HTML; not part of the OpenAPI document).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(pages::overview))
+        .route("/admin/login", get(pages::login_form).post(pages::login))
+        .route("/admin/logout", post(pages::logout))
+        .route("/admin/console.css", get(pages::stylesheet))
+}

@@ -1,0 +1,209 @@
+//! The admin console over a real socket: sign-in with an HttpOnly,
+//! SameSite=Strict cookie, the overview, riders refused, CSRF on sign-out,
+//! sign-out ending the session. (The browser tests drive the same pages in
+//! Chromium.)
+
+use crate::common::*;
+use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use reqwest::{Client, Response, StatusCode};
+
+/// The password `shared::testkit::sign_up` registers.
+const PASSWORD: &str = "correct%20horse%20battery";
+
+fn browser() -> Client {
+    Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn post_form(app: &TestApp, path: &str, cookie: Option<&str>, body: String) -> Response {
+    let mut r = browser()
+        .post(app.url(path))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(body);
+    if let Some(c) = cookie {
+        r = r.header(COOKIE, c);
+    }
+    r.send().await.unwrap()
+}
+
+async fn get_page(app: &TestApp, path: &str, cookie: Option<&str>) -> Response {
+    let mut r = browser().get(app.url(path));
+    if let Some(c) = cookie {
+        r = r.header(COOKIE, c);
+    }
+    r.send().await.unwrap()
+}
+
+async fn sign_in(app: &TestApp, email: &str) -> Response {
+    let email = email.replace('@', "%40");
+    post_form(
+        app,
+        "/admin/login",
+        None,
+        format!("email={email}&password={PASSWORD}"),
+    )
+    .await
+}
+
+/// `name=value` of a Set-Cookie answer, and its attributes.
+fn cookie_of(r: &Response) -> (String, String) {
+    let set = r.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    let (pair, attrs) = set.split_once(';').unwrap();
+    (pair.to_owned(), attrs.to_owned())
+}
+
+/// The hidden CSRF token of a page.
+fn csrf(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
+    page[at..at + 64].to_owned()
+}
+
+#[tokio::test]
+async fn an_admin_signs_in_sees_the_overview_and_signs_out() {
+    let app = spawn_app().await;
+    app.user("boss@example.com").await;
+    api::operator::change_role(
+        &app.db,
+        "boss@example.com",
+        api::operator::RoleChange::Grant,
+    )
+    .await
+    .unwrap();
+
+    // Not signed in: to the sign-in page, which is strict about what it loads.
+    let r = get_page(&app, "/admin", None).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[LOCATION], "/admin/login");
+    let r = get_page(&app, "/admin/login", None).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("<title>Sign in · Hoofbeat admin</title>")
+    );
+    let r = get_page(&app, "/admin/console.css", None).await;
+    assert_eq!(r.headers()[CONTENT_TYPE], "text/css; charset=utf-8");
+
+    // A wrong password: the form again, 401, no cookie.
+    let r = post_form(
+        &app,
+        "/admin/login",
+        None,
+        "email=boss%40example.com&password=nope".into(),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(r.headers().get(SET_COOKIE).is_none());
+    assert!(r.text().await.unwrap().contains("Wrong email or password"));
+
+    let r = sign_in(&app, "boss@example.com").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[LOCATION], "/admin");
+    let (cookie, attrs) = cookie_of(&r);
+    for a in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/admin"] {
+        assert!(attrs.contains(a), "{attrs}");
+    }
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM console_sessions")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(stored, 1);
+
+    let r = get_page(&app, "/admin", Some(&cookie)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let page = r.text().await.unwrap();
+    assert!(page.contains("<h1>Overview</h1>"), "{page}");
+    assert!(page.contains("boss@example.com"));
+    assert!(
+        page.contains(&format!("{}.jobs", app.topology.prefix())),
+        "the work queue is listed"
+    );
+
+    // Sign-out without (or with a wrong) CSRF token is refused and changes nothing.
+    let r = post_form(&app, "/admin/logout", Some(&cookie), String::new()).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = post_form(
+        &app,
+        "/admin/logout",
+        Some(&cookie),
+        format!("csrf={}", "0".repeat(64)),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        get_page(&app, "/admin", Some(&cookie)).await.status(),
+        StatusCode::OK
+    );
+
+    // With it: the session ends, the cookie is cleared, the old one no longer works.
+    let r = post_form(
+        &app,
+        "/admin/logout",
+        Some(&cookie),
+        format!("csrf={}", csrf(&page)),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[LOCATION], "/admin/login");
+    assert!(cookie_of(&r).1.contains("Max-Age=0"));
+    let r = get_page(&app, "/admin", Some(&cookie)).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM console_sessions")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+}
+
+#[tokio::test]
+async fn riders_are_refused_and_a_revoked_admin_loses_the_console() {
+    let app = spawn_app().await;
+    app.user("rider@example.com").await;
+    let r = sign_in(&app, "rider@example.com").await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(
+        r.headers().get(SET_COOKIE).is_none(),
+        "no session for a rider"
+    );
+    assert!(r.text().await.unwrap().contains("Admins only"));
+
+    // An admin signed in, then demoted: the next page is the 403 page.
+    app.user("was-boss@example.com").await;
+    api::operator::change_role(
+        &app.db,
+        "was-boss@example.com",
+        api::operator::RoleChange::Grant,
+    )
+    .await
+    .unwrap();
+    let (cookie, _) = cookie_of(&sign_in(&app, "was-boss@example.com").await);
+    assert_eq!(
+        get_page(&app, "/admin", Some(&cookie)).await.status(),
+        StatusCode::OK
+    );
+    api::operator::change_role(
+        &app.db,
+        "was-boss@example.com",
+        api::operator::RoleChange::Revoke,
+    )
+    .await
+    .unwrap();
+    let r = get_page(&app, "/admin", Some(&cookie)).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // A made-up cookie is no session.
+    let r = get_page(&app, "/admin", Some("hb_console=hb_forged")).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
