@@ -5,10 +5,14 @@
 //! - this module: the router;
 //! - [`session`]: sign-in sessions (HttpOnly, SameSite=Strict cookie; the
 //!   row in `console_sessions`), the CSRF token, the admin check;
-//! - [`pages`]: the handlers and their templates (`api/templates/console/`).
+//! - [`pages`]: sign-in, overview, sign-out, the stylesheet;
+//! - [`jobs`]: the job list, a job's page and its replay button.
+//!
+//! Templates live in `api/templates/console/`.
 //!
 //! No external asset: the stylesheet is served by the API, no script runs.
 
+pub mod jobs;
 pub mod pages;
 pub mod session;
 
@@ -24,4 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/login", get(pages::login_form).post(pages::login))
         .route("/admin/logout", post(pages::logout))
         .route("/admin/console.css", get(pages::stylesheet))
+        .route("/admin/jobs", get(jobs::list))
+        .route("/admin/jobs/{job_id}", get(jobs::detail))
+        .route("/admin/jobs/{job_id}/replay", post(jobs::replay))
 }

@@ -18,7 +18,7 @@ use crate::state::AppState;
 
 /// A rendered template as HTML, or a plain 500 if rendering failed (it
 /// cannot for these templates, whose fields are checked at compile time).
-fn html<T: Template>(page: &T) -> Response {
+pub(super) fn html<T: Template>(page: &T) -> Response {
     match page.render() {
         Ok(body) => Html(body).into_response(),
         Err(e) => {
@@ -165,10 +165,11 @@ pub async fn overview(State(state): State<AppState>, admin: ConsoleAdmin) -> Res
     }
 }
 
+/// A form that carries only the session's CSRF token.
 #[derive(Deserialize)]
 pub struct CsrfForm {
     #[serde(default)]
-    csrf: String,
+    pub csrf: String,
 }
 
 /// Signs out: the session row is deleted and the cookie cleared.

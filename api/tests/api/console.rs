@@ -207,3 +207,107 @@ async fn riders_are_refused_and_a_revoked_admin_loses_the_console() {
     let r = get_page(&app, "/admin", Some("hb_console=hb_forged")).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn a_dead_job_is_found_and_replayed_from_its_page_with_the_csrf_token() {
+    let app = spawn_app().await;
+    let (rider, _) = app.user("rider@example.com").await;
+    let horse = app.horse(&rider, "Comet").await;
+    let v = app.upload_csv(&rider, horse, 3.0).await;
+    let job = v["job"]["id"].as_str().unwrap().to_owned();
+    sqlx::query(
+        "UPDATE jobs SET status = 'dead', attempts = 5, dead_reason = 'attempts_exhausted',
+                last_error = 'stored samples <unreadable>' WHERE id = $1::uuid",
+    )
+    .bind(&job)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    app.user("boss@example.com").await;
+    api::operator::change_role(
+        &app.db,
+        "boss@example.com",
+        api::operator::RoleChange::Grant,
+    )
+    .await
+    .unwrap();
+    let (cookie, _) = cookie_of(&sign_in(&app, "boss@example.com").await);
+
+    // The dead list links to it; its error is shown escaped.
+    let r = get_page(&app, "/admin/jobs?status=dead", Some(&cookie)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let list = r.text().await.unwrap();
+    assert!(
+        list.contains(&format!("href=\"/admin/jobs/{job}\"")),
+        "{list}"
+    );
+    assert!(
+        list.contains("stored samples &#60;unreadable&#62;")
+            || list.contains("stored samples &lt;unreadable&gt;"),
+        "{list}"
+    );
+
+    let page = get_page(&app, &format!("/admin/jobs/{job}"), Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Replay this job"));
+    assert!(page.contains("attempts_exhausted"));
+    let replay = format!("/admin/jobs/{job}/replay");
+
+    // Without the token: refused, still dead.
+    let r = post_form(&app, &replay, Some(&cookie), String::new()).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let status: String = sqlx::query_scalar("SELECT status FROM jobs WHERE id = $1::uuid")
+        .bind(&job)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(status, "dead");
+
+    // With it: queued again (audited), and the page says so.
+    let r = post_form(
+        &app,
+        &replay,
+        Some(&cookie),
+        format!("csrf={}", csrf(&page)),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()[LOCATION].to_str().unwrap().to_owned();
+    assert_eq!(to, format!("/admin/jobs/{job}?replayed=1"));
+    let (status, attempts): (String, i32) =
+        sqlx::query_as("SELECT status, attempts FROM jobs WHERE id = $1::uuid")
+            .bind(&job)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!((status.as_str(), attempts), ("queued", 0));
+    let audited: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM admin_audit WHERE action = 'replay'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(audited, 1);
+    let page = get_page(&app, &to, Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Replayed: the job is queued again"));
+    assert!(
+        !page.contains("Replay this job"),
+        "a queued job has no replay button"
+    );
+
+    // Replaying it again (a stale page) is a conflict, not a second replay.
+    let r = post_form(
+        &app,
+        &replay,
+        Some(&cookie),
+        format!("csrf={}", csrf(&page)),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+}

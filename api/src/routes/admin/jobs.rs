@@ -109,6 +109,11 @@ async fn list_jobs(
     _admin: AdminUser,
     Query(query): Query<ListQuery>,
 ) -> ApiResult<Json<JobPage>> {
+    list(&state, &query).await.map(Json)
+}
+
+/// One page of jobs matching the query (the console's job list reads it too).
+pub async fn list(state: &AppState, query: &ListQuery) -> ApiResult<JobPage> {
     let filter = query.filter();
     filter.validate()?;
     let limit = query.limit.unwrap_or(100);
@@ -137,12 +142,12 @@ async fn list_jobs(
     } else {
         None
     };
-    let counts = count_by_status(&state, &filter).await?;
-    Ok(Json(JobPage {
+    let counts = count_by_status(state, &filter).await?;
+    Ok(JobPage {
         jobs,
         next_cursor,
         counts,
-    }))
+    })
 }
 
 /// Jobs per status matching `filter` without its status.
@@ -193,6 +198,11 @@ async fn job_detail(
     _admin: AdminUser,
     Path(job_id): Path<Uuid>,
 ) -> ApiResult<Json<JobDetail>> {
+    detail(&state, job_id).await.map(Json)
+}
+
+/// A job and its attempt history (the console's job page reads it too).
+pub async fn detail(state: &AppState, job_id: Uuid) -> ApiResult<JobDetail> {
     let job: AdminJob = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {ADMIN_COLUMNS} FROM jobs WHERE id = $1"
     )))
@@ -208,7 +218,7 @@ async fn job_detail(
     .fetch_all(&state.db)
     .await?;
     label_open_attempts(&mut history, &job.status);
-    Ok(Json(JobDetail { job, history }))
+    Ok(JobDetail { job, history })
 }
 
 /// An attempt without an end is `running` if it is the job's latest and the

@@ -105,6 +105,13 @@ async fn replay_job(
     AdminUser(admin): AdminUser,
     Path(job_id): Path<Uuid>,
 ) -> ApiResult<(StatusCode, Json<AdminJob>)> {
+    let job = replay_one(&state, admin.id, job_id).await?;
+    Ok((StatusCode::ACCEPTED, Json(job)))
+}
+
+/// Replays one dead or failed job for the admin `admin_id`, recorded in the
+/// audit log (the console's replay button does the same).
+pub async fn replay_one(state: &AppState, admin_id: Uuid, job_id: Uuid) -> ApiResult<AdminJob> {
     let mut tx = state.db.begin().await?;
     let row: Option<(ReplayRow, String)> = sqlx::query_as::<
         _,
@@ -141,7 +148,7 @@ async fn replay_job(
         ));
     }
     let detail = serde_json::json!({ "job_id": job_id, "previous_status": status });
-    audit::record(&mut tx, Some(admin.id), "replay", None, 1, Some(detail)).await?;
+    audit::record(&mut tx, Some(admin_id), "replay", None, 1, Some(detail)).await?;
     let job: AdminJob = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {ADMIN_COLUMNS} FROM jobs WHERE id = $1"
     )))
@@ -149,8 +156,8 @@ async fn replay_job(
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
-    tracing::info!(%job_id, admin = %admin.id, "job replayed by an admin");
-    Ok((StatusCode::ACCEPTED, Json(job)))
+    tracing::info!(%job_id, admin = %admin_id, "job replayed by an admin");
+    Ok(job)
 }
 
 /// Only these jobs can be replayed, whatever the filter's status says.
