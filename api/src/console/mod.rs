@@ -6,7 +6,8 @@
 //! - [`session`]: sign-in sessions (HttpOnly, SameSite=Strict cookie; the
 //!   row in `console_sessions`), the CSRF token, the admin check;
 //! - [`pages`]: sign-in, overview, sign-out, the stylesheet;
-//! - [`jobs`]: the job list, a job's page and its replay button.
+//! - [`jobs`]: the job list, a job's page and its replay button;
+//! - [`sessions`]: a session's page with its chart.
 //!
 //! Templates live in `api/templates/console/`.
 //!
@@ -15,6 +16,7 @@
 pub mod jobs;
 pub mod pages;
 pub mod session;
+pub mod sessions;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -31,4 +33,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/jobs", get(jobs::list))
         .route("/admin/jobs/{job_id}", get(jobs::detail))
         .route("/admin/jobs/{job_id}/replay", post(jobs::replay))
+        .route("/admin/sessions/{session_id}", get(sessions::page))
+        .route(
+            "/admin/sessions/{session_id}/chart.svg",
+            get(sessions::chart),
+        )
 }

@@ -311,3 +311,62 @@ async fn a_dead_job_is_found_and_replayed_from_its_page_with_the_csrf_token() {
     .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn a_session_page_shows_its_chart_to_admins_only() {
+    let app = spawn_app().await;
+    let (rider, _) = app.user("rider@example.com").await;
+    let horse = app.horse(&rider, "Comet").await;
+    let v = app.upload_csv(&rider, horse, 60.0).await;
+    let sid = v["session"]["id"].as_str().unwrap().to_owned();
+    let job = v["job"]["id"].as_str().unwrap().to_owned();
+    let analysed = analysis::analyze(&recording(60.0, 100.0)).unwrap();
+    sqlx::query(
+        "INSERT INTO analysis_results (session_id, algorithm_version, job_id, result)
+         VALUES ($1::uuid, $2, $3::uuid, $4::json)",
+    )
+    .bind(&sid)
+    .bind(analysis::ALGORITHM_VERSION)
+    .bind(&job)
+    .bind(String::from_utf8(analysis::to_json(&analysed)).unwrap())
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let chart = format!("/admin/sessions/{sid}/chart.svg");
+    // Without a console session: to the sign-in page, chart included.
+    assert_eq!(
+        get_page(&app, &chart, None).await.status(),
+        StatusCode::SEE_OTHER
+    );
+
+    app.user("boss@example.com").await;
+    api::operator::change_role(
+        &app.db,
+        "boss@example.com",
+        api::operator::RoleChange::Grant,
+    )
+    .await
+    .unwrap();
+    let (cookie, _) = cookie_of(&sign_in(&app, "boss@example.com").await);
+    let page = get_page(&app, &format!("/admin/sessions/{sid}"), Some(&cookie)).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = page.text().await.unwrap();
+    assert!(page.contains(&format!("src=\"{chart}\"")), "{page}");
+    assert!(page.contains("rider@example.com") && page.contains(analysis::ALGORITHM_VERSION));
+    let r = get_page(&app, &chart, Some(&cookie)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()[CONTENT_TYPE], "image/svg+xml");
+    let svg = r.text().await.unwrap();
+    let xml = roxmltree::Document::parse(&svg).expect("well-formed SVG");
+    let bouts = xml
+        .descendants()
+        .filter(|n| n.attribute("class").is_some_and(|c| c.starts_with("bout ")))
+        .count();
+    assert_eq!(bouts, analysed.bouts.len());
+
+    let missing = format!("/admin/sessions/{}", uuid::Uuid::new_v4());
+    assert_eq!(
+        get_page(&app, &missing, Some(&cookie)).await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
