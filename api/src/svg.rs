@@ -1,6 +1,7 @@
 //! Answers carrying a chart: `image/svg+xml` with an `ETag` taken from the
 //! bytes (the renderer is deterministic), `304` for a matching
-//! `If-None-Match`, and a cache policy for personal data.
+//! `If-None-Match`, and a cache policy for personal data; and the session
+//! chart drawn from a stored analysis (riders' route and the console).
 
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -8,6 +9,22 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
 use crate::auth::hex;
+
+/// The chart of a stored session analysis (its JSON as stored), titled with
+/// the horse's name and the session's start. An error when the document is
+/// of a shape this build cannot read (an older algorithm version).
+pub fn session_chart(
+    stored: &str,
+    horse: String,
+    started_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<String, serde_json::Error> {
+    let analysis: analysis::SessionAnalysis = serde_json::from_str(stored)?;
+    let title = match started_at {
+        Some(t) => format!("{horse}, {}", t.format("%Y-%m-%d %H:%M UTC")),
+        None => horse,
+    };
+    Ok(analysis::chart::session_svg(&analysis, &title))
+}
 
 /// The chart as an answer to a request with `headers`.
 pub fn chart_response(svg: String, headers: &HeaderMap) -> Response {

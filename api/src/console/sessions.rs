@@ -132,7 +132,7 @@ pub async fn chart(
         Ok(None) => return missing(),
         Err(e) => return crate::error::ApiError::from(e).into_response(),
     };
-    let Ok(analysis) = serde_json::from_str::<::analysis::SessionAnalysis>(&result) else {
+    let Ok(svg) = crate::svg::session_chart(&result, horse, started_at) else {
         return (
             StatusCode::CONFLICT,
             message_page(
@@ -142,9 +142,5 @@ pub async fn chart(
         )
             .into_response();
     };
-    let title = match started_at {
-        Some(t) => format!("{horse}, {}", t.format("%Y-%m-%d %H:%M UTC")),
-        None => horse,
-    };
-    crate::svg::chart_response(::analysis::chart::session_svg(&analysis, &title), &headers)
+    crate::svg::chart_response(svg, &headers)
 }

@@ -37,18 +37,13 @@ pub(super) async fn get_chart(
     let Some((version, result, horse, started_at)) = row else {
         return Err(not_ready(&state, &user, session_id).await);
     };
-    let analysis: ::analysis::SessionAnalysis = serde_json::from_str(&result).map_err(|e| {
+    let svg = crate::svg::session_chart(&result, horse, started_at).map_err(|e| {
         tracing::warn!(%session_id, %version, error = %e, "stored analysis does not parse for the chart");
         ApiError::new(
             ErrorCode::AnalysisNotReady,
             format!("the stored analysis ({version}) predates the chart; it is redrawn once re-analysed"),
         )
     })?;
-    let title = match started_at {
-        Some(t) => format!("{horse}, {}", t.format("%Y-%m-%d %H:%M UTC")),
-        None => horse,
-    };
-    let svg = ::analysis::chart::session_svg(&analysis, &title);
     Ok(crate::svg::chart_response(svg, &headers))
 }
 
