@@ -70,3 +70,37 @@ pub(super) fn leading_contact(s: Series, t1: f64, base: f64) -> Option<f64> {
         .find(|&i| s.a[i] < lo)?;
     rising_edge(s, start, base, CONTACT_LEVELS, 0.15)
 }
+
+/// Lift-off of a light contact whose lobe ends the low run (a hind limb
+/// still pushing, under body weight), from the run's first sample `from`:
+/// a limb's ground-reaction force falls fastest as the hoof leaves the
+/// ground (its hump ends steeply, without the toe of a stance's ramp), so
+/// the line through the steepest step of the lobe's falling side — from its
+/// peak down to the trough after it, within 0.15 s — is the contact's own
+/// force, and it ends where that line reaches the trough's level (the
+/// in-air force there, the limb swing's internal forces lifting it off the
+/// baseline), kept between the step's first sample and the trough. The
+/// caller takes the earlier of this and the lift-off corner: a line through
+/// samples higher up the hump is shallower and overshoots, while at sparse
+/// rates the step across the lift-off includes in-air time and its crossing
+/// sticks to the trough.
+pub(super) fn steep_lift_off(s: Series, from: usize, base: f64) -> Option<f64> {
+    let n = s.len();
+    let mut p = from.min(n - 1);
+    while p > 0 && s.a[p - 1] >= s.a[p] {
+        p -= 1;
+    }
+    let limit = s.upto(s.t(p) + 0.15 * FS);
+    let mut m = p;
+    while m < limit && s.a[m + 1] < s.a[m] {
+        m += 1;
+    }
+    if m == p || m >= limit {
+        return None;
+    }
+    let slope = |i: usize| (s.a[i + 1] - s.a[i]) / (s.t(i + 1) - s.t(i));
+    let i = (p..m).min_by(|&x, &y| slope(x).total_cmp(&slope(y)))?;
+    let level = s.a[m].max(base);
+    let t = s.t(i) + (level - s.a[i]) / slope(i);
+    Some(t.clamp(s.t(i), s.t(m)))
+}
