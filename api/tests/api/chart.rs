@@ -5,20 +5,6 @@
 use crate::common::*;
 use reqwest::StatusCode;
 
-async fn store_result(app: &TestApp, session: &str, job: &str, doc: &str) {
-    sqlx::query(
-        "INSERT INTO analysis_results (session_id, algorithm_version, job_id, result)
-         VALUES ($1::uuid, $2, $3::uuid, $4::json)",
-    )
-    .bind(session)
-    .bind(analysis::ALGORITHM_VERSION)
-    .bind(job)
-    .bind(doc)
-    .execute(&app.db)
-    .await
-    .unwrap();
-}
-
 #[tokio::test]
 async fn chart_is_drawn_from_the_stored_analysis_and_revalidated_by_etag() {
     let app = spawn_app().await;
@@ -38,7 +24,7 @@ async fn chart_is_drawn_from_the_stored_analysis_and_revalidated_by_etag() {
     let analysed = analysis::analyze(&recording(60.0, 100.0)).unwrap();
     assert!(!analysed.bouts.is_empty());
     let doc = String::from_utf8(analysis::to_json(&analysed)).unwrap();
-    store_result(&app, &sid, &job, &doc).await;
+    app.store_result(&sid, &job, &doc).await;
 
     let r = app.get(&t, &path).await;
     assert_eq!(r.status(), StatusCode::OK);
@@ -116,13 +102,8 @@ async fn failed_or_unreadable_analyses_are_a_clear_problem() {
     assert!(p["detail"].as_str().unwrap().contains("failed"), "{p}");
 
     // A document of an older shape than this API reads.
-    store_result(
-        &app,
-        &sid,
-        &job,
-        r#"{"algorithm_version":"test/1","gaits":{}}"#,
-    )
-    .await;
+    app.store_result(&sid, &job, r#"{"algorithm_version":"test/1","gaits":{}}"#)
+        .await;
     assert_problem(app.get(&t, &path).await, 409, "analysis_not_ready").await;
 
     let missing = format!("/v1/sessions/{}/chart.svg", uuid::Uuid::new_v4());

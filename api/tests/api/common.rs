@@ -155,6 +155,22 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Stores an analysis document for a session, as the worker would (at
+    /// this build's algorithm version).
+    pub async fn store_result(&self, session: &str, job: &str, doc: &str) {
+        sqlx::query(
+            "INSERT INTO analysis_results (session_id, algorithm_version, job_id, result)
+             VALUES ($1::uuid, $2, $3::uuid, $4::json)",
+        )
+        .bind(session)
+        .bind(analysis::ALGORITHM_VERSION)
+        .bind(job)
+        .bind(doc)
+        .execute(&self.db)
+        .await
+        .unwrap();
+    }
+
     /// Uploads a CSV session of `secs` seconds that must be accepted;
     /// returns the 202 answer.
     pub async fn upload_csv(&self, token: &str, horse: Uuid, secs: f64) -> Value {

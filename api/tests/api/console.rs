@@ -60,17 +60,24 @@ fn csrf(page: &str) -> String {
     page[at..at + 64].to_owned()
 }
 
+/// Registers `email` and makes it an admin.
+async fn make_admin(app: &TestApp, email: &str) {
+    app.user(email).await;
+    api::operator::change_role(&app.db, email, api::operator::RoleChange::Grant)
+        .await
+        .unwrap();
+}
+
+/// A new admin's console cookie (`name=value`).
+async fn admin_cookie(app: &TestApp, email: &str) -> String {
+    make_admin(app, email).await;
+    cookie_of(&sign_in(app, email).await).0
+}
+
 #[tokio::test]
 async fn an_admin_signs_in_sees_the_overview_and_signs_out() {
     let app = spawn_app().await;
-    app.user("boss@example.com").await;
-    api::operator::change_role(
-        &app.db,
-        "boss@example.com",
-        api::operator::RoleChange::Grant,
-    )
-    .await
-    .unwrap();
+    make_admin(&app, "boss@example.com").await;
 
     // Not signed in: to the sign-in page, which is strict about what it loads.
     let r = get_page(&app, "/admin", None).await;
@@ -180,15 +187,7 @@ async fn riders_are_refused_and_a_revoked_admin_loses_the_console() {
     assert!(r.text().await.unwrap().contains("Admins only"));
 
     // An admin signed in, then demoted: the next page is the 403 page.
-    app.user("was-boss@example.com").await;
-    api::operator::change_role(
-        &app.db,
-        "was-boss@example.com",
-        api::operator::RoleChange::Grant,
-    )
-    .await
-    .unwrap();
-    let (cookie, _) = cookie_of(&sign_in(&app, "was-boss@example.com").await);
+    let cookie = admin_cookie(&app, "was-boss@example.com").await;
     assert_eq!(
         get_page(&app, "/admin", Some(&cookie)).await.status(),
         StatusCode::OK
@@ -223,15 +222,7 @@ async fn a_dead_job_is_found_and_replayed_from_its_page_with_the_csrf_token() {
     .execute(&app.db)
     .await
     .unwrap();
-    app.user("boss@example.com").await;
-    api::operator::change_role(
-        &app.db,
-        "boss@example.com",
-        api::operator::RoleChange::Grant,
-    )
-    .await
-    .unwrap();
-    let (cookie, _) = cookie_of(&sign_in(&app, "boss@example.com").await);
+    let cookie = admin_cookie(&app, "boss@example.com").await;
 
     // The dead list links to it; its error is shown escaped.
     let r = get_page(&app, "/admin/jobs?status=dead", Some(&cookie)).await;
@@ -321,17 +312,12 @@ async fn a_session_page_shows_its_chart_to_admins_only() {
     let sid = v["session"]["id"].as_str().unwrap().to_owned();
     let job = v["job"]["id"].as_str().unwrap().to_owned();
     let analysed = analysis::analyze(&recording(60.0, 100.0)).unwrap();
-    sqlx::query(
-        "INSERT INTO analysis_results (session_id, algorithm_version, job_id, result)
-         VALUES ($1::uuid, $2, $3::uuid, $4::json)",
+    app.store_result(
+        &sid,
+        &job,
+        &String::from_utf8(analysis::to_json(&analysed)).unwrap(),
     )
-    .bind(&sid)
-    .bind(analysis::ALGORITHM_VERSION)
-    .bind(&job)
-    .bind(String::from_utf8(analysis::to_json(&analysed)).unwrap())
-    .execute(&app.db)
-    .await
-    .unwrap();
+    .await;
     let chart = format!("/admin/sessions/{sid}/chart.svg");
     // Without a console session: to the sign-in page, chart included.
     assert_eq!(
@@ -339,15 +325,7 @@ async fn a_session_page_shows_its_chart_to_admins_only() {
         StatusCode::SEE_OTHER
     );
 
-    app.user("boss@example.com").await;
-    api::operator::change_role(
-        &app.db,
-        "boss@example.com",
-        api::operator::RoleChange::Grant,
-    )
-    .await
-    .unwrap();
-    let (cookie, _) = cookie_of(&sign_in(&app, "boss@example.com").await);
+    let cookie = admin_cookie(&app, "boss@example.com").await;
     let page = get_page(&app, &format!("/admin/sessions/{sid}"), Some(&cookie)).await;
     assert_eq!(page.status(), StatusCode::OK);
     let page = page.text().await.unwrap();
