@@ -214,13 +214,27 @@ fn free_port() -> SocketAddr {
 }
 
 /// `hoofbeat-api`, built if needed: `cargo test -p worker` builds only this
-/// package's binaries (`cargo test --workspace` builds it anyway, and then
-/// this is a no-op).
+/// package's binaries.
+///
+/// The build asks for the same thing `cargo test --workspace` (the README's
+/// test command) builds — every workspace test target, so the same feature
+/// unification (dev-dependencies included) — and is then a no-op. A plain
+/// `cargo build -p api` resolves features for `api` alone, which differ, so it
+/// rebuilt ~60 dependencies and relinked the binary: 4 min 52 s of a cold CI
+/// run on 2 cores. Run on its own (`cargo test -p worker --test trace_e2e`)
+/// this builds the workspace's tests once.
 fn api_binary() -> PathBuf {
     let exe = std::env::current_exe().expect("test exe");
     let dir: &Path = exe.parent().and_then(Path::parent).expect("target dir");
     let mut cmd = Command::new(env!("CARGO"));
-    cmd.args(["build", "-p", "api", "--bin", "hoofbeat-api"]);
+    cmd.args([
+        "build",
+        "--workspace",
+        "--tests",
+        "--bin",
+        "hoofbeat-api",
+        "--locked",
+    ]);
     // What cargo sets for this test's own run (its package, manifest dir…)
     // would look like a changed environment to build scripts and proc
     // macros, and rebuild them every time.
@@ -244,7 +258,7 @@ fn api_binary() -> PathBuf {
         cmd.arg("--release");
     }
     let status = cmd.status().expect("cargo build");
-    assert!(status.success(), "cargo build -p api --bin hoofbeat-api");
+    assert!(status.success(), "cargo build --workspace --tests --bin hoofbeat-api");
     let bin = dir.join("hoofbeat-api");
     assert!(bin.exists(), "{} missing", bin.display());
     bin
