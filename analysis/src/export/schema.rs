@@ -744,7 +744,8 @@ pub fn help() -> String {
         "Parquet export (--format parquet --out DIR): the files and their columns \
          (type, unit, ? = nullable). Times are seconds from the session's first sample; \
          every file has a `file` column naming the session file (trends.parquet names \
-         sessions by start time).\n",
+         sessions by start time). Each column's meaning: analysis/README.md, \
+         \"Columnar exports\", and the `description` metadata of each Arrow field.\n",
     );
     for t in tables() {
         let _ = writeln!(s, "\n{} — {}:", t.file, t.rows);
