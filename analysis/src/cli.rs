@@ -32,16 +32,42 @@ pub enum OutputFormat {
     Json,
 }
 
+/// `hoofbeat analyze --format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AnalyzeFormat {
+    /// A readable summary per file.
+    Table,
+    /// The stored document, one line per file.
+    Json,
+    /// Parquet tables of all the files into `--out DIR` (schema below).
+    #[cfg(feature = "parquet")]
+    Parquet,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Analyse session files (.csv, .json, .hbs, optionally .gz) in parallel.
+    #[cfg_attr(
+        feature = "parquet",
+        command(after_long_help = crate::export::schema::help())
+    )]
     Analyze {
-        /// Session files.
+        /// Session files, or directories of them (each directory's session
+        /// files, sorted; .meta.json and .truth.json files skipped).
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// `json` prints the stored document, one line per file.
+        /// `json` prints the stored document, one line per file; `parquet`
+        /// writes tables of all the files into `--out`.
         #[arg(long, value_enum, default_value = "table")]
-        format: OutputFormat,
+        format: AnalyzeFormat,
+        /// With `--format parquet`: the directory (created) receiving
+        /// sessions.parquet, gaits.parquet, bouts.parquet, jumps.parquet,
+        /// rein.parquet, symmetry.parquet and, when every session has a start
+        /// time, trends.parquet. Each file is written to a temporary name
+        /// and renamed once all are complete. A file that fails is reported
+        /// and left out (exit code 1); nothing is written when none succeeds.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
         /// Also print the bout timeline in the table.
         #[arg(long)]
         bouts: bool,
@@ -175,9 +201,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Analyze {
             files,
             format,
+            out,
             bouts,
             chart,
-        } => analyze_files(&files, format, bouts, chart.as_deref()),
+        } => analyze(&files, format, out.as_deref(), bouts, chart.as_deref()),
         Command::Generate {
             out,
             count,
@@ -299,10 +326,108 @@ pub fn analyze_file(path: &Path) -> Result<SessionAnalysis, String> {
 /// Like [`analyze_file`], also giving the start time the file carries
 /// (binary header, JSON `started_at`; Unix ms).
 pub fn analyze_file_timed(path: &Path) -> Result<(SessionAnalysis, Option<i64>), String> {
+    analyze_file_full(path).map(|f| (f.analysis, f.started_at_ms))
+}
+
+/// One file's analysis with what the decoder learnt about the recording.
+#[derive(Debug, Clone)]
+pub struct FileAnalysis {
+    pub analysis: SessionAnalysis,
+    /// The start time the file carries (Unix ms), if any.
+    pub started_at_ms: Option<i64>,
+    /// Nominal sample rate: the binary header's, or the one estimated from
+    /// the median time step for CSV and JSON.
+    pub sample_rate_hz: f64,
+}
+
+/// Like [`analyze_file`], with the file's start time and nominal rate.
+pub fn analyze_file_full(path: &Path) -> Result<FileAnalysis, String> {
     let decoded = shared::sensor::decode_file(path, MAX_FILE_BYTES)
         .map_err(|e| format!("{}: {e}", path.display()))?;
     let a = crate::analyze(&decoded.recording).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok((a, decoded.started_at_unix_ms))
+    Ok(FileAnalysis {
+        analysis: a,
+        started_at_ms: decoded.started_at_unix_ms,
+        sample_rate_hz: decoded.recording.sample_rate_hz,
+    })
+}
+
+/// A one-line progress bar on stderr for multi-file runs, drawn only when
+/// stderr is a terminal (never into a log or a pipe).
+#[derive(Debug)]
+pub struct Progress {
+    total: usize,
+    done: AtomicUsize,
+    draw: bool,
+}
+
+impl Progress {
+    /// A bar for `total` files (drawn when stderr is a terminal and there
+    /// is more than one file).
+    pub fn new(total: usize) -> Self {
+        Self {
+            total,
+            done: AtomicUsize::new(0),
+            draw: std::io::stderr().is_terminal() && total > 1,
+        }
+    }
+
+    /// One more file done (from any thread).
+    pub fn tick(&self) {
+        if !self.draw {
+            return;
+        }
+        let n = (self.done.fetch_add(1, Ordering::Relaxed) + 1).min(self.total);
+        let width = 30;
+        let filled = n * width / self.total;
+        eprint!(
+            "\r[{}{}] {n}/{}",
+            "#".repeat(filled),
+            " ".repeat(width - filled),
+            self.total
+        );
+        if n == self.total {
+            eprintln!();
+        }
+    }
+}
+
+/// Runs `hoofbeat analyze`: directories expanded, then the chosen format.
+fn analyze(
+    paths: &[PathBuf],
+    format: AnalyzeFormat,
+    out: Option<&Path>,
+    bouts: bool,
+    chart: Option<&Path>,
+) -> ExitCode {
+    let files = match crate::cli_trend::expand(paths, false) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let text = match format {
+        AnalyzeFormat::Table => OutputFormat::Table,
+        AnalyzeFormat::Json => OutputFormat::Json,
+        #[cfg(feature = "parquet")]
+        AnalyzeFormat::Parquet => {
+            let Some(out) = out else {
+                eprintln!("hoofbeat: --format parquet needs --out DIR");
+                return ExitCode::from(2);
+            };
+            if chart.is_some() || bouts {
+                eprintln!("hoofbeat: --chart and --bouts apply to --format table and json only");
+                return ExitCode::from(2);
+            }
+            return crate::export::run(&files, out);
+        }
+    };
+    if out.is_some() {
+        eprintln!("hoofbeat: --out applies to --format parquet only");
+        return ExitCode::from(2);
+    }
+    analyze_files(&files, text, bouts, chart)
 }
 
 fn analyze_files(
@@ -311,26 +436,12 @@ fn analyze_files(
     bouts: bool,
     chart: Option<&Path>,
 ) -> ExitCode {
-    let done = AtomicUsize::new(0);
-    let progress = std::io::stderr().is_terminal() && files.len() > 1;
+    let progress = Progress::new(files.len());
     let results: Vec<Result<SessionAnalysis, String>> = files
         .par_iter()
         .map(|f| {
             let r = analyze_file(f);
-            if progress {
-                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                let width = 30;
-                let filled = n * width / files.len();
-                eprint!(
-                    "\r[{}{}] {n}/{}",
-                    "#".repeat(filled),
-                    " ".repeat(width - filled),
-                    files.len()
-                );
-                if n == files.len() {
-                    eprintln!();
-                }
-            }
+            progress.tick();
             r
         })
         .collect();

@@ -25,6 +25,8 @@
 //! - [`eval`]: scoring of the analysis against generated ground truth.
 //! - [`chart`]: the session chart as SVG (API, console and CLI share it).
 //! - [`cli`]: the `hoofbeat` command line (the binary is a thin wrapper).
+//! - `export` (cargo feature `parquet`, on by default): `hoofbeat analyze
+//!   --format parquet`, the analyses of many files as Parquet tables.
 
 use rayon::prelude::*;
 use shared::sensor::Recording;
@@ -36,6 +38,8 @@ pub mod cli_trend;
 pub mod eval;
 pub mod eval_trend;
 pub mod eval_wide;
+#[cfg(feature = "parquet")]
+pub mod export;
 pub mod features;
 pub mod filter;
 pub mod gait;

@@ -1,0 +1,561 @@
+//! `hoofbeat analyze DIR --format parquet --out DIR2` through the real
+//! binary: every table read back with the parquet crate's Arrow reader and
+//! checked row by row against the `--format json` documents (and the trend
+//! table against `hoofbeat trend --format json`); a bad file is reported
+//! and left out with exit code 1; no temporary file is left behind; the
+//! README's schema section is the one the code builds.
+#![cfg(feature = "parquet")]
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, TimestampMillisecondType, UInt32Type, UInt64Type};
+use arrow_array::{Array, RecordBatch};
+use arrow_schema::{DataType, TimeUnit};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_hoofbeat");
+/// 2026-05-01T09:30:00Z.
+const T0_MS: i64 = 1_777_627_800_000;
+const DAY_MS: i64 = 86_400_000;
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().expect("run hoofbeat")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("hoofbeat-export-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Four generated sessions, one per reading path: CSV with a sidecar,
+/// gzipped CSV with a sidecar, binary (start in the header), JSON with
+/// `started_at`, on four different days.
+fn sessions_dir(name: &str) -> PathBuf {
+    let dir = scratch(name);
+    for (k, seed) in [11u64, 12, 13, 14].into_iter().enumerate() {
+        let s = analysis::synth::generate(&analysis::synth::SynthConfig {
+            seed,
+            minutes: 7.0,
+            rate_hz: [50.0, 100.0, 60.0, 100.0][k],
+        });
+        let started = T0_MS + k as i64 * DAY_MS;
+        let stamp = trend::calendar::timestamp(started);
+        let sidecar = |p: &Path| {
+            let mut m = p.as_os_str().to_owned();
+            m.push(".meta.json");
+            std::fs::write(PathBuf::from(m), json!({ "started_at": stamp }).to_string())
+                .expect("sidecar");
+        };
+        match k {
+            0 => {
+                let p = dir.join(format!("s{k}.csv"));
+                std::fs::write(&p, shared::sensor::encode_csv(&s.recording)).expect("csv");
+                sidecar(&p);
+            }
+            1 => {
+                let p = dir.join(format!("s{k}.csv.gz"));
+                let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                std::io::Write::write_all(&mut gz, &shared::sensor::encode_csv(&s.recording))
+                    .expect("gzip");
+                std::fs::write(&p, gz.finish().expect("gzip")).expect("csv.gz");
+                sidecar(&p);
+            }
+            2 => {
+                let params = shared::sensor::BinaryParams {
+                    started_at_unix_ms: started,
+                    ..Default::default()
+                };
+                // The binary format's time is implicit (t = i / rate): the
+                // generator's clock jitter is dropped.
+                let mut rec = s.recording.clone();
+                let rate = rec.sample_rate_hz;
+                rec.t = (0..rec.len()).map(|i| i as f64 / rate).collect();
+                let bytes = shared::sensor::encode_binary(&rec, &params).expect("hbs");
+                std::fs::write(dir.join(format!("s{k}.hbs")), bytes).expect("hbs");
+            }
+            _ => {
+                let bytes = shared::sensor::encode_json(&s.recording, Some(started));
+                std::fs::write(dir.join(format!("s{k}.json")), bytes).expect("json");
+            }
+        }
+        // Ground truth beside the sessions, as `hoofbeat generate` leaves it:
+        // skipped when the directory is expanded.
+        std::fs::write(dir.join(format!("s{k}.truth.json")), "{}").expect("truth");
+    }
+    dir
+}
+
+/// The `--format json` documents of the directory, by file, in the order
+/// the CLI analyses them.
+fn json_docs(dir: &Path) -> Vec<(String, Value)> {
+    let files = analysis::cli_trend::expand(&[dir.to_path_buf()], false).expect("files");
+    let out = run(&["analyze", "--format", "json", dir.to_str().expect("utf-8")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let docs: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(docs.len(), files.len());
+    files
+        .iter()
+        .map(|f| f.display().to_string())
+        .zip(docs)
+        .collect()
+}
+
+fn read(path: &Path) -> RecordBatch {
+    let file = File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .expect("parquet")
+        .with_batch_size(1 << 20)
+        .build()
+        .expect("reader");
+    let batches: Vec<RecordBatch> = reader.map(|b| b.expect("batch")).collect();
+    assert!(batches.len() <= 1, "{}: one batch expected", path.display());
+    batches.into_iter().next().unwrap_or_else(|| {
+        // An empty table: its schema, no rows.
+        let file = File::open(path).expect("open");
+        let b = ParquetRecordBatchReaderBuilder::try_new(file).expect("parquet");
+        RecordBatch::new_empty(b.schema().clone())
+    })
+}
+
+/// One cell as JSON (a timestamp as its Unix ms).
+fn cell(batch: &RecordBatch, name: &str, row: usize) -> Value {
+    let col = batch
+        .column_by_name(name)
+        .unwrap_or_else(|| panic!("no column {name}"));
+    if col.is_null(row) {
+        return Value::Null;
+    }
+    match col.data_type() {
+        DataType::Float64 => json!(col.as_primitive::<Float64Type>().value(row)),
+        DataType::UInt32 => json!(col.as_primitive::<UInt32Type>().value(row)),
+        DataType::UInt64 => json!(col.as_primitive::<UInt64Type>().value(row)),
+        DataType::Utf8 => json!(col.as_string::<i32>().value(row)),
+        DataType::Boolean => json!(col.as_boolean().value(row)),
+        DataType::Timestamp(TimeUnit::Millisecond, Some(tz)) if tz.as_ref() == "UTC" => {
+            json!(col.as_primitive::<TimestampMillisecondType>().value(row))
+        }
+        t => panic!("{name}: unexpected type {t}"),
+    }
+}
+
+/// Equal as JSON values, numbers within 1e-9 (the JSON parser may differ
+/// from the exact double by an ulp).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (
+                x.as_f64().unwrap_or(f64::NAN),
+                y.as_f64().unwrap_or(f64::NAN),
+            );
+            (x - y).abs() <= 1e-9 * x.abs().max(1.0)
+        }
+        _ => a == b,
+    }
+}
+
+/// Checks `columns` (column → JSON pointer in the item, or a computed
+/// value) of every row of `batch` against `items` (file, item).
+fn check_rows(
+    table: &str,
+    batch: &RecordBatch,
+    items: &[(String, usize, Value)],
+    expected: &dyn Fn(&str, &str, usize, &Value) -> Value,
+) {
+    assert_eq!(batch.num_rows(), items.len(), "{table}: row count");
+    for (row, (file, index, item)) in items.iter().enumerate() {
+        for field in batch.schema().fields() {
+            let name = field.name();
+            let got = cell(batch, name, row);
+            let want = expected(name, file, *index, item);
+            assert!(
+                same(&got, &want),
+                "{table} row {row} ({file} #{index}) column {name}: {got} != {want}"
+            );
+        }
+    }
+}
+
+/// The item's field `name`, or `prefix_rest` under `/prefix/rest` (`null`
+/// along a null parent).
+fn field(item: &Value, name: &str, nested: &[(&str, &str)]) -> Value {
+    for (prefix, key) in nested {
+        if let Some(rest) = name.strip_prefix(prefix) {
+            return match &item[*key] {
+                Value::Null => Value::Null,
+                v => v[rest].clone(),
+            };
+        }
+    }
+    item.get(name)
+        .cloned()
+        .unwrap_or_else(|| panic!("no {name} in the document"))
+}
+
+fn items(docs: &[(String, Value)], list: &str) -> Vec<(String, usize, Value)> {
+    docs.iter()
+        .flat_map(|(f, d)| {
+            d[list]
+                .as_array()
+                .expect("list")
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (f.clone(), i, v.clone()))
+        })
+        .collect()
+}
+
+fn sum_rein(doc: &Value, rein: &str) -> f64 {
+    let s: f64 = doc["rein_timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .filter(|s| s["rein"] == rein)
+        .map(|s| s["end_s"].as_f64().unwrap_or(0.0) - s["start_s"].as_f64().unwrap_or(0.0))
+        .sum();
+    (s * 1000.0).round() / 1000.0
+}
+
+/// The expected `sessions.parquet` cell, computed from the JSON document.
+fn session_cell(name: &str, file: &str, k: usize, doc: &Value) -> Value {
+    let q = &doc["quality"];
+    let len = |k: &str| json!(doc[k].as_array().map_or(0, Vec::len));
+    let gait_s = |g: &str| {
+        json!(
+            doc["gaits"]
+                .as_array()
+                .and_then(|gs| gs.iter().find(|x| x["gait"] == g))
+                .map_or(0.0, |x| x["time_s"].as_f64().unwrap_or(0.0))
+        )
+    };
+    let bouts = doc["bouts"].as_array().expect("bouts");
+    let leads = |l: &str| json!(bouts.iter().filter(|b| b["lead"] == l).count());
+    match name {
+        "file" => json!(file),
+        "format" => json!(["csv", "csv", "binary", "json"][k]),
+        "gzip" => json!(k == 1),
+        "started_at" => json!(T0_MS + k as i64 * DAY_MS),
+        "sample_rate_hz" => json!([50.0, 100.0, 60.0, 100.0][k]),
+        "algorithm_version" => doc["algorithm_version"].clone(),
+        "samples" | "duration_s" | "analysed_s" | "effective_rate_hz" | "short_gaps"
+        | "clipped_samples" | "mount_tilt_deg" | "mount_heading_deg" | "heading_estimated" => {
+            q[name].clone()
+        }
+        "gaps" => json!(q["gaps"].as_array().map_or(0, Vec::len)),
+        "gap_s" => json!(q["gaps"].as_array().map_or(0.0, |g| {
+            g.iter()
+                .map(|x| x["end_s"].as_f64().unwrap_or(0.0) - x["start_s"].as_f64().unwrap_or(0.0))
+                .sum::<f64>()
+        })),
+        "bouts" | "jumps" | "symmetry_stretches" => len(name),
+        "transitions" => doc["transitions"].clone(),
+        "halt_s" | "walk_s" | "trot_s" | "canter_s" | "gallop_s" => {
+            gait_s(name.trim_end_matches("_s"))
+        }
+        "left_s" | "right_s" | "straight_s" => json!(sum_rein(doc, name.trim_end_matches("_s"))),
+        "rein_balance" => {
+            let (l, r) = (sum_rein(doc, "left"), sum_rein(doc, "right"));
+            if l + r > 0.0 {
+                json!(((l - r) / (l + r) * 1e4).round() / 1e4)
+            } else {
+                Value::Null
+            }
+        }
+        "left_lead_bouts" => leads("left"),
+        "right_lead_bouts" => leads("right"),
+        "unknown_lead_bouts" => leads("unknown"),
+        "counter_canter_bouts" => {
+            json!(bouts.iter().filter(|b| b["counter_canter"] == true).count())
+        }
+        "gait_weighted_min" | "mean_vedba_g" | "total_vedba_gs" => doc["workload"][name].clone(),
+        _ => match name.strip_prefix("symmetry_") {
+            Some(rest) => match &doc["symmetry"] {
+                Value::Null => Value::Null,
+                s => s[if rest == "index" {
+                    "symmetry_index"
+                } else {
+                    rest
+                }]
+                .clone(),
+            },
+            None => panic!("sessions.parquet: unexpected column {name}"),
+        },
+    }
+}
+
+#[test]
+fn tables_equal_the_json_documents() {
+    let dir = sessions_dir("ok");
+    let out = dir.join("tables");
+    let r = run(&[
+        "analyze",
+        dir.to_str().expect("utf-8"),
+        "--format",
+        "parquet",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert!(r.status.success(), "{stderr}");
+    // Not a terminal: no progress bar.
+    assert!(!stderr.contains('['), "{stderr}");
+    let docs = json_docs(&dir);
+    assert_eq!(docs.len(), 4);
+
+    let sessions = read(&out.join("sessions.parquet"));
+    let rows: Vec<(String, usize, Value)> = docs
+        .iter()
+        .enumerate()
+        .map(|(k, (f, d))| (f.clone(), k, d.clone()))
+        .collect();
+    // Rows in file order: s0.csv, s1.csv.gz, s2.hbs, s3.json.
+    check_rows("sessions", &sessions, &rows, &|n, f, k, d| {
+        session_cell(n, f, k, d)
+    });
+    let gaits = read(&out.join("gaits.parquet"));
+    check_rows("gaits", &gaits, &items(&docs, "gaits"), &|n, f, _, it| {
+        if n == "file" {
+            json!(f)
+        } else {
+            field(it, n, &[])
+        }
+    });
+    let bouts = read(&out.join("bouts.parquet"));
+    let bout_items = items(&docs, "bouts");
+    assert!(bout_items.len() > 20, "{} bouts", bout_items.len());
+    check_rows("bouts", &bouts, &bout_items, &|n, f, i, it| match n {
+        "file" => json!(f),
+        "index" => json!(i),
+        "symmetry_index"
+        | "symmetry_score"
+        | "symmetry_strides"
+        | "symmetry_min_diff_mm"
+        | "symmetry_max_diff_mm" => {
+            let key = match n {
+                "symmetry_index" => "symmetry_index",
+                "symmetry_score" => "score",
+                other => other.trim_start_matches("symmetry_"),
+            };
+            match &it["symmetry"] {
+                Value::Null => Value::Null,
+                s => s[key].clone(),
+            }
+        }
+        _ => field(it, n, &[("rein_", "rein")]),
+    });
+    let jumps = read(&out.join("jumps.parquet"));
+    let jump_items = items(&docs, "jumps");
+    assert!(!jump_items.is_empty(), "the sessions have jumps");
+    check_rows("jumps", &jumps, &jump_items, &|n, f, i, it| match n {
+        "file" => json!(f),
+        "index" => json!(i),
+        _ => field(it, n, &[]),
+    });
+    for (table, list) in [
+        ("rein", "rein_timeline"),
+        ("symmetry", "symmetry_stretches"),
+    ] {
+        let batch = read(&out.join(format!("{table}.parquet")));
+        check_rows(table, &batch, &items(&docs, list), &|n, f, i, it| match n {
+            "file" => json!(f),
+            "index" => json!(i),
+            _ => field(it, n, &[]),
+        });
+    }
+
+    // trends.parquet: the quality points of `hoofbeat trend DIR`.
+    let t = run(&["trend", dir.to_str().expect("utf-8"), "--format", "json"]);
+    assert!(t.status.success(), "{}", String::from_utf8_lossy(&t.stderr));
+    let doc: Value = serde_json::from_slice(&t.stdout).expect("trend json");
+    let points: Vec<(String, usize, Value)> = doc["quality"]
+        .as_array()
+        .expect("quality")
+        .iter()
+        .flat_map(|m| {
+            m["points"]
+                .as_array()
+                .expect("points")
+                .iter()
+                .enumerate()
+                .map(move |(i, p)| {
+                    let mut row = p.clone();
+                    for k in ["metric", "gait", "unit"] {
+                        row[k] = m[k].clone();
+                    }
+                    (String::new(), i, row)
+                })
+        })
+        .collect();
+    assert!(!points.is_empty(), "the trend has quality points");
+    let trends = read(&out.join("trends.parquet"));
+    check_rows("trends", &trends, &points, &|n, _, _, it| field(it, n, &[]));
+
+    // Units and meanings travel as field metadata.
+    let schema = sessions.schema();
+    let f = schema.field_with_name("duration_s").expect("field");
+    assert_eq!(f.metadata().get("unit").map(String::as_str), Some("s"));
+    assert!(f.metadata().contains_key("description"));
+    // Nothing but the tables in the output directory.
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .expect("out")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "bouts.parquet",
+            "gaits.parquet",
+            "jumps.parquet",
+            "rein.parquet",
+            "sessions.parquet",
+            "symmetry.parquet",
+            "trends.parquet"
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_bad_file_is_reported_and_left_out() {
+    let dir = sessions_dir("bad");
+    let out = dir.join("tables");
+    let arg = |p: &Path| p.to_str().expect("utf-8").to_owned();
+    // A first, complete export (with trends) into the same directory.
+    let first = run(&[
+        "analyze",
+        &arg(&dir),
+        "--format",
+        "parquet",
+        "--out",
+        &arg(&out),
+    ]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(out.join("trends.parquet").exists());
+
+    std::fs::write(
+        dir.join("bad.csv"),
+        "t,ax,ay,az,gx,gy,gz\n0,0,0,9.81,0,0,0\n0.01,0,0,9.81,0,0,oops\n",
+    )
+    .expect("bad");
+    let r = run(&[
+        "analyze",
+        &arg(&dir),
+        "--format",
+        "parquet",
+        "--out",
+        &arg(&out),
+    ]);
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error: ") && stderr.contains("bad.csv") && stderr.contains("line 3"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("trends.parquet not written"), "{stderr}");
+    // The good sessions are exported; the stale trend of the first run is gone.
+    let sessions = read(&out.join("sessions.parquet"));
+    assert_eq!(sessions.num_rows(), 4);
+    let files: Vec<Value> = (0..4).map(|r| cell(&sessions, "file", r)).collect();
+    assert!(
+        files
+            .iter()
+            .all(|f| !f.as_str().unwrap_or("").ends_with("bad.csv"))
+    );
+    assert!(!out.join("trends.parquet").exists());
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .expect("out")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // Nothing analysable: nothing written, exit 1.
+    let only_bad = scratch("only-bad");
+    std::fs::copy(dir.join("bad.csv"), only_bad.join("bad.csv")).expect("copy");
+    let empty_out = only_bad.join("tables");
+    let r = run(&[
+        "analyze",
+        &arg(&only_bad),
+        "--format",
+        "parquet",
+        "--out",
+        &arg(&empty_out),
+    ]);
+    assert_eq!(r.status.code(), Some(1));
+    assert!(!empty_out.exists());
+    // Usage errors: exit 2.
+    assert_eq!(
+        run(&["analyze", &arg(&dir), "--format", "parquet"])
+            .status
+            .code(),
+        Some(2)
+    );
+    let r = run(&[
+        "analyze",
+        &arg(&dir),
+        "--format",
+        "json",
+        "--out",
+        &arg(&out),
+    ]);
+    assert_eq!(r.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&only_bad);
+}
+
+/// The README's schema section is the one `schema::markdown` renders
+/// (`HOOFBEAT_BLESS=1` rewrites it).
+#[test]
+fn readme_schema_is_current() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let text = std::fs::read_to_string(&path).expect("README");
+    let (begin, end) = (
+        "<!-- export-schema:begin -->\n",
+        "<!-- export-schema:end -->",
+    );
+    let a = text.find(begin).expect("begin marker") + begin.len();
+    let b = text.find(end).expect("end marker");
+    let want = analysis::export::schema::markdown();
+    if std::env::var_os("HOOFBEAT_BLESS").is_some() {
+        std::fs::write(&path, format!("{}{want}{}", &text[..a], &text[b..])).expect("write");
+        return;
+    }
+    assert_eq!(
+        &text[a..b],
+        want,
+        "run with HOOFBEAT_BLESS=1 to update README.md"
+    );
+    // And `--help` lists every column of every table.
+    let help = String::from_utf8(run(&["analyze", "--help"]).stdout).expect("utf-8");
+    let mut columns = 0;
+    for t in analysis::export::schema::tables() {
+        assert!(help.contains(t.file), "{}", t.file);
+        for c in &t.columns {
+            columns += 1;
+            assert!(
+                help.contains(&format!("  {:<26} {}", c.name, c.type_name)),
+                "{}",
+                c.name
+            );
+        }
+    }
+    assert!(columns > 90, "{columns} columns");
+}
