@@ -242,60 +242,46 @@ fn push_segment(
     let mut gyro = crate::recycle::take(3 * m);
     {
         // Output rows as slices, inputs as slices: no 2-D indexing in the loop.
-        let [acc_out, gyro_out] = [&mut acc, &mut gyro].map(|v| {
+        let [[ax, ay, az], [gx, gy, gz]] = [&mut acc, &mut gyro].map(|v| {
             let (x, rest) = v.split_at_mut(m);
             let (y, z) = rest.split_at_mut(m);
             [x, y, z]
         });
-        let mut outs = [acc_out, gyro_out];
-        let ins = [&rec.acc, &rec.gyro].map(|chans| chans.each_ref().map(|c| &c[..b]));
+        let mut outs: [&mut [f64]; 6] = [ax, ay, az, gx, gy, gz];
+        // All six inputs cut to the same length `b`, so one bounds check of
+        // `lo + 1 < b` covers the twelve reads of a grid point.
+        let [ix, iy, iz] = rec.acc.map(|c| &c[..b]);
+        let [jx, jy, jz] = rec.gyro.map(|c| &c[..b]);
+        let ins: [&[f64]; 6] = [ix, iy, iz, jx, jy, jz];
         let mut grid = GridWalk {
-            t,
+            t: &t[..b],
             t0,
             ts,
             a,
-            b,
             j: a,
             average: dt_med < 0.5 / FS,
         };
-        // Where each grid point reads is found once per chunk of points, then
-        // each of the six channels is filled by its own loop: every point as
-        // an interpolation `x[lo] + w · (x[lo + 1] − x[lo])` (no branch per
-        // point), then the few least-squares points overwritten.
-        let mut lo: Vec<usize> = Vec::with_capacity(GRID_CHUNK);
-        let mut w: Vec<f64> = Vec::with_capacity(GRID_CHUNK);
-        let mut fits: Vec<(usize, Tap)> = Vec::new();
+        // One pass over the grid: each point's tap is found and applied to
+        // the six channels at once (the tap is computed once, the same
+        // `x[lo] + w · (x[lo + 1] − x[lo])` per channel as before, no
+        // intermediate arrays of taps).
         let mut weights = Vec::new();
-        for k0 in (0..m).step_by(GRID_CHUNK) {
-            let k1 = (k0 + GRID_CHUNK).min(m);
-            lo.clear();
-            w.clear();
-            fits.clear();
-            weights.clear();
-            for k in k0..k1 {
-                match grid.tap(k, &mut weights) {
-                    Tap::Lerp { lo: l, w: wl } => {
-                        lo.push(l);
-                        w.push(wl);
-                    }
-                    fit @ Tap::Fit { j, .. } => {
-                        // A placeholder read (j + 1 < e ≤ b), overwritten below.
-                        lo.push(j);
-                        w.push(0.0);
-                        fits.push((k - k0, fit));
+        for k in 0..m {
+            match grid.tap(k, &mut weights) {
+                Tap::Lerp { lo, w } => {
+                    // A no-op (taps read inside `a..b`, b ≥ 2) that tells
+                    // the compiler every read below is in bounds.
+                    let lo = lo.min(b - 2);
+                    for (out, x) in outs.iter_mut().zip(&ins) {
+                        let (x0, x1) = (x[lo], x[lo + 1]);
+                        out[k] = x0 + w * (x1 - x0);
                     }
                 }
-            }
-            for (out, inp) in outs.iter_mut().zip(&ins) {
-                for (o, x) in out.iter_mut().zip(inp) {
-                    let o = &mut o[k0..k1];
-                    for ((o, &l), &wl) in o.iter_mut().zip(&lo).zip(&w) {
-                        let (x0, x1) = (x[l], x[l + 1]);
-                        *o = x0 + wl * (x1 - x0);
+                fit @ Tap::Fit { .. } => {
+                    for (out, x) in outs.iter_mut().zip(&ins) {
+                        out[k] = fit.apply(x, &weights);
                     }
-                    for &(i, fit) in &fits {
-                        o[i] = fit.apply(x, &weights);
-                    }
+                    weights.clear();
                 }
             }
         }
@@ -341,9 +327,6 @@ fn finite_max_abs(c: &[f64]) -> (bool, f64) {
     (all, lanes.iter().fold(tail, |m, &l| max(m, l)))
 }
 
-/// Grid points resampled per chunk.
-const GRID_CHUNK: usize = 2048;
-
 /// How one grid point is computed from the input samples.
 #[derive(Debug, Clone, Copy)]
 enum Tap {
@@ -369,11 +352,12 @@ impl Tap {
 
 /// Walks the 50 Hz grid of one segment `a..b` over the input timestamps.
 struct GridWalk<'a> {
+    /// The timestamps up to the segment's end `b` (so `b = t.len()` and the
+    /// walk's reads need no further bounds checks).
     t: &'a [f64],
     t0: f64,
     ts: f64,
     a: usize,
-    b: usize,
     /// First input index with t ≥ current grid time − half a grid step.
     j: usize,
     average: bool,
@@ -394,7 +378,7 @@ impl GridWalk<'_> {
     /// sample, summing to 1) go to `weights`.
     #[inline]
     fn tap(&mut self, k: usize, weights: &mut Vec<f64>) -> Tap {
-        let (t, t0, b) = (self.t, self.t0, self.b);
+        let (t, t0, b) = (self.t, self.t0, self.t.len());
         let half = 0.5 / FS;
         let tg = self.ts + k as f64 / FS;
         while self.j < b && t[self.j] - t0 < tg - half {

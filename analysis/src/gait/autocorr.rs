@@ -28,7 +28,27 @@ fn subtract_moving_mean(d: &mut [f64], w: usize) {
     let mask = ring.len() - 1;
     let (mut pb, mut b) = (0.0, 0usize);
     let (mut pa, mut a) = (0.0, 0usize);
-    for i in 0..n {
+    // Where the window is whole, each step adds exactly one sample at each
+    // end and divides by the full width: that stretch gets a loop without
+    // the edge bookkeeping, as in `moving_mean_each` (the same additions in
+    // the same order).
+    let (mid_start, mid_end) = (half + 1, n.saturating_sub(half + 1));
+    let mut i = 0;
+    while i < n {
+        if i == mid_start && i < mid_end && b == i + half && a == i - half - 1 {
+            let width = (2 * half + 1) as f64;
+            for i in mid_start..mid_end {
+                pb += d[i + half];
+                pa += ring[(i - half - 1) & mask];
+                let m = (pb - pa) / width;
+                ring[i & mask] = d[i];
+                d[i] -= m;
+            }
+            b = mid_end + half;
+            a = mid_end - half - 1;
+            i = mid_end;
+            continue;
+        }
         let b_i = (i + half + 1).min(n);
         while b < b_i {
             pb += d[b]; // b ≥ i: not overwritten yet
@@ -42,6 +62,7 @@ fn subtract_moving_mean(d: &mut [f64], w: usize) {
         let m = (pb - pa) / (b - a).max(1) as f64;
         ring[i & mask] = d[i];
         d[i] -= m;
+        i += 1;
     }
 }
 
