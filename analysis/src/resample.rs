@@ -198,11 +198,25 @@ fn median_interval(t: &[f64]) -> f64 {
     let (lo, hi) = (sample[SAMPLE / 2 - 64], sample[SAMPLE / 2 + 64]);
     let inside = |v: &f64| v.total_cmp(&lo) != Less && v.total_cmp(&hi) != Greater;
     let (mut below, mut within) = (0usize, 0usize);
-    for v in (0..m).map(dt) {
-        if v.total_cmp(&lo) == Less {
-            below += 1;
-        } else if v.total_cmp(&hi) != Greater {
-            within += 1;
+    // Counted with `<` and `<=`, branch-free (it vectorises): on positive,
+    // non-NaN values (every interval of increasing timestamps, and so `lo`
+    // and `hi`) they order exactly as `total_cmp`. Any other interval (not
+    // seen after validation) and the intervals are counted again with
+    // `total_cmp`.
+    let mut positive = true;
+    for v in t.windows(2).map(|w| w[1] - w[0]) {
+        below += usize::from(v < lo);
+        within += usize::from(v >= lo && v <= hi);
+        positive &= v > 0.0;
+    }
+    if !positive {
+        (below, within) = (0, 0);
+        for v in (0..m).map(dt) {
+            if v.total_cmp(&lo) == Less {
+                below += 1;
+            } else if v.total_cmp(&hi) != Greater {
+                within += 1;
+            }
         }
     }
     if !(below..below + within).contains(&k) {
@@ -211,7 +225,14 @@ fn median_interval(t: &[f64]) -> f64 {
     if lo.total_cmp(&hi).is_eq() {
         return lo;
     }
-    let mut kept: Vec<f64> = (0..m).map(dt).filter(inside).collect();
+    let mut kept: Vec<f64> = if positive {
+        t.windows(2)
+            .map(|w| w[1] - w[0])
+            .filter(|&v| v >= lo && v <= hi)
+            .collect()
+    } else {
+        (0..m).map(dt).filter(inside).collect()
+    };
     *kept.select_nth_unstable_by(k - below, f64::total_cmp).1
 }
 
@@ -308,22 +329,27 @@ fn max_abs(c: &[f64]) -> f64 {
     finite_max_abs(c).1
 }
 
-/// Whether every value is finite, and [`max_abs`], in one pass (the same
-/// lanes and order, so the same maximum).
+/// Whether every value is finite, and [`max_abs`], in one pass (the
+/// maximum is exact and order-free, so any number of lanes gives the same
+/// value).
+///
+/// Eight lanes, and finiteness as Σ (v − v): 0 for finite values, NaN once
+/// any value is infinite or NaN — adds and subtracts that vectorise beside
+/// the maxima, where a per-lane flag does not.
 fn finite_max_abs(c: &[f64]) -> (bool, f64) {
     let max = |m: f64, v: f64| if v > m { v } else { m };
-    let mut lanes = [0.0f64; 4];
-    let mut finite = [true; 4];
-    let mut chunks = c.chunks_exact(4);
+    let mut lanes = [0.0f64; 8];
+    let mut nan = [0.0f64; 8];
+    let mut chunks = c.chunks_exact(8);
     for ch in &mut chunks {
-        for ((l, f), v) in lanes.iter_mut().zip(&mut finite).zip(ch) {
+        for ((l, f), v) in lanes.iter_mut().zip(&mut nan).zip(ch) {
             *l = max(*l, v.abs());
-            *f &= v.is_finite();
+            *f += v - v;
         }
     }
     let rest = chunks.remainder();
     let tail = rest.iter().fold(0.0f64, |m, v| max(m, v.abs()));
-    let all = finite.iter().all(|&f| f) && rest.iter().all(|v| v.is_finite());
+    let all = nan.iter().all(|&f| f == 0.0) && rest.iter().all(|v| v.is_finite());
     (all, lanes.iter().fold(tail, |m, &l| max(m, l)))
 }
 
@@ -380,7 +406,9 @@ impl GridWalk<'_> {
     fn tap(&mut self, k: usize, weights: &mut Vec<f64>) -> Tap {
         let (t, t0, b) = (self.t, self.t0, self.t.len());
         let half = 0.5 / FS;
-        let tg = self.ts + k as f64 / FS;
+        // k < 2⁶³: the signed conversion (one instruction; the unsigned one
+        // takes six) gives the same value.
+        let tg = self.ts + (k as i64) as f64 / FS;
         while self.j < b && t[self.j] - t0 < tg - half {
             self.j += 1;
         }

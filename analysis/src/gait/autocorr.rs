@@ -158,6 +158,33 @@ impl LagSums {
         if d > 1e-9 { s / d } else { 0.0 }
     }
 
+    /// [`LagSums::r`] for every lag from [`MIN_LAG`] (0 below): the
+    /// window's own energy is read once, and for a window whose lagged
+    /// partners all lie inside the signal the clamps drop out (the same
+    /// operands, so the same values).
+    pub fn r_all(&self, w: usize) -> [f64; MAX_LAG + 1] {
+        let n = self.energy.len() - 1;
+        let (a, e) = (w * BLOCK, (w + WIN_BLOCKS) * BLOCK);
+        let mut out = [0.0; MAX_LAG + 1];
+        if e + MAX_LAG > n {
+            for (lag, r) in out.iter_mut().enumerate().skip(MIN_LAG) {
+                *r = self.r(w, lag);
+            }
+            return out;
+        }
+        debug_assert!(self.computed == w + WIN_BLOCKS, "advance(w) first");
+        let e1 = self.energy[e] - self.energy[a];
+        let lagged_a = &self.energy[a..=a + MAX_LAG];
+        let lagged_e = &self.energy[e..=e + MAX_LAG];
+        // A half-open range: `..=` loops compile to slower code.
+        for lag in MIN_LAG..MAX_LAG + 1 {
+            let e2 = lagged_e[lag] - lagged_a[lag];
+            let d = (e1 * e2).sqrt();
+            out[lag] = if d > 1e-9 { self.window[lag] / d } else { 0.0 };
+        }
+        out
+    }
+
     /// Standard deviation of the (zero-mean) signal over window `w`.
     pub fn sd(&self, w: usize) -> f64 {
         let n = self.energy.len() - 1;

@@ -117,10 +117,11 @@ impl WindowCorr {
             rf: [0.0; MAX_LAG + 1],
             rc: [0.0; MAX_LAG + 1],
         };
+        c.rv = s.v.r_all(w);
+        c.rf = s.f.r_all(w);
+        let rl = s.l.r_all(w);
         for lag in MIN_LAG..=MAX_LAG {
-            c.rv[lag] = s.v.r(w, lag);
-            c.rf[lag] = s.f.r(w, lag);
-            c.rc[lag] = (c.rv[lag] + s.l.r(w, lag) + c.rf[lag]) / 3.0;
+            c.rc[lag] = (c.rv[lag] + rl[lag] + c.rf[lag]) / 3.0;
         }
         c
     }
