@@ -257,16 +257,32 @@ pub fn displacement_profile_clear(
         // Resample the cycle to exactly N points of phase so that the sums
         // below are exact for every harmonic (no leakage from the strong
         // beat harmonic into the weak stride harmonic).
-        let pts: [f64; PHASE_POINTS] = std::array::from_fn(|n| {
-            let t = a + (b - a) * (n as u32) as f64 / PHASE_POINTS as f64;
-            // 0 ≤ t < len here, so truncation is the floor (without a libm
-            // call), and the signed conversions (one instruction each, where
-            // unsigned ones take several) give the same values.
-            let i = t as i64;
-            let w = t - i as f64;
-            let i = i as usize;
-            xs[i] + w * (xs[(i + 1).min(xs.len() - 1)] - xs[i])
-        });
+        //
+        // When b ≥ a (every cycle of a positive period) the phase points'
+        // times increase from a ≥ 0, so their floors are found by stepping an
+        // integer (and its exact f64 value) forward instead of converting
+        // every time: the same index and weight as `t as usize` and
+        // `t − i as f64`, without a saturating conversion per point.
+        let at = |n: usize| a + (b - a) * (n as u32) as f64 / PHASE_POINTS as f64;
+        let lerp = |i: usize, w: f64| xs[i] + w * (xs[(i + 1).min(xs.len() - 1)] - xs[i]);
+        let pts: [f64; PHASE_POINTS] = if b >= a {
+            let mut i = a as usize;
+            let mut fi = i as f64;
+            std::array::from_fn(|n| {
+                let t = at(n);
+                while fi + 1.0 <= t {
+                    fi += 1.0;
+                    i += 1;
+                }
+                lerp(i, t - fi)
+            })
+        } else {
+            std::array::from_fn(|n| {
+                let t = at(n);
+                let i = t as usize;
+                lerp(i, t - i as f64)
+            })
+        };
         let omega = 2.0 * std::f64::consts::PI / period;
         table.add_cycle(&pts, omega, &mut sum);
         cycles += 1;
