@@ -429,6 +429,46 @@ impl<'a> HorseAccel<'a> {
         self.row(1, i)
     }
 
+    /// Pair averages 0.5 · (s(2i) + s(2i + 1)) of [`Self::vert`],
+    /// [`Self::lat`], [`Self::fwd`] and [`Self::roll`], i = 0..n/2, in one
+    /// pass over the segment: the same arithmetic per sample as those
+    /// functions (so the same values), with each sample's six channels read
+    /// once instead of once per signal, and no bounds checks. The buffers
+    /// come from [`crate::recycle`].
+    pub fn pair_means(&self) -> [Vec<f64>; 4] {
+        let half = self.len() / 2;
+        let mut out: [Vec<f64>; 4] = std::array::from_fn(|_| crate::recycle::take(half));
+        let [v, l, f, r] = &mut out;
+        let (mv, ml, mf) = (&self.rot[2], &self.rot[1], &self.rot[0]);
+        let g = self.gravity;
+        let rows = self.x.chunks_exact(2).zip(self.y.chunks_exact(2));
+        for ((((x, y), z), (v, l)), f) in rows
+            .zip(self.z.chunks_exact(2))
+            .zip(v.iter_mut().zip(l.iter_mut()))
+            .zip(f.iter_mut())
+        {
+            let row = |m: &[f64; 3], k: usize| m[0] * x[k] + m[1] * y[k] + m[2] * z[k];
+            *v = 0.5 * ((row(mv, 0) - g) + (row(mv, 1) - g));
+            *l = 0.5 * (row(ml, 0) + row(ml, 1));
+            *f = 0.5 * (row(mf, 0) + row(mf, 1));
+        }
+        let [gx, gy, gz] = self.g;
+        if gx.len() == self.len() && gy.len() == self.len() && gz.len() == self.len() {
+            let b = &self.gyro_bias;
+            let rows = gx.chunks_exact(2).zip(gy.chunks_exact(2));
+            for (((x, y), z), r) in rows.zip(gz.chunks_exact(2)).zip(r.iter_mut()) {
+                let roll = |k: usize| {
+                    mf[0] * (x[k] - b[0]) + mf[1] * (y[k] - b[1]) + mf[2] * (z[k] - b[2])
+                };
+                *r = 0.5 * (roll(0) + roll(1));
+            }
+        } else {
+            // Roll is 0 without gyro rows (as `roll` returns).
+            r.fill(0.0);
+        }
+        out
+    }
+
     /// Roll rate (about the forward axis, deg/s, bias removed) at sample
     /// `i`; 0 when the segment's gyro rows are not available.
     pub fn roll(&self, i: usize) -> f64 {

@@ -13,8 +13,14 @@ pub(super) fn decimate(n: usize, x: impl Fn(usize) -> f64) -> Vec<f64> {
     for (i, d) in d.iter_mut().enumerate() {
         *d = 0.5 * (x(2 * i) + x(2 * i + 1));
     }
-    subtract_moving_mean(&mut d, (2.0 * FD) as usize);
+    detrend(&mut d);
     d
+}
+
+/// The second half of [`decimate`], for pair averages computed elsewhere:
+/// removes the 2-s moving mean in place.
+pub(super) fn detrend(d: &mut [f64]) {
+    subtract_moving_mean(d, (2.0 * FD) as usize);
 }
 
 /// d ← d − centred moving mean of d over `w` samples, in place, with the
