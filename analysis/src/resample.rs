@@ -336,6 +336,7 @@ fn max_abs(c: &[f64]) -> f64 {
 /// Eight lanes, and finiteness as Σ (v − v): 0 for finite values, NaN once
 /// any value is infinite or NaN — adds and subtracts that vectorise beside
 /// the maxima, where a per-lane flag does not.
+#[allow(clippy::eq_op)] // v − v is the point: 0 for finite v, NaN otherwise
 fn finite_max_abs(c: &[f64]) -> (bool, f64) {
     let max = |m: f64, v: f64| if v > m { v } else { m };
     let mut lanes = [0.0f64; 8];

@@ -120,8 +120,9 @@ impl WindowCorr {
         c.rv = s.v.r_all(w);
         c.rf = s.f.r_all(w);
         let rl = s.l.r_all(w);
-        for lag in MIN_LAG..=MAX_LAG {
-            c.rc[lag] = (c.rv[lag] + rl[lag] + c.rf[lag]) / 3.0;
+        let lags = c.rc.iter_mut().zip(&c.rv).zip(&rl).zip(&c.rf);
+        for (((rc, rv), rl), rf) in lags.skip(MIN_LAG) {
+            *rc = (rv + rl + rf) / 3.0;
         }
         c
     }
