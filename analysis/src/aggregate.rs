@@ -25,7 +25,36 @@ pub(crate) fn vedba_sum(hs: &HorseSegment, w: usize) -> f64 {
     let (mut pb, mut pa) = ([0.0f64; 3], [0.0f64; 3]);
     let (mut a, mut b) = (0usize, 0usize);
     let mut total = 0.0;
-    for i in 0..n {
+    let mut add = |i: usize, pb: &[f64; 3], pa: &[f64; 3], cnt: f64| {
+        let dx = x[i] - (pb[0] - pa[0]) / cnt;
+        let dy = y[i] - (pb[1] - pa[1]) / cnt;
+        let dz = z[i] - (pb[2] - pa[2]) / cnt;
+        total += (dx * dx + dy * dy + dz * dz).sqrt();
+    };
+    // Where the window is whole, each step adds exactly one sample at each
+    // end and divides by the full width: that stretch gets a loop without
+    // the edge bookkeeping, as in `moving_mean_each` (the same additions in
+    // the same order).
+    let (mid_start, mid_end) = (half + 1, n.saturating_sub(half + 1));
+    let mut i = 0;
+    while i < n {
+        if i == mid_start && i < mid_end && b == i + half && a == i - half - 1 {
+            let width = (2 * half + 1) as f64;
+            for i in mid_start..mid_end {
+                let (e, l) = (i + half, i - half - 1);
+                pb[0] += x[e];
+                pb[1] += y[e];
+                pb[2] += z[e];
+                pa[0] += x[l];
+                pa[1] += y[l];
+                pa[2] += z[l];
+                add(i, &pb, &pa, width);
+            }
+            b = mid_end + half;
+            a = mid_end - half - 1;
+            i = mid_end;
+            continue;
+        }
         let b_i = (i + half + 1).min(n);
         while b < b_i {
             pb[0] += x[b];
@@ -40,11 +69,8 @@ pub(crate) fn vedba_sum(hs: &HorseSegment, w: usize) -> f64 {
             pa[2] += z[a];
             a += 1;
         }
-        let cnt = (b - a).max(1) as f64;
-        let dx = x[i] - (pb[0] - pa[0]) / cnt;
-        let dy = y[i] - (pb[1] - pa[1]) / cnt;
-        let dz = z[i] - (pb[2] - pa[2]) / cnt;
-        total += (dx * dx + dy * dy + dz * dz).sqrt();
+        add(i, &pb, &pa, (b - a).max(1) as f64);
+        i += 1;
     }
     total / 9.80665
 }

@@ -121,7 +121,12 @@ pub fn moving_mean(x: ArrayView1<f64>, w: usize) -> Array1<f64> {
 /// The two prefix sums are carried along as running sums instead of being
 /// stored: P[k] is the same left-to-right sum either way, so the results are
 /// bit-identical to a stored prefix array, without its allocation and pass.
-pub fn moving_mean_each(n: usize, x: impl Fn(usize) -> f64, w: usize, mut f: impl FnMut(f64)) {
+pub fn moving_mean_each(
+    n: usize,
+    mut x: impl FnMut(usize) -> f64,
+    w: usize,
+    mut f: impl FnMut(f64),
+) {
     let half = w / 2;
     // Running P[b] and P[a] and the indexes they have reached.
     let (mut pb, mut b) = (0.0, 0usize);

@@ -114,13 +114,7 @@ pub fn analyze_samples(rec: Samples<'_>) -> Result<SessionAnalysis, AnalysisErro
         .par_iter()
         .map(|seg| {
             let h = orientation::HorseAccel::new(seg, &first);
-            gait::block_features(
-                h.len(),
-                |i| h.vert(i),
-                |i| h.lat(i),
-                |i| h.fwd(i),
-                |i| h.roll(i),
-            )
+            gait::block_features_of_pairs(h.pair_means())
         })
         .collect();
     // Walk or trot needs this horse's own walk and trot intensity (session-wide).

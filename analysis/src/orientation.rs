@@ -429,6 +429,46 @@ impl<'a> HorseAccel<'a> {
         self.row(1, i)
     }
 
+    /// Pair averages 0.5 · (s(2i) + s(2i + 1)) of [`Self::vert`],
+    /// [`Self::lat`], [`Self::fwd`] and [`Self::roll`], i = 0..n/2, in one
+    /// pass over the segment: the same arithmetic per sample as those
+    /// functions (so the same values), with each sample's six channels read
+    /// once instead of once per signal, and no bounds checks. The buffers
+    /// come from [`crate::recycle`].
+    pub fn pair_means(&self) -> [Vec<f64>; 4] {
+        let half = self.len() / 2;
+        let mut out: [Vec<f64>; 4] = std::array::from_fn(|_| crate::recycle::take(half));
+        let [v, l, f, r] = &mut out;
+        let (mv, ml, mf) = (&self.rot[2], &self.rot[1], &self.rot[0]);
+        let g = self.gravity;
+        let rows = self.x.chunks_exact(2).zip(self.y.chunks_exact(2));
+        for ((((x, y), z), (v, l)), f) in rows
+            .zip(self.z.chunks_exact(2))
+            .zip(v.iter_mut().zip(l.iter_mut()))
+            .zip(f.iter_mut())
+        {
+            let row = |m: &[f64; 3], k: usize| m[0] * x[k] + m[1] * y[k] + m[2] * z[k];
+            *v = 0.5 * ((row(mv, 0) - g) + (row(mv, 1) - g));
+            *l = 0.5 * (row(ml, 0) + row(ml, 1));
+            *f = 0.5 * (row(mf, 0) + row(mf, 1));
+        }
+        let [gx, gy, gz] = self.g;
+        if gx.len() == self.len() && gy.len() == self.len() && gz.len() == self.len() {
+            let b = &self.gyro_bias;
+            let rows = gx.chunks_exact(2).zip(gy.chunks_exact(2));
+            for (((x, y), z), r) in rows.zip(gz.chunks_exact(2)).zip(r.iter_mut()) {
+                let roll = |k: usize| {
+                    mf[0] * (x[k] - b[0]) + mf[1] * (y[k] - b[1]) + mf[2] * (z[k] - b[2])
+                };
+                *r = 0.5 * (roll(0) + roll(1));
+            }
+        } else {
+            // Roll is 0 without gyro rows (as `roll` returns).
+            r.fill(0.0);
+        }
+        out
+    }
+
     /// Roll rate (about the forward axis, deg/s, bias removed) at sample
     /// `i`; 0 when the segment's gyro rows are not available.
     pub fn roll(&self, i: usize) -> f64 {
@@ -510,5 +550,44 @@ mod tests {
         let r = level_rotation(g);
         let z = r.dot(&Array1::from_vec(g.to_vec()));
         assert!((z[2] - 1.0).abs() < 1e-9 && z[0].abs() < 1e-9 && z[1].abs() < 1e-9);
+    }
+
+    /// The one-pass pair averages equal the per-sample signals' pair
+    /// averages bit for bit (odd length: the last sample is left out).
+    #[test]
+    fn pair_means_match_per_sample_signals() {
+        let n = 1001;
+        let wave = |k: f64| {
+            Array2::from_shape_fn((3, n), |(c, i)| {
+                (0.37 * i as f64 + k * c as f64).sin() * (3.0 + c as f64)
+            })
+        };
+        let seg = Segment {
+            start_s: 0.0,
+            acc: wave(1.0),
+            gyro: wave(2.5),
+            holes: Vec::new(),
+        };
+        let rot = level_rotation([0.3, -0.2, 0.93]);
+        let mount = Mount {
+            rot: rot.clone(),
+            level: rot,
+            gravity: 9.79,
+            gyro_bias: [0.4, -1.1, 0.2],
+            tilt_deg: 0.0,
+            heading_deg: 0.0,
+            heading_estimated: false,
+        };
+        let h = HorseAccel::new(&seg, &mount);
+        let got = h.pair_means();
+        let per_sample: [&dyn Fn(usize) -> f64; 4] =
+            [&|i| h.vert(i), &|i| h.lat(i), &|i| h.fwd(i), &|i| h.roll(i)];
+        for (got, x) in got.iter().zip(per_sample) {
+            assert_eq!(got.len(), n / 2);
+            for (i, g) in got.iter().enumerate() {
+                let want = 0.5 * (x(2 * i) + x(2 * i + 1));
+                assert_eq!(g.to_bits(), want.to_bits(), "sample {i}");
+            }
+        }
     }
 }

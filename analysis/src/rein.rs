@@ -41,18 +41,10 @@ pub fn timeline(yaw_smooth: ArrayView1<f64>) -> Vec<Segment> {
             Rein::Straight
         }
     };
-    let mut raw: Vec<Segment> = Vec::new();
-    for (i, &y) in yaw_smooth.iter().enumerate() {
-        let r = class(y);
-        match raw.last_mut() {
-            Some(s) if s.rein == r => s.end = i + 1,
-            _ => raw.push(Segment {
-                start: i,
-                end: i + 1,
-                rein: r,
-            }),
-        }
-    }
+    let raw = match yaw_smooth.as_slice() {
+        Some(ys) => class_runs(ys.iter().copied(), class),
+        None => class_runs(yaw_smooth.iter().copied(), class),
+    };
     let mut out: Vec<Segment> = Vec::with_capacity(raw.len());
     for s in raw {
         match out.last_mut() {
@@ -68,6 +60,37 @@ pub fn timeline(yaw_smooth: ArrayView1<f64>) -> Vec<Segment> {
     }
     center_edges(&mut out, yaw_smooth);
     out
+}
+
+/// Runs of one class, each closed where the class changes (every sample in
+/// one run; the samples are read from a slice when the view is contiguous).
+fn class_runs(
+    mut ys: impl Iterator<Item = f64>,
+    class: impl Fn(f64) -> crate::report::Rein,
+) -> Vec<Segment> {
+    let mut raw = Vec::new();
+    let Some(first) = ys.next() else {
+        return raw;
+    };
+    let (mut start, mut rein, mut i) = (0, class(first), 1);
+    for y in ys {
+        let r = class(y);
+        if r != rein {
+            raw.push(Segment {
+                start,
+                end: i,
+                rein,
+            });
+            (start, rein) = (i, r);
+        }
+        i += 1;
+    }
+    raw.push(Segment {
+        start,
+        end: i,
+        rein,
+    });
+    raw
 }
 
 /// Half-width of the yaw-rate smoothing (samples at 50 Hz): how far a

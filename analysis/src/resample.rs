@@ -198,11 +198,25 @@ fn median_interval(t: &[f64]) -> f64 {
     let (lo, hi) = (sample[SAMPLE / 2 - 64], sample[SAMPLE / 2 + 64]);
     let inside = |v: &f64| v.total_cmp(&lo) != Less && v.total_cmp(&hi) != Greater;
     let (mut below, mut within) = (0usize, 0usize);
-    for v in (0..m).map(dt) {
-        if v.total_cmp(&lo) == Less {
-            below += 1;
-        } else if v.total_cmp(&hi) != Greater {
-            within += 1;
+    // Counted with `<` and `<=`, branch-free (it vectorises): on positive,
+    // non-NaN values (every interval of increasing timestamps, and so `lo`
+    // and `hi`) they order exactly as `total_cmp`. Any other interval (not
+    // seen after validation) and the intervals are counted again with
+    // `total_cmp`.
+    let mut positive = true;
+    for v in t.windows(2).map(|w| w[1] - w[0]) {
+        below += usize::from(v < lo);
+        within += usize::from(v >= lo && v <= hi);
+        positive &= v > 0.0;
+    }
+    if !positive {
+        (below, within) = (0, 0);
+        for v in (0..m).map(dt) {
+            if v.total_cmp(&lo) == Less {
+                below += 1;
+            } else if v.total_cmp(&hi) != Greater {
+                within += 1;
+            }
         }
     }
     if !(below..below + within).contains(&k) {
@@ -211,7 +225,14 @@ fn median_interval(t: &[f64]) -> f64 {
     if lo.total_cmp(&hi).is_eq() {
         return lo;
     }
-    let mut kept: Vec<f64> = (0..m).map(dt).filter(inside).collect();
+    let mut kept: Vec<f64> = if positive {
+        t.windows(2)
+            .map(|w| w[1] - w[0])
+            .filter(|&v| v >= lo && v <= hi)
+            .collect()
+    } else {
+        (0..m).map(dt).filter(inside).collect()
+    };
     *kept.select_nth_unstable_by(k - below, f64::total_cmp).1
 }
 
@@ -242,60 +263,46 @@ fn push_segment(
     let mut gyro = crate::recycle::take(3 * m);
     {
         // Output rows as slices, inputs as slices: no 2-D indexing in the loop.
-        let [acc_out, gyro_out] = [&mut acc, &mut gyro].map(|v| {
+        let [[ax, ay, az], [gx, gy, gz]] = [&mut acc, &mut gyro].map(|v| {
             let (x, rest) = v.split_at_mut(m);
             let (y, z) = rest.split_at_mut(m);
             [x, y, z]
         });
-        let mut outs = [acc_out, gyro_out];
-        let ins = [&rec.acc, &rec.gyro].map(|chans| chans.each_ref().map(|c| &c[..b]));
+        let mut outs: [&mut [f64]; 6] = [ax, ay, az, gx, gy, gz];
+        // All six inputs cut to the same length `b`, so one bounds check of
+        // `lo + 1 < b` covers the twelve reads of a grid point.
+        let [ix, iy, iz] = rec.acc.map(|c| &c[..b]);
+        let [jx, jy, jz] = rec.gyro.map(|c| &c[..b]);
+        let ins: [&[f64]; 6] = [ix, iy, iz, jx, jy, jz];
         let mut grid = GridWalk {
-            t,
+            t: &t[..b],
             t0,
             ts,
             a,
-            b,
             j: a,
             average: dt_med < 0.5 / FS,
         };
-        // Where each grid point reads is found once per chunk of points, then
-        // each of the six channels is filled by its own loop: every point as
-        // an interpolation `x[lo] + w · (x[lo + 1] − x[lo])` (no branch per
-        // point), then the few least-squares points overwritten.
-        let mut lo: Vec<usize> = Vec::with_capacity(GRID_CHUNK);
-        let mut w: Vec<f64> = Vec::with_capacity(GRID_CHUNK);
-        let mut fits: Vec<(usize, Tap)> = Vec::new();
+        // One pass over the grid: each point's tap is found and applied to
+        // the six channels at once (the tap is computed once, the same
+        // `x[lo] + w · (x[lo + 1] − x[lo])` per channel as before, no
+        // intermediate arrays of taps).
         let mut weights = Vec::new();
-        for k0 in (0..m).step_by(GRID_CHUNK) {
-            let k1 = (k0 + GRID_CHUNK).min(m);
-            lo.clear();
-            w.clear();
-            fits.clear();
-            weights.clear();
-            for k in k0..k1 {
-                match grid.tap(k, &mut weights) {
-                    Tap::Lerp { lo: l, w: wl } => {
-                        lo.push(l);
-                        w.push(wl);
-                    }
-                    fit @ Tap::Fit { j, .. } => {
-                        // A placeholder read (j + 1 < e ≤ b), overwritten below.
-                        lo.push(j);
-                        w.push(0.0);
-                        fits.push((k - k0, fit));
+        for k in 0..m {
+            match grid.tap(k, &mut weights) {
+                Tap::Lerp { lo, w } => {
+                    // A no-op (taps read inside `a..b`, b ≥ 2) that tells
+                    // the compiler every read below is in bounds.
+                    let lo = lo.min(b - 2);
+                    for (out, x) in outs.iter_mut().zip(&ins) {
+                        let (x0, x1) = (x[lo], x[lo + 1]);
+                        out[k] = x0 + w * (x1 - x0);
                     }
                 }
-            }
-            for (out, inp) in outs.iter_mut().zip(&ins) {
-                for (o, x) in out.iter_mut().zip(inp) {
-                    let o = &mut o[k0..k1];
-                    for ((o, &l), &wl) in o.iter_mut().zip(&lo).zip(&w) {
-                        let (x0, x1) = (x[l], x[l + 1]);
-                        *o = x0 + wl * (x1 - x0);
+                fit @ Tap::Fit { .. } => {
+                    for (out, x) in outs.iter_mut().zip(&ins) {
+                        out[k] = fit.apply(x, &weights);
                     }
-                    for &(i, fit) in &fits {
-                        o[i] = fit.apply(x, &weights);
-                    }
+                    weights.clear();
                 }
             }
         }
@@ -322,27 +329,30 @@ fn max_abs(c: &[f64]) -> f64 {
     finite_max_abs(c).1
 }
 
-/// Whether every value is finite, and [`max_abs`], in one pass (the same
-/// lanes and order, so the same maximum).
+/// Whether every value is finite, and [`max_abs`], in one pass (the
+/// maximum is exact and order-free, so any number of lanes gives the same
+/// value).
+///
+/// Eight lanes, and finiteness as Σ (v − v): 0 for finite values, NaN once
+/// any value is infinite or NaN — adds and subtracts that vectorise beside
+/// the maxima, where a per-lane flag does not.
+#[allow(clippy::eq_op)] // v − v is the point: 0 for finite v, NaN otherwise
 fn finite_max_abs(c: &[f64]) -> (bool, f64) {
     let max = |m: f64, v: f64| if v > m { v } else { m };
-    let mut lanes = [0.0f64; 4];
-    let mut finite = [true; 4];
-    let mut chunks = c.chunks_exact(4);
+    let mut lanes = [0.0f64; 8];
+    let mut nan = [0.0f64; 8];
+    let mut chunks = c.chunks_exact(8);
     for ch in &mut chunks {
-        for ((l, f), v) in lanes.iter_mut().zip(&mut finite).zip(ch) {
+        for ((l, f), v) in lanes.iter_mut().zip(&mut nan).zip(ch) {
             *l = max(*l, v.abs());
-            *f &= v.is_finite();
+            *f += v - v;
         }
     }
     let rest = chunks.remainder();
     let tail = rest.iter().fold(0.0f64, |m, v| max(m, v.abs()));
-    let all = finite.iter().all(|&f| f) && rest.iter().all(|v| v.is_finite());
+    let all = nan.iter().all(|&f| f == 0.0) && rest.iter().all(|v| v.is_finite());
     (all, lanes.iter().fold(tail, |m, &l| max(m, l)))
 }
-
-/// Grid points resampled per chunk.
-const GRID_CHUNK: usize = 2048;
 
 /// How one grid point is computed from the input samples.
 #[derive(Debug, Clone, Copy)]
@@ -369,11 +379,12 @@ impl Tap {
 
 /// Walks the 50 Hz grid of one segment `a..b` over the input timestamps.
 struct GridWalk<'a> {
+    /// The timestamps up to the segment's end `b` (so `b = t.len()` and the
+    /// walk's reads need no further bounds checks).
     t: &'a [f64],
     t0: f64,
     ts: f64,
     a: usize,
-    b: usize,
     /// First input index with t ≥ current grid time − half a grid step.
     j: usize,
     average: bool,
@@ -394,9 +405,11 @@ impl GridWalk<'_> {
     /// sample, summing to 1) go to `weights`.
     #[inline]
     fn tap(&mut self, k: usize, weights: &mut Vec<f64>) -> Tap {
-        let (t, t0, b) = (self.t, self.t0, self.b);
+        let (t, t0, b) = (self.t, self.t0, self.t.len());
         let half = 0.5 / FS;
-        let tg = self.ts + k as f64 / FS;
+        // k < 2⁶³: the signed conversion (one instruction; the unsigned one
+        // takes six) gives the same value.
+        let tg = self.ts + (k as i64) as f64 / FS;
         while self.j < b && t[self.j] - t0 < tg - half {
             self.j += 1;
         }

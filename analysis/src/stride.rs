@@ -103,20 +103,108 @@ fn phase_table_of(harmonics: usize, phase0: f64) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// [`phase_table_of`], kept for the two uses of the analysis (stride
-/// elevation: 4 harmonics from phase 0; symmetry: 6 from π/2), which
-/// otherwise recompute it for every bout and every jackknife group.
-fn phase_table(harmonics: usize, phase0: f64) -> std::borrow::Cow<'static, [(f64, f64)]> {
-    use std::sync::OnceLock;
-    static ELEVATION: OnceLock<Vec<(f64, f64)>> = OnceLock::new();
-    static SYMMETRY: OnceLock<Vec<(f64, f64)>> = OnceLock::new();
-    let half_pi = std::f64::consts::FRAC_PI_2;
-    if harmonics == 4 && phase0.to_bits() == 0f64.to_bits() {
-        ELEVATION.get_or_init(|| phase_table_of(4, 0.0)).into()
-    } else if harmonics == 6 && phase0.to_bits() == half_pi.to_bits() {
-        SYMMETRY.get_or_init(|| phase_table_of(6, half_pi)).into()
-    } else {
-        phase_table_of(harmonics, phase0).into()
+/// cos and sin of k·θₙ for harmonics k = 1..=`H` and phase points
+/// θₙ = 2πn/N + `phase0`, point-major: the same values as
+/// [`phase_table_of`], laid out so that one phase point's products for all
+/// `H` harmonics are adjacent (the harmonics' sums then go side by side in
+/// vector registers, each still summed over n in order: the same bits).
+struct PointMajor<const H: usize> {
+    cos: [[f64; H]; PHASE_POINTS],
+    sin: [[f64; H]; PHASE_POINTS],
+}
+
+impl<const H: usize> PointMajor<H> {
+    fn new(phase0: f64) -> Self {
+        let table = phase_table_of(H, phase0);
+        let mut p = PointMajor {
+            cos: [[0.0; H]; PHASE_POINTS],
+            sin: [[0.0; H]; PHASE_POINTS],
+        };
+        for (k, row) in table.chunks_exact(PHASE_POINTS).enumerate() {
+            for (n, &(c, s)) in row.iter().enumerate() {
+                p.cos[n][k] = c;
+                p.sin[n][k] = s;
+            }
+        }
+        p
+    }
+
+    /// Σₙ v[n]·cos k·θₙ and Σₙ v[n]·sin k·θₙ per harmonic, each summed over
+    /// n in increasing order from 0.0, like the harmonic-major loop.
+    fn sums(&self, v: &[f64; PHASE_POINTS]) -> ([f64; H], [f64; H]) {
+        let (mut re, mut im) = ([0.0; H], [0.0; H]);
+        for ((v, c), s) in v.iter().zip(&self.cos).zip(&self.sin) {
+            for k in 0..H {
+                re[k] += v * c[k];
+                im[k] += v * s[k];
+            }
+        }
+        (re, im)
+    }
+}
+
+/// The phase tables of a profile: the two uses of the analysis (stride
+/// elevation: 4 harmonics from phase 0; symmetry: 6 from π/2) are computed
+/// once per process and point-major ([`PointMajor`]); any other
+/// combination is tabulated per call, harmonic-major.
+enum PhaseTable {
+    Elevation(&'static PointMajor<4>),
+    Symmetry(&'static PointMajor<6>),
+    Other(Vec<(f64, f64)>),
+}
+
+impl PhaseTable {
+    fn get(harmonics: usize, phase0: f64) -> Self {
+        use std::sync::OnceLock;
+        static ELEVATION: OnceLock<PointMajor<4>> = OnceLock::new();
+        static SYMMETRY: OnceLock<PointMajor<6>> = OnceLock::new();
+        let half_pi = std::f64::consts::FRAC_PI_2;
+        if harmonics == 4 && phase0.to_bits() == 0f64.to_bits() {
+            PhaseTable::Elevation(ELEVATION.get_or_init(|| PointMajor::new(0.0)))
+        } else if harmonics == 6 && phase0.to_bits() == half_pi.to_bits() {
+            PhaseTable::Symmetry(SYMMETRY.get_or_init(|| PointMajor::new(half_pi)))
+        } else {
+            PhaseTable::Other(phase_table_of(harmonics, phase0))
+        }
+    }
+
+    /// Adds one cycle's displacement coefficients to `sum`: harmonic k's
+    /// (re, im) of `pts` times −2/N/(kω)² (im negated).
+    fn add_cycle(&self, pts: &[f64; PHASE_POINTS], omega: f64, sum: &mut [(f64, f64)]) {
+        let add = |sum: &mut [(f64, f64)], re: &[f64], im: &[f64]| {
+            for (k, (acc, (re, im))) in sum.iter_mut().zip(re.iter().zip(im)).enumerate() {
+                let kk = (k + 1) as f64;
+                // x ≈ Σ re_k cos kθ − im_k sin kθ, with the sign of im chosen
+                // to match Profile::at; displacement = −acc / (kω)².
+                let scale = -2.0 / PHASE_POINTS as f64 / (kk * omega).powi(2);
+                acc.0 += re * scale;
+                acc.1 += -im * scale;
+            }
+        };
+        match self {
+            PhaseTable::Elevation(t) => {
+                let (re, im) = t.sums(pts);
+                add(sum, &re, &im);
+            }
+            PhaseTable::Symmetry(t) => {
+                let (re, im) = t.sums(pts);
+                add(sum, &re, &im);
+            }
+            PhaseTable::Other(table) => {
+                let (re, im): (Vec<f64>, Vec<f64>) = table
+                    .chunks_exact(PHASE_POINTS)
+                    .map(|row| {
+                        let (mut re, mut im) = (0.0, 0.0);
+                        for (v, (c, s)) in pts.iter().zip(row) {
+                            re += v * c;
+                            im += v * s;
+                        }
+                        (re, im)
+                    })
+                    .unzip();
+                add(sum, &re, &im);
+            }
+        }
     }
 }
 
@@ -149,7 +237,7 @@ pub fn displacement_profile_clear(
 ) -> Option<Profile> {
     let mut sum = vec![(0.0, 0.0); harmonics];
     let mut cycles = 0u32;
-    let table = phase_table(harmonics, phase0);
+    let table = PhaseTable::get(harmonics, phase0);
     let xs: std::borrow::Cow<'_, [f64]> = match x.as_slice() {
         Some(s) => s.into(),
         None => x.to_vec().into(),
@@ -169,31 +257,34 @@ pub fn displacement_profile_clear(
         // Resample the cycle to exactly N points of phase so that the sums
         // below are exact for every harmonic (no leakage from the strong
         // beat harmonic into the weak stride harmonic).
-        let pts: [f64; PHASE_POINTS] = std::array::from_fn(|n| {
-            let t = a + (b - a) * n as f64 / PHASE_POINTS as f64;
-            // t ≥ 0 here, so truncation is the floor (without a libm call).
-            let i = t as usize;
-            let w = t - i as f64;
-            xs[i] + w * (xs[(i + 1).min(xs.len() - 1)] - xs[i])
-        });
-        let m = PHASE_POINTS as f64;
+        //
+        // When b ≥ a (every cycle of a positive period) the phase points'
+        // times increase from a ≥ 0, so their floors are found by stepping an
+        // integer (and its exact f64 value) forward instead of converting
+        // every time: the same index and weight as `t as usize` and
+        // `t − i as f64`, without a saturating conversion per point.
+        let at = |n: usize| a + (b - a) * (n as u32) as f64 / PHASE_POINTS as f64;
+        let lerp = |i: usize, w: f64| xs[i] + w * (xs[(i + 1).min(xs.len() - 1)] - xs[i]);
+        let pts: [f64; PHASE_POINTS] = if b >= a {
+            let mut i = a as usize;
+            let mut fi = i as f64;
+            std::array::from_fn(|n| {
+                let t = at(n);
+                while fi + 1.0 <= t {
+                    fi += 1.0;
+                    i += 1;
+                }
+                lerp(i, t - fi)
+            })
+        } else {
+            std::array::from_fn(|n| {
+                let t = at(n);
+                let i = t as usize;
+                lerp(i, t - i as f64)
+            })
+        };
         let omega = 2.0 * std::f64::consts::PI / period;
-        for (k, acc) in sum.iter_mut().enumerate() {
-            let kk = (k + 1) as f64;
-            let (mut re, mut im) = (0.0, 0.0);
-            for (v, (c, s)) in pts
-                .iter()
-                .zip(&table[k * PHASE_POINTS..(k + 1) * PHASE_POINTS])
-            {
-                re += v * c;
-                im += v * s;
-            }
-            // x ≈ Σ re_k cos kθ − im_k sin kθ, with the sign of im chosen to
-            // match Profile::at; displacement = −acc / (kω)².
-            let scale = -2.0 / m / (kk * omega).powi(2);
-            acc.0 += re * scale;
-            acc.1 += -im * scale;
-        }
+        table.add_cycle(&pts, omega, &mut sum);
         cycles += 1;
     }
     if cycles == 0 {
@@ -322,6 +413,45 @@ pub fn analyse(vert: ArrayView1<f64>, run: &Run, fences: &[(f64, f64)]) -> Strid
 mod tests {
     use super::*;
     use ndarray::Array1;
+
+    /// The point-major tables (elevation, symmetry) give the same
+    /// coefficients bit for bit as the harmonic-major sums of any other
+    /// table, and the stepped phase-point index the converted one.
+    #[test]
+    fn point_major_sums_match_harmonic_major() {
+        let x = Array1::from_shape_fn(2000, |i| {
+            (0.21 * i as f64).sin() + 0.3 * (0.05 * i as f64).cos()
+        });
+        let events: Vec<f64> = (0..40)
+            .map(|k| 3.7 + 41.3 * k as f64 + (k % 3) as f64 * 0.61)
+            .collect();
+        for (h, phase0) in [(4, 0.0), (6, std::f64::consts::FRAC_PI_2)] {
+            let fast =
+                displacement_profile(x.view(), &events, 0.1, 2.0, h, phase0).expect("profile");
+            // The same sums through the generic path: harmonic-major table,
+            // floors by conversion.
+            let table = phase_table_of(h, phase0);
+            let mut sum = vec![(0.0, 0.0); h];
+            for w in events.windows(2) {
+                let (a, b) = (w[0], w[1]);
+                let pts: [f64; PHASE_POINTS] = std::array::from_fn(|n| {
+                    let t = a + (b - a) * n as f64 / PHASE_POINTS as f64;
+                    let i = t as usize;
+                    x[i] + (t - i as f64) * (x[i + 1] - x[i])
+                });
+                PhaseTable::Other(table.clone()).add_cycle(
+                    &pts,
+                    2.0 * std::f64::consts::PI / ((b - a) / FS),
+                    &mut sum,
+                );
+            }
+            let c = (events.len() - 1) as f64;
+            for (got, want) in fast.coeffs.iter().zip(&sum) {
+                assert_eq!(got.0.to_bits(), (want.0 / c).to_bits());
+                assert_eq!(got.1.to_bits(), (want.1 / c).to_bits());
+            }
+        }
+    }
 
     /// A crossing 0.3 beat after a beat is dropped; its interval joins the next.
     #[test]

@@ -13,8 +13,14 @@ pub(super) fn decimate(n: usize, x: impl Fn(usize) -> f64) -> Vec<f64> {
     for (i, d) in d.iter_mut().enumerate() {
         *d = 0.5 * (x(2 * i) + x(2 * i + 1));
     }
-    subtract_moving_mean(&mut d, (2.0 * FD) as usize);
+    detrend(&mut d);
     d
+}
+
+/// The second half of [`decimate`], for pair averages computed elsewhere:
+/// removes the 2-s moving mean in place.
+pub(super) fn detrend(d: &mut [f64]) {
+    subtract_moving_mean(d, (2.0 * FD) as usize);
 }
 
 /// d ← d − centred moving mean of d over `w` samples, in place, with the
@@ -28,7 +34,27 @@ fn subtract_moving_mean(d: &mut [f64], w: usize) {
     let mask = ring.len() - 1;
     let (mut pb, mut b) = (0.0, 0usize);
     let (mut pa, mut a) = (0.0, 0usize);
-    for i in 0..n {
+    // Where the window is whole, each step adds exactly one sample at each
+    // end and divides by the full width: that stretch gets a loop without
+    // the edge bookkeeping, as in `moving_mean_each` (the same additions in
+    // the same order).
+    let (mid_start, mid_end) = (half + 1, n.saturating_sub(half + 1));
+    let mut i = 0;
+    while i < n {
+        if i == mid_start && i < mid_end && b == i + half && a == i - half - 1 {
+            let width = (2 * half + 1) as f64;
+            for i in mid_start..mid_end {
+                pb += d[i + half];
+                pa += ring[(i - half - 1) & mask];
+                let m = (pb - pa) / width;
+                ring[i & mask] = d[i];
+                d[i] -= m;
+            }
+            b = mid_end + half;
+            a = mid_end - half - 1;
+            i = mid_end;
+            continue;
+        }
         let b_i = (i + half + 1).min(n);
         while b < b_i {
             pb += d[b]; // b ≥ i: not overwritten yet
@@ -42,6 +68,7 @@ fn subtract_moving_mean(d: &mut [f64], w: usize) {
         let m = (pb - pa) / (b - a).max(1) as f64;
         ring[i & mask] = d[i];
         d[i] -= m;
+        i += 1;
     }
 }
 
@@ -135,6 +162,33 @@ impl LagSums {
         let e2 = self.energy[(e + lag).min(n)] - self.energy[(a + lag).min(n)];
         let d = (e1 * e2).sqrt();
         if d > 1e-9 { s / d } else { 0.0 }
+    }
+
+    /// [`LagSums::r`] for every lag from [`MIN_LAG`] (0 below): the
+    /// window's own energy is read once, and for a window whose lagged
+    /// partners all lie inside the signal the clamps drop out (the same
+    /// operands, so the same values).
+    pub fn r_all(&self, w: usize) -> [f64; MAX_LAG + 1] {
+        let n = self.energy.len() - 1;
+        let (a, e) = (w * BLOCK, (w + WIN_BLOCKS) * BLOCK);
+        let mut out = [0.0; MAX_LAG + 1];
+        if e + MAX_LAG > n {
+            for (lag, r) in out.iter_mut().enumerate().skip(MIN_LAG) {
+                *r = self.r(w, lag);
+            }
+            return out;
+        }
+        debug_assert!(self.computed == w + WIN_BLOCKS, "advance(w) first");
+        let e1 = self.energy[e] - self.energy[a];
+        let lagged_a = &self.energy[a..=a + MAX_LAG];
+        let lagged_e = &self.energy[e..=e + MAX_LAG];
+        // A half-open range: `..=` loops compile to slower code.
+        for lag in MIN_LAG..MAX_LAG + 1 {
+            let e2 = lagged_e[lag] - lagged_a[lag];
+            let d = (e1 * e2).sqrt();
+            out[lag] = if d > 1e-9 { self.window[lag] / d } else { 0.0 };
+        }
+        out
     }
 
     /// Standard deviation of the (zero-mean) signal over window `w`.

@@ -93,7 +93,11 @@ impl MeanSquareWindows {
         // Windows before `first` have ended (their ends increase too).
         let mut first = 0;
         let mut k = 0;
-        let mut visit = |k: usize, r: Option<f64>, s1: f64, s2: f64| {
+        // Stores the values at k in the windows that hold k, and returns the
+        // next k any window holds: windows before `first` have ended and the
+        // bases increase, so nothing is stored before the next base (the
+        // running sums still add every sample).
+        let mut visit = |k: usize, r: Option<f64>, s1: f64, s2: f64| -> usize {
             while first < wins.len() && ends[first] < k {
                 first += 1;
             }
@@ -109,7 +113,12 @@ impl MeanSquareWindows {
                     }
                 }
             }
+            while first < wins.len() && ends[first] <= k {
+                first += 1;
+            }
+            wins.get(first).map_or(usize::MAX, |w| w.base.max(k + 1))
         };
+        let mut next_visit = 0;
         // Mean square over 1 s: linear in the share of each gait inside the
         // window, so the ramp across a boundary is centred on it.
         moving_mean_each(
@@ -117,7 +126,9 @@ impl MeanSquareWindows {
             |i| vert(i) * vert(i),
             FS as usize,
             |r| {
-                visit(k, Some(r), s1, s2);
+                if k >= next_visit {
+                    next_visit = visit(k, Some(r), s1, s2);
+                }
                 s1 += r;
                 s2 += r * r;
                 k += 1;

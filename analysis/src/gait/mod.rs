@@ -117,10 +117,12 @@ impl WindowCorr {
             rf: [0.0; MAX_LAG + 1],
             rc: [0.0; MAX_LAG + 1],
         };
-        for lag in MIN_LAG..=MAX_LAG {
-            c.rv[lag] = s.v.r(w, lag);
-            c.rf[lag] = s.f.r(w, lag);
-            c.rc[lag] = (c.rv[lag] + s.l.r(w, lag) + c.rf[lag]) / 3.0;
+        c.rv = s.v.r_all(w);
+        c.rf = s.f.r_all(w);
+        let rl = s.l.r_all(w);
+        let lags = c.rc.iter_mut().zip(&c.rv).zip(&rl).zip(&c.rf);
+        for (((rc, rv), rl), rf) in lags.skip(MIN_LAG) {
+            *rc = (rv + rl + rf) / 3.0;
         }
         c
     }
@@ -238,8 +240,27 @@ pub fn block_features(
     fwd: impl Fn(usize) -> f64,
     roll: impl Fn(usize) -> f64,
 ) -> Vec<BlockFeature> {
-    let (mut v, mut l, mut f) = (decimate(n, vert), decimate(n, lat), decimate(n, fwd));
-    let mut r = decimate(n, roll);
+    let signals = [decimate(n, vert), decimate(n, lat), decimate(n, fwd)];
+    features_of_decimated(signals, decimate(n, roll))
+}
+
+/// [`block_features`] of the pair averages 0.5 · (x(2i) + x(2i + 1)) of
+/// the vertical, lateral and forward acceleration and the roll rate (as
+/// [`crate::orientation::HorseAccel::pair_means`] computes them in one pass
+/// over the segment).
+pub fn block_features_of_pairs(pairs: [Vec<f64>; 4]) -> Vec<BlockFeature> {
+    let [mut v, mut l, mut f, mut r] = pairs;
+    for d in [&mut v, &mut l, &mut f, &mut r] {
+        autocorr::detrend(d);
+    }
+    features_of_decimated([v, l, f], r)
+}
+
+/// [`block_features`] from the decimated, detrended signals.
+fn features_of_decimated(
+    [mut v, mut l, mut f]: [Vec<f64>; 3],
+    mut r: Vec<f64>,
+) -> Vec<BlockFeature> {
     bursts::mute_bursts([&mut v, &mut l, &mut f], &mut r);
     let mut s = Signals {
         v: LagSums::new(v),
