@@ -7,12 +7,14 @@
 //!   row in `console_sessions`), the CSRF token, the admin check;
 //! - [`pages`]: sign-in, overview, sign-out, the stylesheet;
 //! - [`jobs`]: the job list, a job's page and its replay button;
+//! - [`bulk`]: bulk replay (filter, dry-run count, confirmation, result);
 //! - [`sessions`]: a session's page with its chart.
 //!
 //! Templates live in `api/templates/console/`.
 //!
 //! No external asset: the stylesheet is served by the API, no script runs.
 
+pub mod bulk;
 pub mod jobs;
 pub mod pages;
 pub mod session;
@@ -33,6 +35,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/jobs", get(jobs::list))
         .route("/admin/jobs/{job_id}", get(jobs::detail))
         .route("/admin/jobs/{job_id}/replay", post(jobs::replay))
+        .route("/admin/replay", get(bulk::form).post(bulk::replay))
+        .route("/admin/replay/preview", post(bulk::preview))
+        .route("/admin/replay/{replay_id}", get(bulk::done))
         .route("/admin/sessions/{session_id}", get(sessions::page))
         .route(
             "/admin/sessions/{session_id}/chart.svg",

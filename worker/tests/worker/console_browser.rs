@@ -5,8 +5,10 @@
 //! One scenario, in the order a person would go: sign in through the form,
 //! find the dead job in the list, open it, see a replay without its CSRF
 //! token refused, replay it, reload until the worker has made it succeed,
-//! open its session's chart, look at the overview, sign out (the old cookie
-//! opens nothing any more); then a rider signing in gets the 403 page.
+//! open its session's chart; replay a second dead job in bulk (the form,
+//! the dry run's count, the confirmation, its result page until it
+//! succeeds); look at the overview, sign out (the old cookie opens nothing
+//! any more); then a rider signing in gets the 403 page.
 //! Screenshots of the overview, the job page and the session page land in
 //! `<target>/console-screenshots/` for people to look at.
 //!
@@ -392,14 +394,19 @@ async fn scenario(env: &Env2, browser: &Browser) {
     let rider_email = format!("rider-{}@example.com", Uuid::new_v4().simple());
     let (rider, _) = shared::testkit::sign_up(&env.http, &env.base, &rider_email).await;
     let horse = shared::testkit::create_horse(&env.http, &env.base, &rider, "Comet").await;
-    let (session, job, samples) = dead_job(env, &rider, horse, 3.0).await;
+    // Two of them: one replayed from its page, one in bulk.
+    let (session, job, samples) = dead_job(env, &rider, horse, 6.0).await;
+    let (other_session, other, other_samples) = dead_job(env, &rider, horse, 1.0).await;
     let worker = env.worker(&[("HOOFBEAT_MAX_ATTEMPTS", "2")]);
-    assert!(
-        env.wait_status(job, "dead", Duration::from_secs(60)).await,
-        "{:?}",
-        env.job_status(job).await
-    );
+    for j in [job, other] {
+        assert!(
+            env.wait_status(j, "dead", Duration::from_secs(60)).await,
+            "{:?}",
+            env.job_status(j).await
+        );
+    }
     restore(env, session, &samples).await;
+    restore(env, other_session, &other_samples).await;
 
     let admin_email = format!("admin-{}@example.com", Uuid::new_v4().simple());
     shared::testkit::sign_up(&env.http, &env.base, &admin_email).await;
@@ -422,6 +429,7 @@ async fn scenario(env: &Env2, browser: &Browser) {
     browser.wait_title("Jobs · Hoofbeat admin").await;
     let row = format!("tr.job a[href='/admin/jobs/{job}']");
     assert_eq!(browser.count(&row).await, 1, "the dead job is listed");
+    assert_eq!(browser.count("tr.job[data-status=dead]").await, 2);
     assert!(
         browser
             .text("tr.job[data-status=dead]")
@@ -505,6 +513,46 @@ async fn scenario(env: &Env2, browser: &Browser) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     browser.screenshot("session").await;
+
+    // The other dead job in bulk: the form, the dry run's count, the
+    // confirmation, then its result page until the worker has done it.
+    browser.click("nav a[href='/admin/replay']").await;
+    browser.wait_title("Bulk replay · Hoofbeat admin").await;
+    browser.type_into("#error", "unreadable").await;
+    browser
+        .click("form[action='/admin/replay/preview'] button[type=submit]")
+        .await;
+    browser
+        .wait_title("Confirm bulk replay · Hoofbeat admin")
+        .await;
+    assert_eq!(browser.text("#matched").await, "1 job matches the filter.");
+    assert_eq!(
+        env.job_status(other).await.0,
+        "dead",
+        "a dry run replays nothing"
+    );
+    browser
+        .click("form[action='/admin/replay'] button[type=submit]")
+        .await;
+    let result = browser
+        .wait_path("the bulk replay's result page", |p| {
+            p.strip_prefix("/admin/replay/")
+                .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while browser.text("#replay-succeeded").await != "1" {
+        assert!(
+            Instant::now() < deadline,
+            "the bulk replay did not succeed: {:?}",
+            env.job_status(other).await
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        step("reload", browser.c.refresh()).await;
+        browser.wait_path("the result page", |p| p == result).await;
+    }
+    assert_eq!(browser.text("#replayed").await, "1");
+    assert_eq!(env.job_status(other).await.0, "succeeded");
 
     // The overview after all that.
     browser.click("header a.brand").await;
