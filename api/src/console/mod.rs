@@ -7,6 +7,7 @@
 //!   row in `console_sessions`), the CSRF token, the admin check;
 //! - [`pages`]: sign-in, overview, sign-out, the stylesheet;
 //! - [`jobs`]: the job list, a job's page and its replay button;
+//! - [`audit`]: the audit log, a page at a time;
 //! - [`bulk`]: bulk replay (filter, dry-run count, confirmation, result);
 //! - [`sessions`]: a session's page with its chart.
 //!
@@ -14,6 +15,7 @@
 //!
 //! No external asset: the stylesheet is served by the API, no script runs.
 
+pub mod audit;
 pub mod bulk;
 pub mod jobs;
 pub mod pages;
@@ -38,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/replay", get(bulk::form).post(bulk::replay))
         .route("/admin/replay/preview", post(bulk::preview))
         .route("/admin/replay/{replay_id}", get(bulk::done))
+        .route("/admin/audit", get(audit::page))
         .route("/admin/sessions/{session_id}", get(sessions::page))
         .route(
             "/admin/sessions/{session_id}/chart.svg",

@@ -529,3 +529,65 @@ async fn a_bulk_replay_counts_first_asks_then_replays_what_the_filter_names() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn the_audit_log_pages_through_every_admin_action() {
+    let app = spawn_app().await;
+    // The grant below is the 56th entry.
+    sqlx::query(
+        "INSERT INTO admin_audit (admin_email, action, affected, detail)
+         SELECT 'operator (command line)', 'grant_admin', 1, jsonb_build_object('n', n)
+         FROM generate_series(1, 55) AS n",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let r = get_page(&app, "/admin/audit", None).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let cookie = admin_cookie(&app, "boss@example.com").await;
+
+    let overview = get_page(&app, "/admin", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        overview.contains("href=\"/admin/audit\""),
+        "the nav links it"
+    );
+    let r = get_page(&app, "/admin/audit", Some(&cookie)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let first = r.text().await.unwrap();
+    assert!(first.contains("<title>Audit log · Hoofbeat admin</title>"));
+    assert_eq!(first.matches("<tr class=\"audit\"").count(), 50);
+    // Newest first: the grant of boss@example.com heads the log.
+    let head = &first[first.find("<tr class=\"audit\"").unwrap()..];
+    assert!(
+        head[..head.find("</tr>").unwrap()].contains("boss@example.com"),
+        "{head}"
+    );
+    assert!(
+        first.contains("{&#34;n&#34;:55}") || first.contains("{&quot;n&quot;:55}"),
+        "{first}"
+    );
+    let at = first.find("/admin/audit?cursor=").expect("a next page");
+    let next = &first[at..];
+    let next = &next[..next.find('"').unwrap()];
+    let second = get_page(&app, next, Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(second.matches("<tr class=\"audit\"").count(), 6);
+    assert!(!second.contains("rel=\"next\""), "the last page");
+    assert!(second.contains("href=\"/admin/audit\""));
+
+    let r = get_page(&app, "/admin/audit?cursor=nope", Some(&cookie)).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Not a page of the audit log")
+    );
+}
