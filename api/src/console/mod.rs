@@ -6,6 +6,7 @@
 //! - [`session`]: sign-in sessions (HttpOnly, SameSite=Strict cookie; the
 //!   row in `console_sessions`), the CSRF token, the admin check;
 //! - [`pages`]: sign-in, overview, sign-out, the stylesheet;
+//! - [`charts`]: the overview's throughput and failure-rate charts;
 //! - [`jobs`]: the job list, a job's page and its replay button;
 //! - [`audit`]: the audit log, a page at a time;
 //! - [`bulk`]: bulk replay (filter, dry-run count, confirmation, result);
@@ -17,6 +18,7 @@
 
 pub mod audit;
 pub mod bulk;
+pub mod charts;
 pub mod jobs;
 pub mod pages;
 pub mod session;

@@ -591,3 +591,76 @@ async fn the_audit_log_pages_through_every_admin_action() {
             .contains("Not a page of the audit log")
     );
 }
+/// The bars of the `<svg … id="{id}" …>…</svg>` in a page, parsed: (minute, value).
+fn chart_bars(page: &str, id: &str) -> Vec<(String, String)> {
+    let at = page
+        .find(&format!(" id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no {id} in {page}"));
+    let start = page[..at].rfind("<svg").expect("an <svg> element");
+    let end = start + page[start..].find("</svg>").unwrap() + "</svg>".len();
+    let doc = roxmltree::Document::parse(&page[start..end]).expect("well-formed SVG");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "svg");
+    assert_eq!(root.attribute("role"), Some("img"));
+    doc.descendants()
+        .filter(|n| {
+            n.has_tag_name("rect") && n.attribute("class").is_some_and(|c| c.starts_with("bar "))
+        })
+        .map(|n| {
+            (
+                n.attribute("data-minute").unwrap().to_owned(),
+                n.attribute("data-value").unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_overview_charts_throughput_and_failure_rate_per_minute() {
+    let app = spawn_app().await;
+    // (minutes ago, status, how many): 3 successes ten minutes ago; one
+    // success and three failures five minutes ago; one dead job two minutes
+    // ago; nothing counted from two hours ago or still queued. Each insert
+    // answers the minute (UTC) its jobs count in.
+    let mut minute = std::collections::HashMap::new();
+    for (ago, status, n) in [
+        (10, "succeeded", 3),
+        (5, "succeeded", 1),
+        (5, "failed", 2),
+        (5, "dead", 1),
+        (2, "dead", 1),
+        (120, "succeeded", 4),
+        (0, "queued", 2),
+    ] {
+        let at: Vec<String> = sqlx::query_scalar(
+            "INSERT INTO jobs (id, kind, version, payload, status, updated_at)
+             SELECT gen_random_uuid(), 'analyze_session', 1, '{}', $1,
+                    now() - make_interval(mins => $2)
+             FROM generate_series(1, $3)
+             RETURNING to_char(updated_at AT TIME ZONE 'UTC', 'HH24:MI')",
+        )
+        .bind(status)
+        .bind(ago)
+        .bind(n)
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+        minute.insert(ago, at[0].clone());
+    }
+    let cookie = admin_cookie(&app, "boss@example.com").await;
+    let page = get_page(&app, "/admin", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let bar = |ago: i32, v: &str| (minute[&ago].clone(), v.to_owned());
+    assert_eq!(
+        chart_bars(&page, "throughput-chart"),
+        [bar(10, "3"), bar(5, "1")]
+    );
+    assert_eq!(
+        chart_bars(&page, "failure-chart"),
+        [bar(5, "75"), bar(2, "100")]
+    );
+    assert!(page.contains("4 in all"), "{page}");
+}
