@@ -142,7 +142,7 @@ impl Driver {
                     "--disable-sync",
                     "--disable-dev-shm-usage",
                     "--hide-scrollbars",
-                    "--window-size=1280,1100",
+                    "--window-size=1280,1400",
                     format!("--user-data-dir={}", self.profile.display()),
                 ],
             }),
