@@ -9,8 +9,10 @@
 //! the dry run's count, the confirmation, its result page until it
 //! succeeds); look at the overview, sign out (the old cookie opens nothing
 //! any more); then a rider signing in gets the 403 page.
-//! Screenshots of the overview, the job page and the session page land in
-//! `<target>/console-screenshots/` for people to look at.
+//! Last, the overview under a dark system theme has the dark background.
+//! Screenshots of the overview (light and dark), the job page and the
+//! session page land in `<target>/console-screenshots/` for people to look
+//! at.
 //!
 //! Without Chromium the test fails under CI (`CI` set) and is skipped with
 //! a message elsewhere. Every browser step has a deadline: nothing hangs.
@@ -123,28 +125,31 @@ impl Driver {
     }
 
     /// A WebDriver session with Chromium headless, offline-friendly flags
-    /// (no sync, update or QUIC connections to wait for) and a fresh profile.
-    async fn session(&self) -> Client {
+    /// (no sync, update or QUIC connections to wait for), the driver's
+    /// profile (one session at a time) and `extra` flags.
+    async fn session(&self, extra: &[&str]) -> Client {
+        let mut args = vec![
+            "--headless".to_owned(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-quic".into(),
+            "--no-first-run".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--disable-dev-shm-usage".into(),
+            "--hide-scrollbars".into(),
+            "--window-size=1280,1400".into(),
+            format!("--user-data-dir={}", self.profile.display()),
+        ];
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("chrome"));
         caps.insert(
             "goog:chromeOptions".into(),
             json!({
                 "binary": CHROMIUM,
-                "args": [
-                    "--headless",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-quic",
-                    "--no-first-run",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    "--disable-dev-shm-usage",
-                    "--hide-scrollbars",
-                    "--window-size=1280,1400",
-                    format!("--user-data-dir={}", self.profile.display()),
-                ],
+                "args": args,
             }),
         );
         let connect = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
@@ -376,20 +381,39 @@ async fn console_browser_sign_in_replay_a_dead_job_watch_it_succeed_and_sign_out
     let env = setup_with(&shared).await;
     let driver = Driver::start(&env.prefix);
     let browser = Browser {
-        c: driver.session().await,
+        c: driver.session(&[]).await,
         base: env.base.clone(),
     };
     let outcome = tokio::time::timeout(SCENARIO, scenario(&env, &browser)).await;
     // The browser goes whatever happened; the driver's Drop ends the rest.
     let _ = tokio::time::timeout(STEP, browser.c.clone().close()).await;
-    assert!(
-        outcome.is_ok(),
-        "the scenario took longer than {SCENARIO:?}"
-    );
+    let admin = outcome.unwrap_or_else(|_| panic!("the scenario took longer than {SCENARIO:?}"));
+
+    // The same console under a dark system theme (Chromium's
+    // --force-dark-mode answers prefers-color-scheme: dark).
+    let dark = Browser {
+        c: driver.session(&["--force-dark-mode"]).await,
+        base: env.base.clone(),
+    };
+    let outcome = tokio::time::timeout(STEP * 4, async {
+        dark.sign_in(&admin).await;
+        dark.wait_title("Overview · Hoofbeat admin").await;
+        let body = step("find body", dark.c.find(Locator::Css("body"))).await;
+        let bg = step("background", body.css_value("background-color")).await;
+        assert!(
+            ["rgb(13, 17, 23)", "rgba(13, 17, 23, 1)"].contains(&bg.as_str()),
+            "the dark theme's background, not {bg}"
+        );
+        dark.screenshot("overview-dark").await;
+    })
+    .await;
+    let _ = tokio::time::timeout(STEP, dark.c.clone().close()).await;
+    assert!(outcome.is_ok(), "the dark-theme check took too long");
     drop(driver);
 }
 
-async fn scenario(env: &Env2, browser: &Browser) {
+/// The scenario; returns the admin's email.
+async fn scenario(env: &Env2, browser: &Browser) -> String {
     // A rider's session fails until its samples are restored: dead.
     let rider_email = format!("rider-{}@example.com", Uuid::new_v4().simple());
     let (rider, _) = shared::testkit::sign_up(&env.http, &env.base, &rider_email).await;
@@ -612,4 +636,5 @@ async fn scenario(env: &Env2, browser: &Browser) {
     browser.go("/admin").await;
     browser.wait_title("Sign in · Hoofbeat admin").await;
     drop(worker);
+    admin_email
 }
