@@ -248,6 +248,11 @@ impl ApiError {
     pub fn code(&self) -> ErrorCode {
         self.code
     }
+
+    /// What the client is told (the console shows a validation error's).
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
 }
 
 impl From<sqlx::Error> for ApiError {

@@ -39,6 +39,7 @@ pub async fn list(
     State(state): State<AppState>,
     admin: ConsoleAdmin,
     Query(query): Query<ListQuery>,
+    uri: axum::http::Uri,
 ) -> Response {
     let page = match jobs::list(&state, &query).await {
         Ok(page) => page,
@@ -48,19 +49,29 @@ pub async fn list(
         .status
         .and_then(|s| serde_json::to_value(s).ok())
         .and_then(|v| v.as_str().map(str::to_owned));
-    let next = page.next_cursor.as_ref().map(|c| {
-        let mut link = format!("/admin/jobs?cursor={c}");
-        if let Some(s) = &status {
-            link.push_str(&format!("&status={s}"));
-        }
-        link
-    });
+    let next = page
+        .next_cursor
+        .as_ref()
+        .map(|c| next_link(uri.query().unwrap_or(""), c));
     html(&JobsPage {
         admin: &admin,
         page: &page,
         status,
         next,
     })
+}
+
+/// The next page's link: the same query (every filter, as sent), with the
+/// cursor replaced.
+fn next_link(query: &str, cursor: &str) -> String {
+    let mut link = format!("/admin/jobs?cursor={cursor}");
+    for pair in query.split('&') {
+        if !pair.is_empty() && !pair.starts_with("cursor=") {
+            link.push('&');
+            link.push_str(pair);
+        }
+    }
+    link
 }
 
 /// One job.
@@ -115,5 +126,19 @@ pub async fn replay(
             (axum::http::StatusCode::CONFLICT, page).into_response()
         }
         Err(e) => e.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_link;
+
+    #[test]
+    fn the_next_page_keeps_every_filter_and_one_cursor() {
+        assert_eq!(
+            next_link("status=dead&error=broker%20down&cursor=1.a", "2.b"),
+            "/admin/jobs?cursor=2.b&status=dead&error=broker%20down"
+        );
+        assert_eq!(next_link("", "2.b"), "/admin/jobs?cursor=2.b");
     }
 }

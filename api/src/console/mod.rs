@@ -6,13 +6,19 @@
 //! - [`session`]: sign-in sessions (HttpOnly, SameSite=Strict cookie; the
 //!   row in `console_sessions`), the CSRF token, the admin check;
 //! - [`pages`]: sign-in, overview, sign-out, the stylesheet;
+//! - [`charts`]: the overview's throughput and failure-rate charts;
 //! - [`jobs`]: the job list, a job's page and its replay button;
+//! - [`audit`]: the audit log, a page at a time;
+//! - [`bulk`]: bulk replay (filter, dry-run count, confirmation, result);
 //! - [`sessions`]: a session's page with its chart.
 //!
 //! Templates live in `api/templates/console/`.
 //!
 //! No external asset: the stylesheet is served by the API, no script runs.
 
+pub mod audit;
+pub mod bulk;
+pub mod charts;
 pub mod jobs;
 pub mod pages;
 pub mod session;
@@ -33,6 +39,10 @@ pub fn router() -> Router<AppState> {
         .route("/admin/jobs", get(jobs::list))
         .route("/admin/jobs/{job_id}", get(jobs::detail))
         .route("/admin/jobs/{job_id}/replay", post(jobs::replay))
+        .route("/admin/replay", get(bulk::form).post(bulk::replay))
+        .route("/admin/replay/preview", post(bulk::preview))
+        .route("/admin/replay/{replay_id}", get(bulk::done))
+        .route("/admin/audit", get(audit::page))
         .route("/admin/sessions/{session_id}", get(sessions::page))
         .route(
             "/admin/sessions/{session_id}/chart.svg",

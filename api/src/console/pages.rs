@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::charts;
 use super::session::{self, ConsoleAdmin, Refusal};
 use crate::auth::Role;
 use crate::error::ErrorCode;
@@ -47,6 +48,10 @@ struct MessagePage<'a> {
 struct OverviewPage<'a> {
     admin: &'a ConsoleAdmin,
     o: &'a Overview,
+    /// Inline SVG: jobs succeeded per minute over the last hour.
+    throughput: String,
+    /// Inline SVG: failure rate per minute over the last hour.
+    failure_rate: String,
 }
 
 impl OverviewPage<'_> {
@@ -156,10 +161,17 @@ fn see_other(to: &str, cookie: &str) -> Response {
 
 /// The pipeline at a glance.
 pub async fn overview(State(state): State<AppState>, admin: ConsoleAdmin) -> Response {
-    match overview::read(&state).await {
+    let (o, minutes) = tokio::join!(overview::read(&state), charts::last_hour(&state));
+    let minutes = match minutes {
+        Ok(m) => m,
+        Err(e) => return crate::error::ApiError::from(e).into_response(),
+    };
+    match o {
         Ok(o) => html(&OverviewPage {
             admin: &admin,
             o: &o,
+            throughput: charts::throughput_svg(&minutes),
+            failure_rate: charts::failure_rate_svg(&minutes),
         }),
         Err(e) => e.into_response(),
     }

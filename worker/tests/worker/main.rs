@@ -2,6 +2,7 @@
 
 mod autoscaler;
 mod common;
+mod console_browser;
 mod failure_path;
 mod trends;
 mod warm_up;

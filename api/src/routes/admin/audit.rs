@@ -113,6 +113,12 @@ async fn list_audit(
     _admin: AdminUser,
     Query(query): Query<AuditQuery>,
 ) -> ApiResult<Json<AuditPage>> {
+    page(&state, &query).await.map(Json)
+}
+
+/// One page of the audit log, newest first (the console's audit page reads
+/// it too).
+pub async fn page(state: &AppState, query: &AuditQuery) -> ApiResult<AuditPage> {
     let limit = query.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
         return Err(ApiError::invalid_field(
@@ -141,8 +147,20 @@ async fn list_audit(
     } else {
         None
     };
-    Ok(Json(AuditPage {
+    Ok(AuditPage {
         entries,
         next_cursor,
-    }))
+    })
+}
+
+/// The entry `id` (the console's bulk replay result page names its replay
+/// by it).
+pub async fn entry(state: &AppState, id: i64) -> ApiResult<Option<AuditEntry>> {
+    Ok(sqlx::query_as(
+        "SELECT id, at, admin_id, admin_email, action, filter, affected, detail
+         FROM admin_audit WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&state.db)
+    .await?)
 }

@@ -209,6 +209,23 @@ async fn bulk_replay(
     AdminUser(admin): AdminUser,
     Json(request): Json<BulkReplay>,
 ) -> ApiResult<Response> {
+    let result = bulk(&state, admin.id, request).await?;
+    let status = if result.dry_run {
+        StatusCode::OK
+    } else {
+        StatusCode::ACCEPTED
+    };
+    Ok((status, Json(result)).into_response())
+}
+
+/// Counts (dry run) or replays the jobs a bulk request names, for the admin
+/// `admin_id`, recorded in the audit log (the console's bulk replay does the
+/// same).
+pub async fn bulk(
+    state: &AppState,
+    admin_id: Uuid,
+    request: BulkReplay,
+) -> ApiResult<BulkReplayResult> {
     let mut filter = request.filter;
     filter.status.get_or_insert(JobStatus::Dead);
     filter.validate()?;
@@ -235,7 +252,7 @@ async fn bulk_replay(
         let action = "bulk_replay_dry_run";
         audit::record(
             &mut tx,
-            Some(admin.id),
+            Some(admin_id),
             action,
             Some(filter_json),
             matched,
@@ -243,11 +260,11 @@ async fn bulk_replay(
         )
         .await?;
         tx.commit().await?;
-        return Ok((StatusCode::OK, Json(result)).into_response());
+        return Ok(result);
     }
     let replay_id = audit::record(
         &mut tx,
-        Some(admin.id),
+        Some(admin_id),
         "bulk_replay",
         Some(filter_json),
         0,
@@ -274,6 +291,6 @@ async fn bulk_replay(
     result.replay_id = Some(replay_id);
     audit::set_affected(&mut tx, replay_id, result.replayed).await?;
     tx.commit().await?;
-    tracing::info!(replay_id, replayed = result.replayed, admin = %admin.id, "bulk replay");
-    Ok((StatusCode::ACCEPTED, Json(result)).into_response())
+    tracing::info!(replay_id, replayed = result.replayed, admin = %admin_id, "bulk replay");
+    Ok(result)
 }

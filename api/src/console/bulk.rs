@@ -1,0 +1,368 @@
+//! The console's bulk replay, in three steps: a form with the job list's
+//! filters; a dry run that counts the jobs it would replay (the admin API's
+//! bulk replay with `dry_run`, audited like any dry run) and asks for
+//! confirmation; the replay itself (a CSRF-protected post, then
+//! post/redirect/get to a page that follows the replayed jobs by their
+//! `replay_id`). The filter travels between the steps as form fields.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::pages::{html, message_page};
+use super::session::{self, ConsoleAdmin};
+use crate::error::ErrorCode;
+use crate::extract::{Path, Query};
+use crate::routes::admin::audit::{self, AuditEntry};
+use crate::routes::admin::filter::JobFilter;
+use crate::routes::admin::jobs::{self, JobPage, ListQuery};
+use crate::routes::admin::replay::{self as admin_replay, BulkReplay, BulkReplayResult};
+use crate::routes::admin::{JobKind, JobStatus};
+use crate::state::AppState;
+
+/// Jobs replayed by one confirmation when the form leaves `max` empty.
+const DEFAULT_MAX: i64 = 100;
+
+/// The form's fields as the browser sends them (an empty field is no
+/// filter); the same names as the admin API's filter.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct BulkForm {
+    pub csrf: String,
+    pub status: String,
+    pub kind: String,
+    pub error: String,
+    pub since: String,
+    pub until: String,
+    pub horse_id: String,
+    pub session_id: String,
+    pub algorithm_version: String,
+    pub max: String,
+}
+
+/// A time from the form: RFC 3339, or a `datetime-local` value read as UTC.
+fn time(field: &str, value: &str) -> Result<Option<DateTime<Utc>>, String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(v) {
+        return Ok(Some(t.with_timezone(&Utc)));
+    }
+    ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(v, f).ok())
+        .map(|t| Some(t.and_utc()))
+        .ok_or_else(|| format!("{field}: not a date and time (YYYY-MM-DDTHH:MM, UTC)"))
+}
+
+fn id(field: &str, value: &str) -> Result<Option<Uuid>, String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    Uuid::parse_str(v)
+        .map(Some)
+        .map_err(|_| format!("{field}: not an id"))
+}
+
+fn text(field: &str, value: &str, max_chars: usize) -> Result<Option<String>, String> {
+    let v = value.trim();
+    if v.chars().count() > max_chars {
+        return Err(format!("{field}: at most {max_chars} characters"));
+    }
+    Ok((!v.is_empty()).then(|| v.to_owned()))
+}
+
+impl BulkForm {
+    /// The bulk replay request these fields describe, or what is wrong with
+    /// them (said for a person).
+    pub fn request(&self, dry_run: bool) -> Result<BulkReplay, String> {
+        let status = match self.status.trim() {
+            "" | "dead" => JobStatus::Dead,
+            "failed" => JobStatus::Failed,
+            _ => return Err("Status: only dead or retrying jobs can be replayed".into()),
+        };
+        let kind = match self.kind.trim() {
+            "" => None,
+            "analyze_session" => Some(JobKind::AnalyzeSession),
+            "compute_trend" => Some(JobKind::ComputeTrend),
+            _ => return Err("Kind: analyze_session or compute_trend".into()),
+        };
+        let max = match self.max.trim() {
+            "" => DEFAULT_MAX,
+            m => m
+                .parse::<i64>()
+                .ok()
+                .filter(|m| (1..=1000).contains(m))
+                .ok_or("At most: a number from 1 to 1000")?,
+        };
+        Ok(BulkReplay {
+            filter: JobFilter {
+                status: Some(status),
+                kind,
+                error: text("Error contains", &self.error, 200)?,
+                since: time("Changed since", &self.since)?,
+                until: time("Changed before", &self.until)?,
+                horse_id: id("Horse", &self.horse_id)?,
+                session_id: id("Session", &self.session_id)?,
+                algorithm_version: text("Algorithm version", &self.algorithm_version, 100)?,
+                replay_id: None,
+            },
+            dry_run: Some(dry_run),
+            max: Some(max),
+        })
+    }
+
+    /// The fields as a query string (the "change the filter" link).
+    fn query(&self) -> String {
+        let pairs = [
+            ("status", &self.status),
+            ("kind", &self.kind),
+            ("error", &self.error),
+            ("since", &self.since),
+            ("until", &self.until),
+            ("horse_id", &self.horse_id),
+            ("session_id", &self.session_id),
+            ("algorithm_version", &self.algorithm_version),
+            ("max", &self.max),
+        ];
+        pairs
+            .iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .map(|(k, v)| format!("{k}={}", urlencode(v.trim())))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+/// Percent-encodes everything but unreserved characters (RFC 3986).
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "console/replay.html")]
+struct FormPage<'a> {
+    admin: &'a ConsoleAdmin,
+    f: &'a BulkForm,
+    error: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "console/replay_confirm.html")]
+struct ConfirmPage<'a> {
+    admin: &'a ConsoleAdmin,
+    f: &'a BulkForm,
+    r: &'a BulkReplayResult,
+    /// How many the confirmation replays: the matches, up to `max`.
+    will_replay: i64,
+    /// The link back to the form with these fields.
+    change: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/replay_done.html")]
+struct DonePage<'a> {
+    admin: &'a ConsoleAdmin,
+    entry: &'a AuditEntry,
+    page: &'a JobPage,
+    filter: String,
+}
+
+fn form_page(admin: &ConsoleAdmin, f: &BulkForm, error: Option<&str>) -> Response {
+    let page = html(&FormPage { admin, f, error });
+    match error {
+        Some(_) => (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
+        None => page,
+    }
+}
+
+/// The form, filled from the query string (the job list links here with its
+/// filters).
+pub async fn form(admin: ConsoleAdmin, Query(f): Query<BulkForm>) -> Response {
+    form_page(&admin, &f, None)
+}
+
+/// Step two: the dry run's count and the confirmation form.
+pub async fn preview(
+    State(state): State<AppState>,
+    admin: ConsoleAdmin,
+    Form(f): Form<BulkForm>,
+) -> Response {
+    if !session::csrf_ok(&admin, &f.csrf) {
+        return session::csrf_refused();
+    }
+    let request = match f.request(true) {
+        Ok(r) => r,
+        Err(e) => return form_page(&admin, &f, Some(&e)),
+    };
+    let max = request.max.unwrap_or(DEFAULT_MAX);
+    match admin_replay::bulk(&state, admin.user_id, request).await {
+        Ok(r) => html(&ConfirmPage {
+            admin: &admin,
+            f: &f,
+            will_replay: r.matched.min(max),
+            r: &r,
+            change: f.query(),
+        }),
+        Err(e) if e.code() == ErrorCode::ValidationFailed => {
+            form_page(&admin, &f, Some(e.detail()))
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Step three: the replay (audited), then to the page that follows it.
+pub async fn replay(
+    State(state): State<AppState>,
+    admin: ConsoleAdmin,
+    Form(f): Form<BulkForm>,
+) -> Response {
+    if !session::csrf_ok(&admin, &f.csrf) {
+        return session::csrf_refused();
+    }
+    let request = match f.request(false) {
+        Ok(r) => r,
+        Err(e) => return form_page(&admin, &f, Some(&e)),
+    };
+    match admin_replay::bulk(&state, admin.user_id, request).await {
+        // Post/redirect/get: a reload shows the result, it does not replay again.
+        Ok(BulkReplayResult {
+            replay_id: Some(id),
+            ..
+        }) => Redirect::to(&format!("/admin/replay/{id}")).into_response(),
+        Ok(_) => form_page(&admin, &f, Some("Nothing was replayed.")),
+        Err(e) if e.code() == ErrorCode::ValidationFailed => {
+            form_page(&admin, &f, Some(e.detail()))
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// What a bulk replay did, and where its jobs are now.
+pub async fn done(
+    State(state): State<AppState>,
+    admin: ConsoleAdmin,
+    Path(replay_id): Path<i64>,
+) -> Response {
+    let entry = match audit::entry(&state, replay_id).await {
+        Ok(Some(e)) if e.action == "bulk_replay" => e,
+        Ok(_) => {
+            return (
+                StatusCode::NOT_FOUND,
+                message_page("No such bulk replay", "Its number is not in the audit log."),
+            )
+                .into_response();
+        }
+        Err(e) => return e.into_response(),
+    };
+    let query = ListQuery {
+        status: None,
+        kind: None,
+        error: None,
+        since: None,
+        until: None,
+        horse_id: None,
+        session_id: None,
+        algorithm_version: None,
+        replay_id: Some(replay_id),
+        limit: Some(100),
+        cursor: None,
+    };
+    let page = match jobs::list(&state, &query).await {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    let filter = entry
+        .filter
+        .as_ref()
+        .map(|f| f.to_string())
+        .unwrap_or_default();
+    html(&DonePage {
+        admin: &admin,
+        entry: &entry,
+        page: &page,
+        filter,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_fields_are_no_filter_and_bad_ones_are_named() {
+        let r = BulkForm::default().request(true).unwrap();
+        assert_eq!(r.filter.status, Some(JobStatus::Dead));
+        assert!(r.filter.kind.is_none() && r.filter.since.is_none());
+        assert_eq!((r.dry_run, r.max), (Some(true), Some(DEFAULT_MAX)));
+
+        let f = BulkForm {
+            status: "failed".into(),
+            kind: "compute_trend".into(),
+            since: "2026-12-03T09:30".into(),
+            until: "2026-12-03T10:00:00Z".into(),
+            max: "7".into(),
+            ..BulkForm::default()
+        };
+        let r = f.request(false).unwrap();
+        assert_eq!(r.filter.status, Some(JobStatus::Failed));
+        assert_eq!(r.filter.kind, Some(JobKind::ComputeTrend));
+        assert_eq!(
+            r.filter.since.unwrap().to_rfc3339(),
+            "2026-12-03T09:30:00+00:00"
+        );
+        assert_eq!(r.max, Some(7));
+        assert_eq!(
+            f.query(),
+            "status=failed&kind=compute_trend&since=2026-12-03T09%3A30&until=2026-12-03T10%3A00%3A00Z&max=7"
+        );
+
+        for (bad, says) in [
+            (
+                BulkForm {
+                    status: "succeeded".into(),
+                    ..BulkForm::default()
+                },
+                "Status",
+            ),
+            (
+                BulkForm {
+                    max: "0".into(),
+                    ..BulkForm::default()
+                },
+                "At most",
+            ),
+            (
+                BulkForm {
+                    horse_id: "comet".into(),
+                    ..BulkForm::default()
+                },
+                "Horse",
+            ),
+            (
+                BulkForm {
+                    since: "yesterday".into(),
+                    ..BulkForm::default()
+                },
+                "Changed since",
+            ),
+        ] {
+            let e = bad.request(true).unwrap_err();
+            assert!(e.starts_with(says), "{e}");
+        }
+    }
+}
