@@ -46,7 +46,7 @@ pub struct BulkForm {
 }
 
 /// A time from the form: RFC 3339, or a `datetime-local` value read as UTC.
-fn time(field: &str, value: &str) -> Result<Option<DateTime<Utc>>, String> {
+pub(super) fn time(field: &str, value: &str) -> Result<Option<DateTime<Utc>>, String> {
     let v = value.trim();
     if v.is_empty() {
         return Ok(None);
@@ -61,7 +61,7 @@ fn time(field: &str, value: &str) -> Result<Option<DateTime<Utc>>, String> {
         .ok_or_else(|| format!("{field}: not a date and time (YYYY-MM-DDTHH:MM, UTC)"))
 }
 
-fn id(field: &str, value: &str) -> Result<Option<Uuid>, String> {
+pub(super) fn id(field: &str, value: &str) -> Result<Option<Uuid>, String> {
     let v = value.trim();
     if v.is_empty() {
         return Ok(None);
@@ -71,7 +71,7 @@ fn id(field: &str, value: &str) -> Result<Option<Uuid>, String> {
         .map_err(|_| format!("{field}: not an id"))
 }
 
-fn text(field: &str, value: &str, max_chars: usize) -> Result<Option<String>, String> {
+pub(super) fn text(field: &str, value: &str, max_chars: usize) -> Result<Option<String>, String> {
     let v = value.trim();
     if v.chars().count() > max_chars {
         return Err(format!("{field}: at most {max_chars} characters"));

@@ -4,11 +4,16 @@
 //! console's stylesheet, so they follow the light or dark theme, and the
 //! output is deterministic: same figures, same bytes.
 //!
-//! The figures come from the jobs table in one query: each job counts in
-//! the minute of its last change, as `succeeded`, or as a failure when it is
-//! `failed` (a retry is scheduled) or `dead`. A job that failed and later
-//! succeeded therefore counts once, as a success — the table keeps each
-//! job's latest state, not every attempt.
+//! The figures come from the attempt history (`job_attempts`) in one query:
+//! every attempt counts in the minute it finished, as a success
+//! (`succeeded`) or a failure (`failed`: a retry is scheduled, or `dead`).
+//! A job that failed and then succeeded on its retry counts both — the
+//! failure is what an admin watching the rate wants to see. Interrupted,
+//! swept and gone attempts (a worker stopped, a session deleted) are neither.
+//! The query reaches the attempts through the jobs changed in the window
+//! (`jobs_updated_idx`): finishing an attempt always bumps its job's
+//! `updated_at` in the same statement, so no attempt of the window is missed
+//! and no index is added to the hot attempt table.
 
 use chrono::{DateTime, Utc};
 use svg::Document;
@@ -21,10 +26,9 @@ use crate::state::AppState;
 pub struct Minute {
     /// Its start.
     pub at: DateTime<Utc>,
-    /// Jobs whose last change in that minute was a success.
+    /// Attempts that succeeded in that minute.
     pub succeeded: i64,
-    /// Jobs whose last change in that minute was a failed attempt (retry
-    /// scheduled, or dead).
+    /// Attempts that failed in that minute (retry scheduled, or dead).
     pub failed: i64,
 }
 
@@ -42,12 +46,14 @@ impl Minute {
 pub async fn last_hour(state: &AppState) -> Result<Vec<Minute>, sqlx::Error> {
     sqlx::query_as(
         "WITH outcomes AS (
-             SELECT date_trunc('minute', updated_at) AS minute,
-                    count(*) FILTER (WHERE status = 'succeeded') AS succeeded,
-                    count(*) FILTER (WHERE status IN ('failed', 'dead')) AS failed
-             FROM jobs
-             WHERE updated_at >= date_trunc('minute', now()) - interval '59 minutes'
-               AND status IN ('succeeded', 'failed', 'dead')
+             SELECT date_trunc('minute', a.finished_at) AS minute,
+                    count(*) FILTER (WHERE a.outcome = 'succeeded') AS succeeded,
+                    count(*) FILTER (WHERE a.outcome IN ('failed', 'dead')) AS failed
+             FROM jobs j
+             JOIN job_attempts a ON a.job_id = j.id
+             WHERE j.updated_at >= date_trunc('minute', now()) - interval '59 minutes'
+               AND a.finished_at >= date_trunc('minute', now()) - interval '59 minutes'
+               AND a.outcome IN ('succeeded', 'failed', 'dead')
              GROUP BY 1)
          SELECT b.minute AS at, coalesce(o.succeeded, 0) AS succeeded,
                 coalesce(o.failed, 0) AS failed

@@ -1,28 +1,93 @@
-//! The console's job pages: a filtered list (the admin API's filters and
-//! cursor), one job (error, attempt history, payload, trace id) and its
-//! replay button, which posts the session's CSRF token.
+//! The console's job pages: a filtered list (a GET form with the admin
+//! API's filters, and its cursor), one job (error, attempt history, payload,
+//! trace id) and its replay button, which posts the session's CSRF token.
 
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
 use uuid::Uuid;
 
+use super::bulk::{id, text, time};
 use super::pages::{CsrfForm, html, message_page};
 use super::session::{self, ConsoleAdmin};
 use crate::error::ErrorCode;
 use crate::extract::{Path, Query};
 use crate::routes::admin::jobs::{self, JobDetail, JobPage, ListQuery};
+use crate::routes::admin::{JobKind, JobStatus};
 use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "console/jobs.html")]
 struct JobsPage<'a> {
     admin: &'a ConsoleAdmin,
-    page: &'a JobPage,
-    status: Option<String>,
+    /// The filter form, as sent.
+    f: &'a ListForm,
+    /// What is wrong with the filter (then no page is shown).
+    error: Option<&'a str>,
+    page: Option<&'a JobPage>,
     /// The next page's link, with the same filters.
     next: Option<String>,
+}
+
+/// The list's filter form as the browser sends it: an empty field is no
+/// filter (the admin API's strict query would refuse an empty value), and a
+/// bad one is named on the page rather than answered with JSON.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct ListForm {
+    pub status: String,
+    pub kind: String,
+    pub error: String,
+    pub since: String,
+    pub until: String,
+    pub horse_id: String,
+    pub session_id: String,
+    pub algorithm_version: String,
+    pub replay_id: String,
+    pub cursor: String,
+}
+
+impl ListForm {
+    /// The admin API's query these fields describe, or what is wrong with
+    /// them (said for a person).
+    fn query(&self) -> Result<ListQuery, String> {
+        let status = match self.status.trim() {
+            "" => None,
+            "queued" => Some(JobStatus::Queued),
+            "running" => Some(JobStatus::Running),
+            "succeeded" => Some(JobStatus::Succeeded),
+            "failed" => Some(JobStatus::Failed),
+            "dead" => Some(JobStatus::Dead),
+            _ => return Err("Status: queued, running, succeeded, failed or dead".into()),
+        };
+        let kind = match self.kind.trim() {
+            "" => None,
+            "analyze_session" => Some(JobKind::AnalyzeSession),
+            "compute_trend" => Some(JobKind::ComputeTrend),
+            _ => return Err("Kind: analyze_session or compute_trend".into()),
+        };
+        let replay_id = match self.replay_id.trim() {
+            "" => None,
+            r => Some(r.parse::<i64>().map_err(|_| "Bulk replay: not a number")?),
+        };
+        let cursor = self.cursor.trim();
+        Ok(ListQuery {
+            status,
+            kind,
+            error: text("Error contains", &self.error, 200)?,
+            since: time("Changed since", &self.since)?,
+            until: time("Changed before", &self.until)?,
+            horse_id: id("Horse", &self.horse_id)?,
+            session_id: id("Session", &self.session_id)?,
+            algorithm_version: text("Algorithm version", &self.algorithm_version, 100)?,
+            replay_id,
+            limit: None,
+            cursor: (!cursor.is_empty()).then(|| cursor.to_owned()),
+        })
+    }
 }
 
 #[derive(Template)]
@@ -38,27 +103,44 @@ struct JobPageView<'a> {
 pub async fn list(
     State(state): State<AppState>,
     admin: ConsoleAdmin,
-    Query(query): Query<ListQuery>,
+    Query(f): Query<ListForm>,
     uri: axum::http::Uri,
 ) -> Response {
-    let page = match jobs::list(&state, &query).await {
+    let page = match f.query() {
+        Ok(query) => jobs::list(&state, &query).await,
+        Err(message) => return list_refused(&admin, &f, &message),
+    };
+    let page = match page {
         Ok(page) => page,
+        // A bad cursor or a filter the API refuses: named on the page.
+        Err(e) if e.code() == ErrorCode::ValidationFailed => {
+            return list_refused(&admin, &f, e.detail());
+        }
         Err(e) => return e.into_response(),
     };
-    let status = query
-        .status
-        .and_then(|s| serde_json::to_value(s).ok())
-        .and_then(|v| v.as_str().map(str::to_owned));
     let next = page
         .next_cursor
         .as_ref()
         .map(|c| next_link(uri.query().unwrap_or(""), c));
     html(&JobsPage {
         admin: &admin,
-        page: &page,
-        status,
+        f: &f,
+        error: None,
+        page: Some(&page),
         next,
     })
+}
+
+/// The list's form again, with what is wrong (422).
+fn list_refused(admin: &ConsoleAdmin, f: &ListForm, message: &str) -> Response {
+    let page = html(&JobsPage {
+        admin,
+        f,
+        error: Some(message),
+        page: None,
+        next: None,
+    });
+    (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
 }
 
 /// The next page's link: the same query (every filter, as sent), with the
@@ -100,7 +182,7 @@ async fn show(
             notice,
         }),
         Err(e) if e.code() == ErrorCode::NotFound => (
-            axum::http::StatusCode::NOT_FOUND,
+            StatusCode::NOT_FOUND,
             message_page("No such job", "It may have been deleted with its session."),
         )
             .into_response(),
@@ -123,7 +205,7 @@ pub async fn replay(
         Ok(_) => Redirect::to(&format!("/admin/jobs/{job_id}?replayed=1")).into_response(),
         Err(e) if e.code() == ErrorCode::Conflict => {
             let page = show(&state, &admin, job_id, Some("Not replayed: only dead or retrying jobs can be, and a horse has at most one queued trend job.")).await;
-            (axum::http::StatusCode::CONFLICT, page).into_response()
+            (StatusCode::CONFLICT, page).into_response()
         }
         Err(e) => e.into_response(),
     }

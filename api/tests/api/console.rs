@@ -377,6 +377,79 @@ async fn statuses(app: &TestApp, jobs: &[&str]) -> Vec<(String, Option<i64>)> {
 }
 
 #[tokio::test]
+async fn the_job_list_filters_as_its_form_sends_and_names_a_bad_field() {
+    let app = spawn_app().await;
+    let (rider, _) = app.user("rider@example.com").await;
+    let horse = app.horse(&rider, "Comet").await;
+    let mut jobs = Vec::new();
+    for _ in 0..3 {
+        let v = app.upload_csv(&rider, horse, 3.0).await;
+        jobs.push(v["job"]["id"].as_str().unwrap().to_owned());
+    }
+    kill_job(&app, &jobs[0], "broker exploded").await;
+    kill_job(&app, &jobs[1], "samples unreadable").await;
+    let cookie = admin_cookie(&app, "boss@example.com").await;
+    let listed = |page: &str| -> Vec<bool> {
+        jobs.iter()
+            .map(|j| page.contains(&format!("href=\"/admin/jobs/{j}\"")))
+            .collect()
+    };
+
+    // The form's GET sends every field, the empty ones too: no filter each.
+    let empty = "status=&kind=&error=&since=&until=&horse_id=&session_id=\
+                 &algorithm_version=&replay_id=";
+    let r = get_page(&app, &format!("/admin/jobs?{empty}"), Some(&cookie)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.unwrap();
+    assert_eq!(listed(&page), [true, true, true], "{page}");
+    assert!(page.contains("<form method=\"get\" action=\"/admin/jobs\""));
+
+    // Status and error text together, as typed (case-insensitive); the
+    // form comes back filled in.
+    let r = get_page(
+        &app,
+        "/admin/jobs?status=dead&kind=&error=BROKER&since=&until=&horse_id=&session_id=\
+         &algorithm_version=&replay_id=",
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.unwrap();
+    assert_eq!(listed(&page), [true, false, false], "{page}");
+    assert!(page.contains("value=\"BROKER\""), "{page}");
+    assert!(page.contains("<option value=\"dead\" selected>"), "{page}");
+
+    // A datetime-local value is read as UTC: nothing changed after 2999.
+    let page = get_page(&app, "/admin/jobs?since=2999-01-01T00:00", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("No job matches."), "{page}");
+
+    // A bad field or cursor is named on the page (422), not answered in JSON.
+    for (query, says) in [
+        ("since=yesterday", "Changed since: not a date and time"),
+        ("horse_id=42", "Horse: not an id"),
+        ("status=lost", "Status: queued, running"),
+        ("cursor=nonsense", "cursor"),
+    ] {
+        let r = get_page(&app, &format!("/admin/jobs?{query}"), Some(&cookie)).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html"),
+            "{query}"
+        );
+        let page = r.text().await.unwrap();
+        assert!(page.contains(says), "{query}: {page}");
+        assert!(page.contains("role=\"alert\""), "{query}: {page}");
+    }
+}
+
+#[tokio::test]
 async fn a_bulk_replay_counts_first_asks_then_replays_what_the_filter_names() {
     let app = spawn_app().await;
     let (rider, _) = app.user("rider@example.com").await;
@@ -618,34 +691,45 @@ fn chart_bars(page: &str, id: &str) -> Vec<(String, String)> {
 #[tokio::test]
 async fn the_overview_charts_throughput_and_failure_rate_per_minute() {
     let app = spawn_app().await;
-    // (minutes ago, status, how many): 3 successes ten minutes ago; one
-    // success and three failures five minutes ago; one dead job two minutes
-    // ago; nothing counted from two hours ago or still queued. Each insert
-    // answers the minute (UTC) its jobs count in.
+    // (minutes ago, the job's status, its attempts' outcomes), one job each:
+    // 3 successes ten minutes ago; five minutes ago a job that failed and
+    // then succeeded (both attempts count: the failure is what the rate is
+    // for), a job waiting for its retry and a job that died on its second
+    // attempt; a dead job two minutes ago; an interrupted attempt (a stopped
+    // worker) three minutes ago, neither success nor failure; nothing from
+    // two hours ago. Each insert answers the minute (UTC) it counts in.
     let mut minute = std::collections::HashMap::new();
-    for (ago, status, n) in [
-        (10, "succeeded", 3),
-        (5, "succeeded", 1),
-        (5, "failed", 2),
-        (5, "dead", 1),
-        (2, "dead", 1),
-        (120, "succeeded", 4),
-        (0, "queued", 2),
-    ] {
-        let at: Vec<String> = sqlx::query_scalar(
-            "INSERT INTO jobs (id, kind, version, payload, status, updated_at)
-             SELECT gen_random_uuid(), 'analyze_session', 1, '{}', $1,
-                    now() - make_interval(mins => $2)
-             FROM generate_series(1, $3)
-             RETURNING to_char(updated_at AT TIME ZONE 'UTC', 'HH24:MI')",
+    let jobs: [(i32, &str, &[&str]); 9] = [
+        (10, "succeeded", &["succeeded"]),
+        (10, "succeeded", &["succeeded"]),
+        (10, "succeeded", &["succeeded"]),
+        (5, "succeeded", &["failed", "succeeded"]),
+        (5, "failed", &["failed"]),
+        (5, "dead", &["failed", "dead"]),
+        (2, "dead", &["dead"]),
+        (3, "queued", &["interrupted"]),
+        (120, "succeeded", &["succeeded"]),
+    ];
+    for (ago, status, outcomes) in jobs {
+        let at: String = sqlx::query_scalar(
+            "WITH job AS (
+                 INSERT INTO jobs (id, kind, version, payload, status, updated_at)
+                 VALUES (gen_random_uuid(), 'analyze_session', 1, '{}', $1,
+                         now() - make_interval(mins => $2))
+                 RETURNING id, updated_at),
+             attempts AS (
+                 INSERT INTO job_attempts (job_id, attempt, started_at, finished_at, outcome)
+                 SELECT job.id, o.n, job.updated_at, job.updated_at, o.outcome
+                 FROM job, unnest($3::text[]) WITH ORDINALITY AS o(outcome, n))
+             SELECT to_char(updated_at AT TIME ZONE 'UTC', 'HH24:MI') FROM job",
         )
         .bind(status)
         .bind(ago)
-        .bind(n)
-        .fetch_all(&app.db)
+        .bind(outcomes)
+        .fetch_one(&app.db)
         .await
         .unwrap();
-        minute.insert(ago, at[0].clone());
+        minute.insert(ago, at);
     }
     let cookie = admin_cookie(&app, "boss@example.com").await;
     let page = get_page(&app, "/admin", Some(&cookie))
@@ -660,7 +744,7 @@ async fn the_overview_charts_throughput_and_failure_rate_per_minute() {
     );
     assert_eq!(
         chart_bars(&page, "failure-chart"),
-        [bar(5, "75"), bar(2, "100")]
+        [bar(5, "80"), bar(2, "100")]
     );
     assert!(page.contains("4 in all"), "{page}");
 }

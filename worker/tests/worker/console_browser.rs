@@ -450,7 +450,7 @@ async fn scenario(env: &Env2, browser: &Browser) -> String {
 
     // The dead jobs, through the nav; the job is listed with its error.
     browser.click("nav a[href='/admin/jobs?status=dead']").await;
-    browser.wait_title("Jobs · Hoofbeat admin").await;
+    browser.wait_title("Jobs: dead · Hoofbeat admin").await;
     let row = format!("tr.job a[href='/admin/jobs/{job}']");
     assert_eq!(browser.count(&row).await, 1, "the dead job is listed");
     assert_eq!(browser.count("tr.job[data-status=dead]").await, 2);
