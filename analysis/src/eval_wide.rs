@@ -18,7 +18,10 @@ pub struct WideSession {
 }
 
 /// The variation bands of the per-variation table: (group, band) per session.
-pub fn bands(cfg: &SynthConfig, v: &crate::synth::variety::Variation) -> Vec<(&'static str, &'static str)> {
+pub fn bands(
+    cfg: &SynthConfig,
+    v: &crate::synth::variety::Variation,
+) -> Vec<(&'static str, &'static str)> {
     let size = if v.size < 0.85 {
         "0.6–0.85"
     } else if v.size < 1.25 {
@@ -48,22 +51,51 @@ pub fn bands(cfg: &SynthConfig, v: &crate::synth::variety::Variation) -> Vec<(&'
         ("track", if v.arena { "arena" } else { "open" }),
         (
             "spooks/bucks",
-            if v.spooks_per_h + v.bucks_per_h > 0.0 { "with" } else { "without" },
+            if v.spooks_per_h + v.bucks_per_h > 0.0 {
+                "with"
+            } else {
+                "without"
+            },
         ),
-        ("rising trot", if v.rising_trot > 0.0 { "some" } else { "none" }),
-        ("lateral work", if v.lateral_work > 0.0 { "some" } else { "none" }),
-        ("soft jumps", if v.soft_jumps > 0.0 { "some" } else { "none" }),
+        (
+            "rising trot",
+            if v.rising_trot > 0.0 { "some" } else { "none" },
+        ),
+        (
+            "lateral work",
+            if v.lateral_work > 0.0 { "some" } else { "none" },
+        ),
+        (
+            "soft jumps",
+            if v.soft_jumps > 0.0 { "some" } else { "none" },
+        ),
         (
             "link",
-            if v.radio_gaps >= 3 || v.drop_rate > 0.01 { "lossy (≥3 gaps or >1 % drops)" } else { "clean" },
+            if v.radio_gaps >= 3 || v.drop_rate > 0.01 {
+                "lossy (≥3 gaps or >1 % drops)"
+            } else {
+                "clean"
+            },
         ),
-        ("mount tilt max", if v.max_tilt_deg < 12.5 { "< 12.5°" } else { "12.5–25°" }),
+        (
+            "mount tilt max",
+            if v.max_tilt_deg < 12.5 {
+                "< 12.5°"
+            } else {
+                "12.5–25°"
+            },
+        ),
     ]
 }
 
 /// Generates `count` varied sessions (see [`crate::synth::variety`]) in
 /// memory, analyses them in parallel and scores each.
-pub fn evaluate_wide(count: u32, min_minutes: f64, max_minutes: f64, seed: u64) -> Vec<WideSession> {
+pub fn evaluate_wide(
+    count: u32,
+    min_minutes: f64,
+    max_minutes: f64,
+    seed: u64,
+) -> Vec<WideSession> {
     (0..count)
         .into_par_iter()
         .map(|i| {
@@ -103,7 +135,11 @@ pub fn wide_report(sessions: &[WideSession]) -> (String, bool) {
         total.scored_s / 3600.0,
         total.riding_s / 3600.0
     );
-    let _ = writeln!(out, "{:<46} {:<16} {:<58} result", "metric", "target", "measured");
+    let _ = writeln!(
+        out,
+        "{:<46} {:<16} {:<58} result",
+        "metric", "target", "measured"
+    );
     let _ = writeln!(out, "{}", "-".repeat(130));
     let rows = total.wide_targets();
     for t in &rows {
@@ -117,7 +153,10 @@ pub fn wide_report(sessions: &[WideSession]) -> (String, bool) {
         );
     }
     // Per variation band: the same metrics, compact; * marks a miss.
-    let _ = writeln!(out, "\nper variation (the same targets; * = missed, – = nothing to score)");
+    let _ = writeln!(
+        out,
+        "\nper variation (the same targets; * = missed, – = nothing to score)"
+    );
     let heads = [
         "gait", "stride", "rein", "lead", "cover", "sym", "slope", "recall", "false/h", "flight",
     ];
@@ -153,7 +192,10 @@ pub fn wide_report(sessions: &[WideSession]) -> (String, bool) {
             let _ = writeln!(out);
         }
     }
-    let _ = writeln!(out, "\ngait confusion (seconds; rows = truth, columns = analysis)");
+    let _ = writeln!(
+        out,
+        "\ngait confusion (seconds; rows = truth, columns = analysis)"
+    );
     let _ = writeln!(
         out,
         "{:<8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}",
@@ -203,7 +245,10 @@ fn band_cells(s: &Score) -> Vec<String> {
         if s.stride_err_hz.is_empty() {
             "–".into()
         } else {
-            mark(1, format!("{:.1}", 100.0 * Score::within(&s.stride_err_hz, 0.01)))
+            mark(
+                1,
+                format!("{:.1}", 100.0 * Score::within(&s.stride_err_hz, 0.01)),
+            )
         },
         mark(2, pct(s.rein_time_ok_s, s.rein_time_s)),
         if s.lead_decided_s > 0.0 {
@@ -242,7 +287,10 @@ fn band_cells(s: &Score) -> Vec<String> {
         if s.flight_err_s.is_empty() {
             "–".into()
         } else {
-            mark(9, format!("{:.1}", 100.0 * Score::within(&s.flight_err_s, 0.015)))
+            mark(
+                9,
+                format!("{:.1}", 100.0 * Score::within(&s.flight_err_s, 0.015)),
+            )
         },
     ]
 }

@@ -44,8 +44,17 @@ fn trend_from_files_and_from_analyses_is_the_same_document() {
     let dir = scratch("trend-cli");
     let d = dir.to_str().unwrap();
     ok(&[
-        "generate-history", "--out", d, "--horses", "1", "--weeks", "3", "--minutes", "6..7",
-        "--seed", "11",
+        "generate-history",
+        "--out",
+        d,
+        "--horses",
+        "1",
+        "--weeks",
+        "3",
+        "--minutes",
+        "6..7",
+        "--seed",
+        "11",
     ]);
     let horse = dir.join("horse-01");
     let files = csv_files(&horse);
@@ -89,13 +98,27 @@ fn trend_from_files_and_from_analyses_is_the_same_document() {
             std::fs::write(analysis::cli_trend::sidecar_path(&name), meta).unwrap();
         }
     }
-    let from_analyses = ok(&["trend", "--from-analyses", "--format", "json", stored.to_str().unwrap()]);
+    let from_analyses = ok(&[
+        "trend",
+        "--from-analyses",
+        "--format",
+        "json",
+        stored.to_str().unwrap(),
+    ]);
     assert_eq!(from_analyses, json);
 
     // A window at week granularity.
     let week = ok(&[
-        "trend", "--format", "json", "--granularity", "week", "--from", "2026-09-14", "--to",
-        "2026-09-20", horse.to_str().unwrap(),
+        "trend",
+        "--format",
+        "json",
+        "--granularity",
+        "week",
+        "--from",
+        "2026-09-14",
+        "--to",
+        "2026-09-20",
+        horse.to_str().unwrap(),
     ]);
     let w: trend::TrendDocument = serde_json::from_slice(&week).unwrap();
     assert!(w.volume.daily.is_empty());
@@ -104,7 +127,10 @@ fn trend_from_files_and_from_analyses_is_the_same_document() {
 
     // The table names the weeks.
     let table = String::from_utf8(ok(&["trend", horse.to_str().unwrap()])).unwrap();
-    assert!(table.contains("2026-W37") && table.contains("alerts:"), "{table}");
+    assert!(
+        table.contains("2026-W37") && table.contains("alerts:"),
+        "{table}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -121,21 +147,37 @@ fn csv_without_a_start_time_names_the_file() {
     let out = run(&["trend", f.to_str().unwrap()]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("ride.csv") && err.contains("ride.csv.meta.json"), "{err}");
+    assert!(
+        err.contains("ride.csv") && err.contains("ride.csv.meta.json"),
+        "{err}"
+    );
 
-    std::fs::write(analysis::cli_trend::sidecar_path(&f), "{\"started_at\": \"yesterday\"}").unwrap();
+    std::fs::write(
+        analysis::cli_trend::sidecar_path(&f),
+        "{\"started_at\": \"yesterday\"}",
+    )
+    .unwrap();
     let err = String::from_utf8_lossy(&run(&["trend", f.to_str().unwrap()]).stderr).into_owned();
-    assert!(err.contains("ride.csv.meta.json") && err.contains("RFC 3339"), "{err}");
+    assert!(
+        err.contains("ride.csv.meta.json") && err.contains("RFC 3339"),
+        "{err}"
+    );
 
     std::fs::write(analysis::cli_trend::sidecar_path(&f), "{\"started\": 1}").unwrap();
     let err = String::from_utf8_lossy(&run(&["trend", f.to_str().unwrap()]).stderr).into_owned();
     assert!(err.contains("ride.csv.meta.json:1:"), "{err}");
 
-    std::fs::write(analysis::cli_trend::sidecar_path(&f), "{\"started_at\": \"2026-11-26T09:00:00Z\"}")
-        .unwrap();
+    std::fs::write(
+        analysis::cli_trend::sidecar_path(&f),
+        "{\"started_at\": \"2026-11-26T09:00:00Z\"}",
+    )
+    .unwrap();
     let json = ok(&["trend", "--format", "json", f.to_str().unwrap()]);
     let doc: trend::TrendDocument = serde_json::from_slice(&json).unwrap();
-    assert_eq!(doc.first_session.as_deref(), Some("2026-11-26T09:00:00.000Z"));
+    assert_eq!(
+        doc.first_session.as_deref(),
+        Some("2026-11-26T09:00:00.000Z")
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

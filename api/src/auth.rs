@@ -152,14 +152,17 @@ mod argon {
     /// parameters it names).
     pub fn verify(password: &[u8], stored: &str) -> Result<bool, ApiError> {
         let parsed = PasswordHash::new(stored).map_err(ApiError::internal)?;
-        let algorithm = Algorithm::try_from(parsed.algorithm.as_str()).map_err(ApiError::internal)?;
+        let algorithm =
+            Algorithm::try_from(parsed.algorithm.as_str()).map_err(ApiError::internal)?;
         let version = match parsed.version {
             Some(v) => Version::try_from(v).map_err(ApiError::internal)?,
             None => Version::default(),
         };
         let params = Params::try_from(&parsed).map_err(ApiError::internal)?;
         let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
-            return Err(ApiError::internal("stored password hash lacks salt or output"));
+            return Err(ApiError::internal(
+                "stored password hash lacks salt or output",
+            ));
         };
         let mut out = vec![0u8; expected.len()];
         let argon = Argon2::new(algorithm, version, params.clone());
@@ -383,7 +386,10 @@ mod tests {
                 .verify_password(b"correct horse", &parsed)
                 .is_ok()
         );
-        assert!(ours.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{ours}");
+        assert!(
+            ours.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{ours}"
+        );
         // The dummy hash used for unknown emails parses too.
         assert!(!argon::verify(b"x", crate::routes::auth::DUMMY_HASH).unwrap());
     }

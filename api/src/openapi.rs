@@ -143,7 +143,9 @@ fn problem(status: &str, description: &str) -> Response {
         "401" => {
             let mut h = Header::new(Object::with_type(Type::String));
             h.description = Some("`Bearer`".to_owned());
-            response.headers.insert("WWW-Authenticate".to_owned(), RefOr::T(h));
+            response
+                .headers
+                .insert("WWW-Authenticate".to_owned(), RefOr::T(h));
         }
         "429" | "503" => {
             response

@@ -258,7 +258,10 @@ fn api_binary() -> PathBuf {
         cmd.arg("--release");
     }
     let status = cmd.status().expect("cargo build");
-    assert!(status.success(), "cargo build --workspace --tests --bin hoofbeat-api");
+    assert!(
+        status.success(),
+        "cargo build --workspace --tests --bin hoofbeat-api"
+    );
     let bin = dir.join("hoofbeat-api");
     assert!(bin.exists(), "{} missing", bin.display());
     bin

@@ -366,7 +366,12 @@ pub fn generate_modified(cfg: &SynthConfig, mods: &SessionMods) -> SynthSession 
 }
 
 /// Generates one session of a given horse on a given day.
-fn generate_with(cfg: &SynthConfig, horse: &Horse, mods: &SessionMods, mut rng: Rng) -> SynthSession {
+fn generate_with(
+    cfg: &SynthConfig,
+    horse: &Horse,
+    mods: &SessionMods,
+    mut rng: Rng,
+) -> SynthSession {
     let mut horse = horse.clone();
     horse.asym_b += mods.asym_b_m;
     horse.asym_c += mods.asym_c_m;
@@ -389,7 +394,10 @@ fn generate_with(cfg: &SynthConfig, horse: &Horse, mods: &SessionMods, mut rng: 
     let mut t = 0.0;
     let mut gait = Gait::Halt;
     while t < total {
-        let rein_override = forced.front().and_then(|f| (f.0 == gait).then_some(f.1)).flatten();
+        let rein_override = forced
+            .front()
+            .and_then(|f| (f.0 == gait).then_some(f.1))
+            .flatten();
         if forced.front().is_some_and(|f| f.0 == gait) {
             forced.pop_front();
         }
@@ -476,11 +484,19 @@ fn generate_with(cfg: &SynthConfig, horse: &Horse, mods: &SessionMods, mut rng: 
         drop_rate: 0.002,
         holes: &holes,
     };
-    let rec = render::render(rate, duration, &cycles, &sensor, &link, &mut rng, |cy, tk| {
-        let plan = &plans[cy.bout];
-        let yaw = plan.yaw_dps.to_radians();
-        render::stride_state(cy, tk, &plan.shape, yaw, plan.wander_phase, plan.speed)
-    });
+    let rec = render::render(
+        rate,
+        duration,
+        &cycles,
+        &sensor,
+        &link,
+        &mut rng,
+        |cy, tk| {
+            let plan = &plans[cy.bout];
+            let yaw = plan.yaw_dps.to_radians();
+            render::stride_state(cy, tk, &plan.shape, yaw, plan.wander_phase, plan.speed)
+        },
+    );
     // Long holes as actually seen in the samples.
     let gaps = render::long_gaps(&rec.t);
     SynthSession {

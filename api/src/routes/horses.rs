@@ -49,7 +49,12 @@ pub struct NewHorse {
     /// Name: 1–100 characters, not all white space (leading and trailing
     /// white space is trimmed; the pattern asks for one character that
     /// `str::trim` keeps).
-    #[schema(example = "Comet", min_length = 1, max_length = 100, pattern = r"[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")]
+    #[schema(
+        example = "Comet",
+        min_length = 1,
+        max_length = 100,
+        pattern = r"[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     pub name: String,
     /// Breed (≤ 100 characters).
     #[schema(example = "Hanoverian", max_length = 100)]
@@ -68,7 +73,11 @@ pub struct NewHorse {
 #[serde(deny_unknown_fields)]
 pub struct HorseChanges {
     /// New name (as for a new horse; `null` leaves it).
-    #[schema(min_length = 1, max_length = 100, pattern = r"[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     pub name: Option<String>,
     /// New breed (≤ 100 characters), or null to clear.
     #[serde(default, deserialize_with = "present")]
@@ -109,7 +118,9 @@ fn year<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i32>, D::Error> {
     whole
         .and_then(|y| i32::try_from(y).ok())
         .map(Some)
-        .ok_or_else(|| serde::de::Error::custom(format_args!("invalid year {n}, expected an integer")))
+        .ok_or_else(|| {
+            serde::de::Error::custom(format_args!("invalid year {n}, expected an integer"))
+        })
 }
 
 /// [`year`] telling "absent" from "null", as [`present`].

@@ -80,7 +80,12 @@ async fn known_down_database_fails_fast_and_recovers_without_restart() {
     let r = app.http.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(
-        app.http.get(app.url("/livez")).send().await.unwrap().status(),
+        app.http
+            .get(app.url("/livez"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
         StatusCode::OK
     );
     proxy.restore();

@@ -103,7 +103,9 @@ impl<'de> Visitor<'de> for SamplesSeed<'_> {
         let rec = &mut self.0.rec;
         // Each sample is an object: an array of numbers would otherwise fill
         // the fields by position.
-        while let Some(crate::json::ObjectOnly(s)) = seq.next_element::<crate::json::ObjectOnly<SampleIn>>()? {
+        while let Some(crate::json::ObjectOnly(s)) =
+            seq.next_element::<crate::json::ObjectOnly<SampleIn>>()?
+        {
             if rec.t.len() >= MAX_SAMPLES {
                 self.0.overflow = true;
                 return Err(de::Error::custom("too many samples"));
