@@ -35,13 +35,16 @@ ENV SQLX_OFFLINE=true \
 COPY . .
 
 # target/ is a cache mount, so the binaries are copied out in the same step.
+# Two builds: cargo unifies the features of every package it builds at once,
+# so one build would compile the CLI's Parquet export (the `parquet` feature
+# of `analysis`, with arrow and parquet) into the API and the worker too.
 RUN --mount=type=cache,target=/usr/local/cargo/registry,sharing=locked \
     --mount=type=cache,target=/usr/local/cargo/git,sharing=locked \
     --mount=type=cache,target=/src/target,sharing=locked \
     cargo build --release --locked \
         -p api --bin hoofbeat-api \
         -p worker --bin hoofbeat-worker \
-        -p analysis --bin hoofbeat \
+ && cargo build --release --locked -p analysis --bin hoofbeat \
  && mkdir -p /out \
  && cp target/release/hoofbeat-api target/release/hoofbeat-worker \
        target/release/hoofbeat /out/

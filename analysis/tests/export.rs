@@ -6,15 +6,14 @@
 //! README's schema section is the one the code builds.
 #![cfg(feature = "parquet")]
 
-use std::fs::File;
+mod export_support;
+#[path = "../../trend/tests/common/mod.rs"]
+mod trend_common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::{Float64Type, TimestampMillisecondType, UInt32Type, UInt64Type};
-use arrow_array::{Array, RecordBatch};
-use arrow_schema::{DataType, TimeUnit};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use export_support::rows::{cell, check_rows, field, read};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_hoofbeat");
@@ -112,97 +111,6 @@ fn json_docs(dir: &Path) -> Vec<(String, Value)> {
         .map(|f| f.display().to_string())
         .zip(docs)
         .collect()
-}
-
-fn read(path: &Path) -> RecordBatch {
-    let file = File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .expect("parquet")
-        .with_batch_size(1 << 20)
-        .build()
-        .expect("reader");
-    let batches: Vec<RecordBatch> = reader.map(|b| b.expect("batch")).collect();
-    assert!(batches.len() <= 1, "{}: one batch expected", path.display());
-    batches.into_iter().next().unwrap_or_else(|| {
-        // An empty table: its schema, no rows.
-        let file = File::open(path).expect("open");
-        let b = ParquetRecordBatchReaderBuilder::try_new(file).expect("parquet");
-        RecordBatch::new_empty(b.schema().clone())
-    })
-}
-
-/// One cell as JSON (a timestamp as its Unix ms).
-fn cell(batch: &RecordBatch, name: &str, row: usize) -> Value {
-    let col = batch
-        .column_by_name(name)
-        .unwrap_or_else(|| panic!("no column {name}"));
-    if col.is_null(row) {
-        return Value::Null;
-    }
-    match col.data_type() {
-        DataType::Float64 => json!(col.as_primitive::<Float64Type>().value(row)),
-        DataType::UInt32 => json!(col.as_primitive::<UInt32Type>().value(row)),
-        DataType::UInt64 => json!(col.as_primitive::<UInt64Type>().value(row)),
-        DataType::Utf8 => json!(col.as_string::<i32>().value(row)),
-        DataType::Boolean => json!(col.as_boolean().value(row)),
-        DataType::Timestamp(TimeUnit::Millisecond, Some(tz)) if tz.as_ref() == "UTC" => {
-            json!(col.as_primitive::<TimestampMillisecondType>().value(row))
-        }
-        t => panic!("{name}: unexpected type {t}"),
-    }
-}
-
-/// Equal as JSON values, numbers within 1e-9 (the JSON parser may differ
-/// from the exact double by an ulp).
-fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => {
-            let (x, y) = (
-                x.as_f64().unwrap_or(f64::NAN),
-                y.as_f64().unwrap_or(f64::NAN),
-            );
-            (x - y).abs() <= 1e-9 * x.abs().max(1.0)
-        }
-        _ => a == b,
-    }
-}
-
-/// Checks `columns` (column → JSON pointer in the item, or a computed
-/// value) of every row of `batch` against `items` (file, item).
-fn check_rows(
-    table: &str,
-    batch: &RecordBatch,
-    items: &[(String, usize, Value)],
-    expected: &dyn Fn(&str, &str, usize, &Value) -> Value,
-) {
-    assert_eq!(batch.num_rows(), items.len(), "{table}: row count");
-    for (row, (file, index, item)) in items.iter().enumerate() {
-        for field in batch.schema().fields() {
-            let name = field.name();
-            let got = cell(batch, name, row);
-            let want = expected(name, file, *index, item);
-            assert!(
-                same(&got, &want),
-                "{table} row {row} ({file} #{index}) column {name}: {got} != {want}"
-            );
-        }
-    }
-}
-
-/// The item's field `name`, or `prefix_rest` under `/prefix/rest` (`null`
-/// along a null parent).
-fn field(item: &Value, name: &str, nested: &[(&str, &str)]) -> Value {
-    for (prefix, key) in nested {
-        if let Some(rest) = name.strip_prefix(prefix) {
-            return match &item[*key] {
-                Value::Null => Value::Null,
-                v => v[rest].clone(),
-            };
-        }
-    }
-    item.get(name)
-        .cloned()
-        .unwrap_or_else(|| panic!("no {name} in the document"))
 }
 
 fn items(docs: &[(String, Value)], list: &str) -> Vec<(String, usize, Value)> {
@@ -376,32 +284,21 @@ fn tables_equal_the_json_documents() {
         });
     }
 
-    // trends.parquet: the quality points of `hoofbeat trend DIR`.
+    // trends.parquet and the trend_* files: `hoofbeat trend DIR`'s lists.
     let t = run(&["trend", dir.to_str().expect("utf-8"), "--format", "json"]);
     assert!(t.status.success(), "{}", String::from_utf8_lossy(&t.stderr));
     let doc: Value = serde_json::from_slice(&t.stdout).expect("trend json");
-    let points: Vec<(String, usize, Value)> = doc["quality"]
-        .as_array()
-        .expect("quality")
-        .iter()
-        .flat_map(|m| {
-            m["points"]
-                .as_array()
-                .expect("points")
-                .iter()
-                .enumerate()
-                .map(move |(i, p)| {
-                    let mut row = p.clone();
-                    for k in ["metric", "gait", "unit"] {
-                        row[k] = m[k].clone();
-                    }
-                    (String::new(), i, row)
-                })
-        })
-        .collect();
-    assert!(!points.is_empty(), "the trend has quality points");
-    let trends = read(&out.join("trends.parquet"));
-    check_rows("trends", &trends, &points, &|n, _, _, it| field(it, n, &[]));
+    let counts = export_support::trend::check(&|name| read(&out.join(name)), &doc);
+    for table in [
+        "trends.parquet",
+        "trend_metrics.parquet",
+        "trend_workload.parquet",
+        "trend_volume.parquet",
+        "trend_volume_gaits.parquet",
+    ] {
+        let rows = counts.iter().find(|(n, _)| *n == table).map_or(0, |c| c.1);
+        assert!(rows > 0, "{table} has rows from these sessions");
+    }
 
     // Units and meanings travel as field metadata.
     let schema = sessions.schema();
@@ -414,18 +311,14 @@ fn tables_equal_the_json_documents() {
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(
-        names,
-        [
-            "bouts.parquet",
-            "gaits.parquet",
-            "jumps.parquet",
-            "rein.parquet",
-            "sessions.parquet",
-            "symmetry.parquet",
-            "trends.parquet"
-        ]
-    );
+    assert_eq!(names, {
+        let mut all: Vec<&str> = analysis::export::schema::tables()
+            .iter()
+            .map(|t| t.file)
+            .collect();
+        all.sort_unstable();
+        all
+    });
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -448,7 +341,9 @@ fn a_bad_file_is_reported_and_left_out() {
         "{}",
         String::from_utf8_lossy(&first.stderr)
     );
-    assert!(out.join("trends.parquet").exists());
+    for name in analysis::export::trend_tables::file_names() {
+        assert!(out.join(name).exists(), "{name} written");
+    }
 
     std::fs::write(
         dir.join("bad.csv"),
@@ -469,7 +364,10 @@ fn a_bad_file_is_reported_and_left_out() {
         stderr.contains("error: ") && stderr.contains("bad.csv") && stderr.contains("line 3"),
         "{stderr}"
     );
-    assert!(stderr.contains("trends.parquet not written"), "{stderr}");
+    assert!(
+        stderr.contains("trends.parquet and the trend_* files not written"),
+        "{stderr}"
+    );
     // The good sessions are exported; the stale trend of the first run is gone.
     let sessions = read(&out.join("sessions.parquet"));
     assert_eq!(sessions.num_rows(), 4);
@@ -479,7 +377,9 @@ fn a_bad_file_is_reported_and_left_out() {
             .iter()
             .all(|f| !f.as_str().unwrap_or("").ends_with("bad.csv"))
     );
-    assert!(!out.join("trends.parquet").exists());
+    for name in analysis::export::trend_tables::file_names() {
+        assert!(!out.join(name).exists(), "stale {name} removed");
+    }
     let leftovers: Vec<_> = std::fs::read_dir(&out)
         .expect("out")
         .filter_map(|e| e.ok())
@@ -519,6 +419,62 @@ fn a_bad_file_is_reported_and_left_out() {
     assert_eq!(r.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&only_bad);
+}
+
+/// Every trend table against the trend document, on a history that has
+/// what four short sessions lack: baselines, slopes, open and cleared
+/// alerts with their evidence, exclusions, jumps and several weeks.
+#[test]
+fn trend_tables_equal_a_trend_document_with_alerts() {
+    use trend_common::{session, with_min_diff, wobble};
+    let mut sessions: Vec<trend::SessionFeatures> = (0..6i64)
+        .flat_map(|w| [0, 1, 3, 5].map(|d| w * 7 + d))
+        .enumerate()
+        .map(|(i, day)| with_min_diff(session(day), 0.5 + wobble(i as i64, 1.0)))
+        .collect();
+    // An asymmetry episode that clears, one that stays open, a short
+    // session (excluded) and jumps.
+    sessions.push(with_min_diff(session(43), 8.0));
+    sessions.push(with_min_diff(session(44), 8.5));
+    sessions.push(with_min_diff(session(45), 0.4));
+    sessions.push(with_min_diff(session(47), 9.0));
+    sessions.push(with_min_diff(session(48), 9.5));
+    let mut short = session(46);
+    short.duration_s = 60.0;
+    short.analysed_s = 60.0;
+    sessions.push(short);
+    for s in sessions.iter_mut().step_by(5) {
+        s.jumps = 12;
+    }
+    let doc = trend::compute(&sessions, &trend::TrendConfig::default());
+    assert!(
+        doc.alerts.iter().any(|a| a.status == "cleared"),
+        "{:#?}",
+        doc.alerts
+    );
+    assert!(
+        doc.alerts.iter().any(|a| a.status == "open"),
+        "{:#?}",
+        doc.alerts
+    );
+    assert!(!doc.exclusions.is_empty(), "the short session is excluded");
+    let tables = analysis::export::trend_tables::tables(&doc).expect("tables");
+    let names: Vec<&str> = tables.iter().map(|(n, _)| *n).collect();
+    assert_eq!(names, analysis::export::trend_tables::file_names());
+    let json: Value = serde_json::from_slice(&trend::to_json(&doc)).expect("json");
+    let counts = export_support::trend::check(
+        &|name| {
+            tables
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, b)| b.clone())
+                .unwrap_or_else(|| panic!("no {name}"))
+        },
+        &json,
+    );
+    for (table, rows) in counts {
+        assert!(rows > 0, "{table}: no rows to check");
+    }
 }
 
 /// The README's schema section is the one `schema::markdown` renders

@@ -1,6 +1,6 @@
 """`hoofbeat analyze DIR --format parquet --out OUT` (the CLI's columnar
 export) read back with polars: every row equals the CLI's JSON documents
-(and trends.parquet the `hoofbeat trend` document); a bad file is reported
+(and trends.parquet and the trend_* files the `hoofbeat trend` document); a bad file is reported
 with its line, left out, and the exit code is 1."""
 
 from __future__ import annotations
@@ -14,7 +14,19 @@ import polars as pl
 import pytest
 from conftest import STARTED_AT, STARTED_AT_MS, run_cli
 
-TABLES = {"sessions", "gaits", "bouts", "jumps", "rein", "symmetry", "trends"}
+TREND_TABLES = {
+    "trends",
+    "trend_metrics",
+    "trend_alerts",
+    "trend_alert_evidence",
+    "trend_workload",
+    "trend_workload_weekly",
+    "trend_volume",
+    "trend_volume_gaits",
+    "trend_jumps",
+    "trend_exclusions",
+}
+TABLES = {"sessions", "gaits", "bouts", "jumps", "rein", "symmetry"} | TREND_TABLES
 
 
 @pytest.fixture(scope="module")
@@ -153,6 +165,23 @@ def test_tables_equal_the_json(session_dir, tmp_path):
     for row, (m, p) in zip(rows, points, strict=True):
         approx_row(row, {"metric": m["metric"], "gait": m["gait"], "unit": m["unit"], **p})
 
+    metrics = pl.read_parquet(out / "trend_metrics.parquet").to_dicts()
+    assert len(metrics) == len(trend["quality"]) > 0
+    for row, m in zip(metrics, trend["quality"], strict=True):
+        want = {"metric": m["metric"], "gait": m["gait"], "points": len(m["points"])}
+        for part in ("baseline", "slope", "latest"):
+            for k, v in (m[part] or {}).items():
+                want[f"{part}_{k}"] = v
+        approx_row(row, want)
+    workload = pl.read_parquet(out / "trend_workload.parquet").to_dicts()
+    assert len(workload) == len(trend["workload"]["daily"]) > 0
+    for row, day in zip(workload, trend["workload"]["daily"], strict=True):
+        approx_row(row, day)
+    volume = pl.read_parquet(out / "trend_volume.parquet")
+    assert volume["resolution"].to_list() == ["day"] * len(trend["volume"]["daily"]) + [
+        "week"
+    ] * len(trend["volume"]["weekly"])
+
 
 def test_bad_file_is_reported_and_left_out(session_dir, tmp_path):
     src = tmp_path / "in"
@@ -162,9 +191,9 @@ def test_bad_file_is_reported_and_left_out(session_dir, tmp_path):
     r = export(src, out, ok=False)
     assert r.returncode == 1
     assert "bad.csv" in r.stderr and "line 3" in r.stderr
-    assert "trends.parquet not written" in r.stderr
+    assert "trends.parquet and the trend_* files not written" in r.stderr
     sessions = pl.read_parquet(out / "sessions.parquet")
     assert len(sessions) == 3
     assert not any(f.endswith("bad.csv") for f in sessions["file"])
-    assert not (out / "trends.parquet").exists()
+    assert not [t for t in TREND_TABLES if (out / f"{t}.parquet").exists()]
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]

@@ -2,11 +2,14 @@
 //! writes the analyses of many sessions as Parquet tables for notebooks
 //! (pandas, polars, pyarrow, DuckDB), one file per list of the analysis
 //! document: `sessions`, `gaits`, `bouts`, `jumps`, `rein`, `symmetry`, and
-//! `trends` when the sessions can make a trend.
+//! when the sessions can make a trend, the trend document's lists
+//! (`trends`, `trend_metrics`, `trend_alerts`, `trend_workload`, …).
 //!
 //! - [`columns`]: a column described once (name, unit, meaning, reader);
 //!   schema, arrays and documentation all come from it.
-//! - [`schema`]: the columns of every file, and their documentation.
+//! - [`schema`]: the columns of every session file, and the documentation
+//!   of all files.
+//! - [`trend_tables`]: the columns and rows of the trend files.
 //! - [`write`]: temporary files renamed into place once all are complete.
 //!
 //! Files are read and analysed in parallel on rayon exactly as the other
@@ -17,6 +20,7 @@
 
 pub mod columns;
 pub mod schema;
+pub mod trend_tables;
 pub mod write;
 
 use std::io::Write as _;
@@ -30,7 +34,7 @@ use trend::{Gait, TrendDocument};
 
 use crate::cli::Progress;
 use crate::report::{Lead, Rein, SessionAnalysis, round};
-use schema::{Item, MetricPoint};
+use schema::Item;
 
 /// One analysed session file, with what the file says about itself.
 #[derive(Debug, Clone)]
@@ -167,7 +171,7 @@ pub fn trend_of(sessions: &[Session]) -> Option<TrendDocument> {
     features.map(|f| crate::cli_trend::document(&f, None, None, None))
 }
 
-/// Every export table: `(file name, rows)`; `trends.parquet` only with a
+/// Every export table: `(file name, rows)`; the trend files only with a
 /// trend document.
 pub fn tables(
     sessions: &[Session],
@@ -203,20 +207,7 @@ pub fn tables(
         ),
     ];
     if let Some(doc) = trend {
-        let points: Vec<MetricPoint> = doc
-            .quality
-            .iter()
-            .flat_map(|metric| {
-                metric
-                    .points
-                    .iter()
-                    .map(move |point| MetricPoint { metric, point })
-            })
-            .collect();
-        out.push((
-            "trends.parquet",
-            columns::batch(&schema::trends(), &points)?,
-        ));
+        out.extend(trend_tables::tables(doc)?);
     }
     Ok(out)
 }
@@ -268,7 +259,7 @@ pub fn run(files: &[PathBuf], out: &Path) -> ExitCode {
                 "{untimed} session(s) have no start time (a CSV file needs FILE.meta.json with {{\"started_at\": …}})"
             )
         };
-        eprintln!("note: trends.parquet not written: {why}");
+        eprintln!("note: trends.parquet and the trend_* files not written: {why}");
     }
     let tables = match tables(&sessions, trend.as_ref()) {
         Ok(t) => t,
@@ -277,12 +268,12 @@ pub fn run(files: &[PathBuf], out: &Path) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let stale: &[&str] = if trend.is_none() {
-        &["trends.parquet"]
+    let stale = if trend.is_none() {
+        trend_tables::file_names()
     } else {
-        &[]
+        Vec::new()
     };
-    match write::write_tables(out, &tables, stale) {
+    match write::write_tables(out, &tables, &stale) {
         Ok(paths) => {
             let mut stdout = std::io::stdout().lock();
             for (p, (_, batch)) in paths.iter().zip(&tables) {

@@ -1,14 +1,13 @@
 //! The columns of every export file, described once (see [`columns`]):
 //! `sessions.parquet`, `gaits.parquet`, `bouts.parquet`, `jumps.parquet`,
-//! `rein.parquet`, `symmetry.parquet` and `trends.parquet`. The README's
+//! `rein.parquet`, `symmetry.parquet`, and the trend files of
+//! [`super::trend_tables`]. The README's
 //! schema section and the `--help` text are rendered from here
 //! ([`markdown`], [`help`]); a test keeps the README in step.
 //!
 //! [`columns`]: super::columns
 
 use std::fmt::Write as _;
-
-use trend::document::{Metric, Point};
 
 use super::Session;
 use super::columns::{Column, Get, col};
@@ -21,13 +20,6 @@ pub struct Item<'a, T> {
     pub file: &'a str,
     pub index: u32,
     pub item: &'a T,
-}
-
-/// One session's value of a trend quality metric.
-#[derive(Debug)]
-pub struct MetricPoint<'a> {
-    pub metric: &'a Metric,
-    pub point: &'a Point,
 }
 
 /// The document's name of a rein.
@@ -587,61 +579,6 @@ pub fn symmetry<'a>() -> Vec<Column<Item<'a, SymmetryStretch>>> {
     ]
 }
 
-/// `trends.parquet`: one row per session point of each quality metric of
-/// the trend document (`quality[].points[]`).
-pub fn trends<'a>() -> Vec<Column<MetricPoint<'a>>> {
-    vec![
-        col(
-            "metric",
-            "",
-            Get::Str(|r| &r.metric.metric),
-            "`quality[].metric`: `trot.cadence_spm`, `trot.min_diff_mm`, …",
-        ),
-        col(
-            "gait",
-            "",
-            Get::Str(|r| r.metric.gait.name()),
-            "`quality[].gait`.",
-        ),
-        col(
-            "unit",
-            "",
-            Get::Str(|r| &r.metric.unit),
-            "`quality[].unit`: the unit of `value` and `ci`.",
-        ),
-        col(
-            "session",
-            "",
-            Get::Str(|r| &r.point.session),
-            "`points[].session`: the session's start, RFC 3339 with milliseconds (as `sessions.started_at`).",
-        ),
-        col(
-            "value",
-            "",
-            Get::F64(|r| r.point.value),
-            "`points[].value`, in `unit`.",
-        ),
-        col(
-            "ci",
-            "",
-            Get::OptF64(|r| r.point.ci),
-            "`points[].ci`: 95 % half-width where the session measures one.",
-        ),
-        col(
-            "strides",
-            "",
-            Get::U32(|r| r.point.strides),
-            "`points[].strides` behind the value.",
-        ),
-        col(
-            "deviation",
-            "",
-            Get::OptF64(|r| r.point.deviation),
-            "`points[].deviation` from the baseline of the sessions before, in baseline spreads; null until a baseline exists.",
-        ),
-    ]
-}
-
 /// One column as documented.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ColumnDoc {
@@ -660,7 +597,7 @@ pub struct TableDoc {
     pub columns: Vec<ColumnDoc>,
 }
 
-fn docs<R>(columns: &[Column<R>]) -> Vec<ColumnDoc> {
+pub fn docs<R>(columns: &[Column<R>]) -> Vec<ColumnDoc> {
     columns
         .iter()
         .map(|c| ColumnDoc {
@@ -673,9 +610,10 @@ fn docs<R>(columns: &[Column<R>]) -> Vec<ColumnDoc> {
         .collect()
 }
 
-/// Every export file, in the order they are documented.
+/// Every export file, in the order they are documented: the session
+/// tables, then the trend's ([`super::trend_tables`]).
 pub fn tables() -> Vec<TableDoc> {
-    vec![
+    let mut all = vec![
         TableDoc {
             file: "sessions.parquet",
             rows: "one row per session analysed",
@@ -706,12 +644,9 @@ pub fn tables() -> Vec<TableDoc> {
             rows: "one row per straight stretch of trot (`symmetry_stretches[]`)",
             columns: docs(&symmetry()),
         },
-        TableDoc {
-            file: "trends.parquet",
-            rows: "one row per session point of each trend quality metric (`quality[].points[]` of `hoofbeat trend`); written only when every file was analysed and every session has a start time",
-            columns: docs(&trends()),
-        },
-    ]
+    ];
+    all.extend(super::trend_tables::docs());
+    all
 }
 
 /// The schema as Markdown tables (the README's section between its
@@ -743,8 +678,8 @@ pub fn help() -> String {
     let mut s = String::from(
         "Parquet export (--format parquet --out DIR): the files and their columns \
          (type, unit, ? = nullable). Times are seconds from the session's first sample; \
-         every file has a `file` column naming the session file (trends.parquet names \
-         sessions by start time). Each column's meaning: analysis/README.md, \
+         every session file has a `file` column naming the session file (the trend_* \
+         files and trends.parquet name sessions by start time). Each column's meaning: analysis/README.md, \
          \"Columnar exports\", and the `description` metadata of each Arrow field.\n",
     );
     for t in tables() {
