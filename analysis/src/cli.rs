@@ -1,10 +1,11 @@
 //! The `hoofbeat` command line: offline analysis, synthetic sessions and the
 //! accuracy evaluation. Needs no server; `main.rs` only calls [`main`].
+//! The subcommands live beside it: `cli_table` (the readable summary),
+//! `cli_generate`, `cli_trend`, and `export` (Parquet).
 
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
-use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -212,7 +213,7 @@ pub fn run(cli: Cli) -> ExitCode {
             seed,
             rate,
             variety,
-        } => generate(&out, count, minutes, seed, rate, variety),
+        } => crate::cli_generate::generate(&out, count, minutes, seed, rate, variety),
         Command::Trend {
             paths,
             from_analyses,
@@ -457,7 +458,7 @@ fn analyze_files(
                         b.push(b'\n');
                         b
                     }
-                    OutputFormat::Table => table(path, &a, bouts).into_bytes(),
+                    OutputFormat::Table => crate::cli_table::table(path, &a, bouts).into_bytes(),
                 };
                 if out.write_all(&text).is_err() {
                     return ExitCode::FAILURE;
@@ -507,227 +508,4 @@ fn write_chart(
     };
     std::fs::write(&out, crate::chart::session_svg(a, &name))
         .map_err(|e| format!("{}: {e}", out.display()))
-}
-
-fn mmss(s: f64) -> String {
-    let s = s.max(0.0).round() as u64;
-    if s >= 3600 {
-        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
-    } else {
-        format!("{}:{:02}", s / 60, s % 60)
-    }
-}
-
-/// The readable summary of one analysis.
-pub fn table(path: &Path, a: &SessionAnalysis, bouts: bool) -> String {
-    let mut s = String::new();
-    let q = &a.quality;
-    let _ = writeln!(
-        s,
-        "== {} — {} analysed of {} ({} gaps), {:.0} Hz effective, mount tilt {:.0}°, {}",
-        path.display(),
-        mmss(q.analysed_s),
-        mmss(q.duration_s),
-        q.gaps.len(),
-        q.effective_rate_hz,
-        q.mount_tilt_deg,
-        a.algorithm_version
-    );
-    let _ = writeln!(
-        s,
-        "{:<7} {:>8} {:>6} {:>7} {:>8} {:>6} {:>7} {:>7} {:>7} {:>8} {:>8}",
-        "gait",
-        "time",
-        "share",
-        "strides",
-        "cadence",
-        "regul",
-        "elev_cm",
-        "left",
-        "right",
-        "straight",
-        "balance"
-    );
-    for g in &a.gaits {
-        let _ = writeln!(
-            s,
-            "{:<7} {:>8} {:>5.1}% {:>7} {:>8.1} {:>6.2} {:>7.1} {:>7} {:>7} {:>8} {:>+8.2}",
-            g.gait.name(),
-            mmss(g.time_s),
-            100.0 * g.share,
-            g.strides,
-            g.mean_cadence_spm,
-            g.regularity,
-            g.elevation_cm,
-            mmss(g.left_s),
-            mmss(g.right_s),
-            mmss(g.straight_s),
-            g.rein_balance
-        );
-    }
-    let canter: Vec<_> = a.bouts.iter().filter(|b| b.gait.has_lead()).collect();
-    let count = |l: crate::Lead| canter.iter().filter(|b| b.lead == Some(l)).count();
-    let (left, right, unknown) = (
-        count(crate::Lead::Left),
-        count(crate::Lead::Right),
-        count(crate::Lead::Unknown),
-    );
-    let counter = canter
-        .iter()
-        .filter(|b| b.counter_canter == Some(true))
-        .count();
-    let _ = writeln!(
-        s,
-        "{} bouts, {} transitions; canter/gallop bouts: {} left lead, {} right lead, {} lead unknown, {} counter-canter",
-        a.bouts.len(),
-        a.transitions,
-        left,
-        right,
-        unknown,
-        counter
-    );
-    match &a.symmetry {
-        Some(sy) => {
-            let _ = writeln!(
-                s,
-                "trot symmetry: MinDiff {:+.1} mm, MaxDiff {:+.1} mm, index {:.1}, score {:.1}/10 over {} strides",
-                sy.min_diff_mm, sy.max_diff_mm, sy.symmetry_index, sy.score, sy.strides
-            );
-        }
-        None => {
-            let _ = writeln!(s, "trot symmetry: no straight trot of 5 s or more");
-        }
-    }
-    let _ = writeln!(
-        s,
-        "workload: {:.1} gait-weighted min, mean VeDBA {:.3} g",
-        a.workload.gait_weighted_min, a.workload.mean_vedba_g
-    );
-    if a.jumps.is_empty() {
-        let _ = writeln!(s, "jumps: none");
-    } else {
-        let _ = writeln!(s, "jumps: {}", a.jumps.len());
-        let _ = writeln!(
-            s,
-            "  {:>8} {:>9} {:>8} {:>9} {:>8}",
-            "time", "flight_s", "rise_cm", "approach", "strides"
-        );
-        for j in &a.jumps {
-            let between = j
-                .strides_from_previous
-                .map(|n| n.to_string())
-                .unwrap_or_else(|| "-".into());
-            let _ = writeln!(
-                s,
-                "  {:>8} {:>9.3} {:>8.1} {:>9.1} {:>8}",
-                mmss(j.time_s),
-                j.flight_s,
-                j.rise_cm,
-                j.approach_cadence_spm,
-                between
-            );
-        }
-    }
-    if bouts {
-        let _ = writeln!(
-            s,
-            "  {:>8} {:>8} {:<7} {:>7} {:>7} {:>6} {:>5} {:>5} {:>5} {:<6}",
-            "start", "end", "gait", "hz", "spm", "regul", "L", "R", "S", "lead"
-        );
-        for b in &a.bouts {
-            let lead = match (b.lead, b.counter_canter) {
-                (Some(l), Some(true)) => format!("{l:?} (counter)"),
-                (Some(l), _) => format!("{l:?}"),
-                _ => String::new(),
-            };
-            let _ = writeln!(
-                s,
-                "  {:>8} {:>8} {:<7} {:>7.3} {:>7.1} {:>6.2} {:>5.2} {:>5.2} {:>5.2} {:<6}",
-                mmss(b.start_s),
-                mmss(b.end_s),
-                b.gait.name(),
-                b.stride_hz,
-                b.cadence_spm,
-                b.regularity,
-                b.rein.left,
-                b.rein.right,
-                b.rein.straight,
-                lead
-            );
-        }
-    }
-    s.push('\n');
-    s
-}
-
-fn generate(
-    out: &Path,
-    count: u32,
-    minutes: f64,
-    seed: u64,
-    rate: Option<f64>,
-    variety: Variety,
-) -> ExitCode {
-    if !(minutes > 0.0 && minutes <= 240.0) {
-        eprintln!("hoofbeat: --minutes must be in (0, 240]");
-        return ExitCode::from(2);
-    }
-    if let Some(r) = rate.filter(|r| {
-        !(shared::sensor::MIN_SAMPLE_RATE_HZ..=shared::sensor::MAX_SAMPLE_RATE_HZ).contains(r)
-    }) {
-        eprintln!("hoofbeat: --rate {r} is outside 25–400 Hz");
-        return ExitCode::from(2);
-    }
-    if let Err(e) = std::fs::create_dir_all(out) {
-        eprintln!("hoofbeat: cannot create {}: {e}", out.display());
-        return ExitCode::FAILURE;
-    }
-    let rates = [50.0, 60.0, 100.0, 200.0];
-    let errors: Vec<String> = (0..count)
-        .into_par_iter()
-        .filter_map(|i| {
-            let s = seed.wrapping_add(i as u64);
-            let cfg = crate::synth::SynthConfig {
-                seed: s,
-                minutes,
-                rate_hz: rate.unwrap_or(rates[i as usize % rates.len()]),
-            };
-            let session = match variety {
-                Variety::Standard => crate::synth::generate(&cfg),
-                Variety::Wide => {
-                    // Session i of the wide set with this seed (its
-                    // variation and, unless --rate is given, its rate).
-                    let (wide_cfg, var) =
-                        crate::synth::variety::Variation::wide_config(seed, i, minutes, minutes);
-                    let cfg = crate::synth::SynthConfig {
-                        seed: s,
-                        minutes,
-                        rate_hz: rate.unwrap_or(wide_cfg.rate_hz),
-                    };
-                    crate::synth::variety::generate_varied(&cfg, &var)
-                }
-            };
-            let name = format!("session-{s:04}");
-            let csv = out.join(format!("{name}.csv"));
-            let truth = out.join(format!("{name}.truth.json"));
-            let truth_bytes = serde_json::to_vec_pretty(&session.truth).unwrap_or_default();
-            let r = std::fs::write(&csv, shared::sensor::encode_csv(&session.recording))
-                .and_then(|_| std::fs::write(&truth, truth_bytes));
-            match r {
-                Ok(()) => {
-                    let _ = writeln!(std::io::stdout().lock(), "{}", csv.display());
-                    None
-                }
-                Err(e) => Some(format!("{}: {e}", csv.display())),
-            }
-        })
-        .collect();
-    for e in &errors {
-        eprintln!("error: {e}");
-    }
-    if errors.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
 }

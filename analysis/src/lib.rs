@@ -34,6 +34,8 @@ use shared::sensor::Recording;
 mod aggregate;
 pub mod chart;
 pub mod cli;
+pub mod cli_generate;
+pub mod cli_table;
 pub mod cli_trend;
 pub mod eval;
 pub mod eval_trend;

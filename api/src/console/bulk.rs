@@ -10,10 +10,9 @@ use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Deserialize;
-use uuid::Uuid;
 
+use super::filter_form::{FilterFields, urlencode};
 use super::pages::{html, message_page};
 use super::session::{self, ConsoleAdmin};
 use crate::error::ErrorCode;
@@ -22,7 +21,7 @@ use crate::routes::admin::audit::{self, AuditEntry};
 use crate::routes::admin::filter::JobFilter;
 use crate::routes::admin::jobs::{self, JobPage, ListQuery};
 use crate::routes::admin::replay::{self as admin_replay, BulkReplay, BulkReplayResult};
-use crate::routes::admin::{JobKind, JobStatus};
+use crate::routes::admin::JobStatus;
 use crate::state::AppState;
 
 /// Jobs replayed by one confirmation when the form leaves `max` empty.
@@ -35,48 +34,9 @@ const DEFAULT_MAX: i64 = 100;
 pub struct BulkForm {
     pub csrf: String,
     pub status: String,
-    pub kind: String,
-    pub error: String,
-    pub since: String,
-    pub until: String,
-    pub horse_id: String,
-    pub session_id: String,
-    pub algorithm_version: String,
+    #[serde(flatten)]
+    pub filter: FilterFields,
     pub max: String,
-}
-
-/// A time from the form: RFC 3339, or a `datetime-local` value read as UTC.
-pub(super) fn time(field: &str, value: &str) -> Result<Option<DateTime<Utc>>, String> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Ok(None);
-    }
-    if let Ok(t) = DateTime::parse_from_rfc3339(v) {
-        return Ok(Some(t.with_timezone(&Utc)));
-    }
-    ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(v, f).ok())
-        .map(|t| Some(t.and_utc()))
-        .ok_or_else(|| format!("{field}: not a date and time (YYYY-MM-DDTHH:MM, UTC)"))
-}
-
-pub(super) fn id(field: &str, value: &str) -> Result<Option<Uuid>, String> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Ok(None);
-    }
-    Uuid::parse_str(v)
-        .map(Some)
-        .map_err(|_| format!("{field}: not an id"))
-}
-
-pub(super) fn text(field: &str, value: &str, max_chars: usize) -> Result<Option<String>, String> {
-    let v = value.trim();
-    if v.chars().count() > max_chars {
-        return Err(format!("{field}: at most {max_chars} characters"));
-    }
-    Ok((!v.is_empty()).then(|| v.to_owned()))
 }
 
 impl BulkForm {
@@ -88,12 +48,7 @@ impl BulkForm {
             "failed" => JobStatus::Failed,
             _ => return Err("Status: only dead or retrying jobs can be replayed".into()),
         };
-        let kind = match self.kind.trim() {
-            "" => None,
-            "analyze_session" => Some(JobKind::AnalyzeSession),
-            "compute_trend" => Some(JobKind::ComputeTrend),
-            _ => return Err("Kind: analyze_session or compute_trend".into()),
-        };
+        let f = self.filter.read()?;
         let max = match self.max.trim() {
             "" => DEFAULT_MAX,
             m => m
@@ -105,13 +60,13 @@ impl BulkForm {
         Ok(BulkReplay {
             filter: JobFilter {
                 status: Some(status),
-                kind,
-                error: text("Error contains", &self.error, 200)?,
-                since: time("Changed since", &self.since)?,
-                until: time("Changed before", &self.until)?,
-                horse_id: id("Horse", &self.horse_id)?,
-                session_id: id("Session", &self.session_id)?,
-                algorithm_version: text("Algorithm version", &self.algorithm_version, 100)?,
+                kind: f.kind,
+                error: f.error,
+                since: f.since,
+                until: f.until,
+                horse_id: f.horse_id,
+                session_id: f.session_id,
+                algorithm_version: f.algorithm_version,
                 replay_id: None,
             },
             dry_run: Some(dry_run),
@@ -121,17 +76,13 @@ impl BulkForm {
 
     /// The fields as a query string (the "change the filter" link).
     fn query(&self) -> String {
-        let pairs = [
-            ("status", &self.status),
-            ("kind", &self.kind),
-            ("error", &self.error),
-            ("since", &self.since),
-            ("until", &self.until),
-            ("horse_id", &self.horse_id),
-            ("session_id", &self.session_id),
-            ("algorithm_version", &self.algorithm_version),
-            ("max", &self.max),
-        ];
+        let status = [("status", self.status.as_str())];
+        let max = [("max", self.max.as_str())];
+        let pairs: Vec<(&str, &str)> = status
+            .into_iter()
+            .chain(self.filter.pairs())
+            .chain(max)
+            .collect();
         pairs
             .iter()
             .filter(|(_, v)| !v.trim().is_empty())
@@ -139,18 +90,6 @@ impl BulkForm {
             .collect::<Vec<_>>()
             .join("&")
     }
-}
-
-/// Percent-encodes everything but unreserved characters (RFC 3986).
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[derive(Template)]
@@ -302,6 +241,7 @@ pub async fn done(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::routes::admin::JobKind;
 
     #[test]
     fn empty_fields_are_no_filter_and_bad_ones_are_named() {
@@ -312,9 +252,12 @@ mod tests {
 
         let f = BulkForm {
             status: "failed".into(),
-            kind: "compute_trend".into(),
-            since: "2026-12-03T09:30".into(),
-            until: "2026-12-03T10:00:00Z".into(),
+            filter: FilterFields {
+                kind: "compute_trend".into(),
+                since: "2026-12-03T09:30".into(),
+                until: "2026-12-03T10:00:00Z".into(),
+                ..FilterFields::default()
+            },
             max: "7".into(),
             ..BulkForm::default()
         };
@@ -348,17 +291,13 @@ mod tests {
             ),
             (
                 BulkForm {
-                    horse_id: "comet".into(),
+                    filter: FilterFields {
+                        horse_id: "comet".into(),
+                        ..FilterFields::default()
+                    },
                     ..BulkForm::default()
                 },
                 "Horse",
-            ),
-            (
-                BulkForm {
-                    since: "yesterday".into(),
-                    ..BulkForm::default()
-                },
-                "Changed since",
             ),
         ] {
             let e = bad.request(true).unwrap_err();

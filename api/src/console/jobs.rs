@@ -10,13 +10,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::bulk::{id, text, time};
+use super::filter_form::FilterFields;
 use super::pages::{CsrfForm, html, message_page};
 use super::session::{self, ConsoleAdmin};
 use crate::error::ErrorCode;
 use crate::extract::{Path, Query};
+use crate::routes::admin::JobStatus;
 use crate::routes::admin::jobs::{self, JobDetail, JobPage, ListQuery};
-use crate::routes::admin::{JobKind, JobStatus};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -39,13 +39,8 @@ struct JobsPage<'a> {
 #[serde(default)]
 pub struct ListForm {
     pub status: String,
-    pub kind: String,
-    pub error: String,
-    pub since: String,
-    pub until: String,
-    pub horse_id: String,
-    pub session_id: String,
-    pub algorithm_version: String,
+    #[serde(flatten)]
+    pub filter: FilterFields,
     pub replay_id: String,
     pub cursor: String,
 }
@@ -63,12 +58,7 @@ impl ListForm {
             "dead" => Some(JobStatus::Dead),
             _ => return Err("Status: queued, running, succeeded, failed or dead".into()),
         };
-        let kind = match self.kind.trim() {
-            "" => None,
-            "analyze_session" => Some(JobKind::AnalyzeSession),
-            "compute_trend" => Some(JobKind::ComputeTrend),
-            _ => return Err("Kind: analyze_session or compute_trend".into()),
-        };
+        let f = self.filter.read()?;
         let replay_id = match self.replay_id.trim() {
             "" => None,
             r => Some(r.parse::<i64>().map_err(|_| "Bulk replay: not a number")?),
@@ -76,13 +66,13 @@ impl ListForm {
         let cursor = self.cursor.trim();
         Ok(ListQuery {
             status,
-            kind,
-            error: text("Error contains", &self.error, 200)?,
-            since: time("Changed since", &self.since)?,
-            until: time("Changed before", &self.until)?,
-            horse_id: id("Horse", &self.horse_id)?,
-            session_id: id("Session", &self.session_id)?,
-            algorithm_version: text("Algorithm version", &self.algorithm_version, 100)?,
+            kind: f.kind,
+            error: f.error,
+            since: f.since,
+            until: f.until,
+            horse_id: f.horse_id,
+            session_id: f.session_id,
+            algorithm_version: f.algorithm_version,
             replay_id,
             limit: None,
             cursor: (!cursor.is_empty()).then(|| cursor.to_owned()),

@@ -10,6 +10,8 @@
 //! - [`jobs`]: the job list, a job's page and its replay button;
 //! - [`audit`]: the audit log, a page at a time;
 //! - [`bulk`]: bulk replay (filter, dry-run count, confirmation, result);
+//! - [`filter_form`]: the job filter fields the job list and bulk replay
+//!   share;
 //! - [`sessions`]: a session's page with its chart.
 //!
 //! Templates live in `api/templates/console/`.
@@ -19,6 +21,7 @@
 pub mod audit;
 pub mod bulk;
 pub mod charts;
+pub mod filter_form;
 pub mod jobs;
 pub mod pages;
 pub mod session;
