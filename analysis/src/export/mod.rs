@@ -7,8 +7,9 @@
 //!
 //! - [`columns`]: a column described once (name, unit, meaning, reader);
 //!   schema, arrays and documentation all come from it.
-//! - [`schema`]: the columns of every session file, and the documentation
-//!   of all files.
+//! - [`schema`]: the columns of the session lists' files
+//!   ([`session_columns`]: `sessions.parquet`'s), and [`docs`]: every
+//!   file's documentation (README tables, `--help`).
 //! - [`trend_tables`]: the columns and rows of the trend files.
 //! - [`write`]: temporary files renamed into place once all are complete.
 //!
@@ -19,7 +20,11 @@
 //! several files). If no file could be analysed nothing is written.
 
 pub mod columns;
+pub mod docs;
 pub mod schema;
+pub mod session_columns;
+pub mod trend_load_columns;
+pub mod trend_quality_columns;
 pub mod trend_tables;
 pub mod write;
 

@@ -17,11 +17,11 @@ use super::pages::{html, message_page};
 use super::session::{self, ConsoleAdmin};
 use crate::error::ErrorCode;
 use crate::extract::{Path, Query};
+use crate::routes::admin::JobStatus;
 use crate::routes::admin::audit::{self, AuditEntry};
 use crate::routes::admin::filter::JobFilter;
 use crate::routes::admin::jobs::{self, JobPage, ListQuery};
 use crate::routes::admin::replay::{self as admin_replay, BulkReplay, BulkReplayResult};
-use crate::routes::admin::JobStatus;
 use crate::state::AppState;
 
 /// Jobs replayed by one confirmation when the form leaves `max` empty.
