@@ -497,6 +497,13 @@ async fn burst(live: bool, workers: usize) {
     .await
     .expect("latencies");
     start_ms.sort_by(f64::total_cmp);
+    // Rows published by one relay pass share its mark's `published_at`.
+    let (rows, passes): (i64, i64) = sqlx::query_as(
+        "/* bench */ SELECT count(*), count(DISTINCT published_at) FROM outbox WHERE published_at IS NOT NULL",
+    )
+    .fetch_one(&s.db)
+    .await
+    .expect("outbox passes");
     if live {
         println!(
             "  live, {BURST_UPLOADERS} uploaders, {workers} worker(s): {n} jobs in {:.2} s = {:.0} jobs/s end to end (uploads {:.0}/s); created -> started p50 {:.1} ms, p99 {:.1} ms",
@@ -505,6 +512,10 @@ async fn burst(live: bool, workers: usize) {
             n as f64 / upload_s,
             pct(&start_ms, 0.5),
             pct(&start_ms, 0.99)
+        );
+        println!(
+            "    outbox relay: {rows} rows published in {passes} passes ({:.1} rows a pass)",
+            rows as f64 / passes.max(1) as f64
         );
     } else {
         println!(

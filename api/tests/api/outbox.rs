@@ -95,6 +95,50 @@ async fn upload_publishes_a_job_with_the_documented_contract() {
     assert_eq!(pending, 0);
 }
 
+/// The relay is woken only by statements that inserted outbox rows: the
+/// result statement's trend follow-up inserts none while the horse's trend
+/// job is queued, and must not cost the relay an empty claim (issue 11).
+/// NOTIFYs arrive in commit order, so a marker sent after the empty insert
+/// tells, without waiting, that the insert sent nothing.
+#[tokio::test]
+async fn only_an_insert_of_rows_wakes_the_relay() {
+    let app = spawn_app().await;
+    let mut listener = sqlx::postgres::PgListener::connect_with(&app.db)
+        .await
+        .unwrap();
+    listener.listen("hoofbeat_outbox").await.unwrap();
+    sqlx::query("INSERT INTO outbox (job_id, message) SELECT id, '{}' FROM jobs WHERE false")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    sqlx::query("SELECT pg_notify('hoofbeat_outbox', 'marker')")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let first = tokio::time::timeout(Duration::from_secs(5), listener.recv())
+        .await
+        .expect("a notification")
+        .unwrap();
+    assert_eq!(first.payload(), "marker", "the empty insert sent nothing");
+
+    let (t, _) = app.user("n@example.com").await;
+    let horse = app.horse(&t, "Comet").await;
+    let v: Value = app.upload_csv(&t, horse, 3.0).await;
+    let woke = tokio::time::timeout(Duration::from_secs(5), listener.recv())
+        .await
+        .expect("the upload's outbox row wakes the relay")
+        .unwrap();
+    // The payload names the row, so the relay can skip a notification that
+    // arrives after it published that row.
+    let job_id: Uuid = v["job"]["id"].as_str().unwrap().parse().unwrap();
+    let row: i64 = sqlx::query_scalar("SELECT id FROM outbox WHERE job_id = $1")
+        .bind(job_id)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(woke.payload(), row.to_string());
+}
+
 #[tokio::test]
 async fn broker_down_during_uploads_then_back_publishes_each_job_once() {
     let proxy = Proxy::start("127.0.0.1:5672").await;
