@@ -298,9 +298,17 @@ fn push_segment(
                         out[k] = x0 + w * (x1 - x0);
                     }
                 }
-                fit @ Tap::Fit { .. } => {
+                Tap::Line3 { j, w } => {
+                    // A no-op as above (the three samples lie in `a..b`).
+                    let j = j.min(b - 3);
                     for (out, x) in outs.iter_mut().zip(&ins) {
-                        out[k] = fit.apply(x, &weights);
+                        out[k] = line_sum(&[x[j], x[j + 1], x[j + 2]], &w);
+                    }
+                }
+                Tap::Fit { j, e, w } => {
+                    let sums = fit_sums(&ins, j..e, &weights[w..w + (e - j)]);
+                    for (out, s) in outs.iter_mut().zip(sums) {
+                        out[k] = s;
                     }
                     weights.clear();
                 }
@@ -360,21 +368,56 @@ enum Tap {
     /// Least-squares line through samples `j..e` (at least two) evaluated
     /// at the grid time: Σ weights[w..w + e − j] · x[j..e].
     Fit { j: usize, e: usize, w: usize },
+    /// [`Tap::Fit`] through exactly three samples `j..j + 3` (a 100-Hz box
+    /// whose edge falls on a sample, 104 Hz), weights inline: the same
+    /// weights and sums without a weight buffer or a loop.
+    Line3 { j: usize, w: [f64; 3] },
     /// `x[lo] + w · (x[lo + 1] − x[lo])`.
     Lerp { lo: usize, w: f64 },
 }
 
-impl Tap {
-    fn apply(self, x: &[f64], weights: &[f64]) -> f64 {
-        match self {
-            Tap::Fit { j, e, w } => x[j..e]
-                .iter()
-                .zip(&weights[w..w + (e - j)])
-                .map(|(x, c)| x * c)
-                .sum(),
-            Tap::Lerp { lo, w } => x[lo] + w * (x[lo + 1] - x[lo]),
+/// Σ x·w in sample order, from −0.0 like `Iterator::sum` (the same bits as
+/// `x.iter().zip(w).map(|(x, c)| x * c).sum()`).
+#[inline]
+fn line_sum<const N: usize>(x: &[f64; N], w: &[f64; N]) -> f64 {
+    let mut s = -0.0;
+    for (x, c) in x.iter().zip(w) {
+        s += x * c;
+    }
+    s
+}
+
+/// A [`Tap::Fit`] applied to the six channels side by side: each channel's
+/// Σ x[i]·weights[i − j] still summed over i in order from −0.0, as
+/// `Iterator::sum` does, so the same bits as one channel at a time.
+fn fit_sums(ins: &[&[f64]; 6], range: std::ops::Range<usize>, weights: &[f64]) -> [f64; 6] {
+    let mut sums = [-0.0; 6];
+    for (i, c) in range.zip(weights) {
+        for (s, x) in sums.iter_mut().zip(ins) {
+            *s += x[i] * c;
         }
     }
+    sums
+}
+
+/// Weights of the least-squares line through the samples at times `rel`
+/// (from the session start) evaluated at `tg`: 1/n + slope · (t − t̄) with
+/// slope = (tg − t̄) / Σ (t − t̄)², every sum in sample order from −0.0 (as
+/// `Iterator::sum`).
+#[inline]
+fn line_weights<const N: usize>(rel: [f64; N], tg: f64) -> [f64; N] {
+    let n = N as f64;
+    let mut sum = -0.0;
+    for v in rel {
+        sum += v;
+    }
+    let tm = sum / n;
+    let mut sxx = -0.0;
+    for v in rel {
+        sxx += (v - tm).powi(2);
+    }
+    let slope = (tg - tm) / sxx;
+    rel.map(|v| 1.0 / n + slope * (v - tm))
 }
 
 /// Walks the 50 Hz grid of one segment `a..b` over the input timestamps.
@@ -426,6 +469,10 @@ impl GridWalk<'_> {
                     lo: j,
                     w: (tg - tl) / (th - tl),
                 };
+            }
+            if e == j + 3 {
+                let w = line_weights([t[j] - t0, t[j + 1] - t0, t[j + 2] - t0], tg);
+                return Tap::Line3 { j, w };
             }
             if e > j + 2 {
                 let n = (e - j) as f64;
