@@ -151,7 +151,8 @@ pub(crate) fn resample_checked(rec: &Samples<'_>, peaks: &[f64; 6]) -> Resampled
     // Interpolated holes of the current segment (input indexes after them).
     let mut holes: Vec<usize> = Vec::new();
     let hole_s = HOLE_S.max(1.5 * dt_med);
-    for i in 1..n {
+    // Only intervals over `hole_s` or over the gap length do anything below.
+    for i in intervals_over(rec.t, hole_s.min(MAX_INTERPOLATED_GAP_S)) {
         let dt = rec.t[i] - rec.t[i - 1];
         if dt > MAX_INTERPOLATED_GAP_S {
             out.gaps.push(Gap {
@@ -169,6 +170,27 @@ pub(crate) fn resample_checked(rec: &Samples<'_>, peaks: &[f64; 6]) -> Resampled
         }
     }
     push_segment(rec, seg_start, n, dt_med, &holes, &mut out.segments);
+    out
+}
+
+/// The indexes i (increasing) with t[i] − t[i − 1] > `min`. A block of
+/// intervals is searched one by one only when a branch-free pass over it
+/// (which vectorises) finds one: such intervals are rare (holes and gaps).
+fn intervals_over(t: &[f64], min: f64) -> Vec<usize> {
+    const BLOCK: usize = 64;
+    let mut out = Vec::new();
+    let mut i = 1;
+    while i < t.len() {
+        let e = (i + BLOCK).min(t.len());
+        let block = &t[i - 1..e];
+        let any = block
+            .windows(2)
+            .fold(false, |any, w| any | (w[1] - w[0] > min));
+        if any {
+            out.extend((i..e).filter(|&k| t[k] - t[k - 1] > min));
+        }
+        i = e;
+    }
     out
 }
 
@@ -577,6 +599,20 @@ mod tests {
             let mid = dts.len() / 2;
             let want = *dts.select_nth_unstable_by(mid, f64::total_cmp).1;
             assert_eq!(median_interval(&t).to_bits(), want.to_bits(), "n {n}");
+        }
+    }
+
+    /// The block search finds exactly the intervals a plain scan finds.
+    #[test]
+    fn intervals_over_matches_a_plain_scan() {
+        let mut t = vec![0.0];
+        for i in 1..1000 {
+            let step = if i % 97 == 0 || i == 64 || i == 999 { 0.3 } else { 0.01 };
+            t.push(t[i - 1] + step);
+        }
+        for n in [0, 1, 2, 64, 65, 1000] {
+            let want: Vec<usize> = (1..n).filter(|&i| t[i] - t[i - 1] > 0.1).collect();
+            assert_eq!(intervals_over(&t[..n], 0.1), want, "n {n}");
         }
     }
 
