@@ -3,7 +3,7 @@
 //! 6-s window flips ~1.5 s early toward the more intense gait).
 
 use super::Run;
-use crate::filter::moving_mean_each;
+use crate::filter::moving_mean_slice_each;
 use crate::resample::FS;
 
 /// Moves each boundary between gaits of clearly different intensity to the
@@ -128,11 +128,17 @@ impl MeanSquares {
         // The span being filled or waited for; past the last one nothing
         // is stored.
         let (mut lo, mut hi) = spans.next().unwrap_or((usize::MAX, usize::MAX));
+        // The squares once per sample (the moving mean reads each twice,
+        // and `vert` may rotate the sample on every call).
+        let mut squares = crate::recycle::take(n);
+        for (i, sq) in squares.iter_mut().enumerate() {
+            let v = vert(i);
+            *sq = v * v;
+        }
         // Mean square over 1 s: linear in the share of each gait inside the
         // window, so the ramp across a boundary is centred on it.
-        moving_mean_each(
-            n,
-            |i| vert(i) * vert(i),
+        moving_mean_slice_each(
+            &squares,
             FS as usize,
             |r| {
                 if k >= lo {
@@ -148,6 +154,7 @@ impl MeanSquares {
                 k += 1;
             },
         );
+        crate::recycle::give(squares);
         // Index n (no r there) ends the last span when it reaches it.
         if k >= lo && k <= hi {
             out.p1.push(s1);
