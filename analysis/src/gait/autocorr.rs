@@ -182,11 +182,18 @@ impl LagSums {
         let e1 = self.energy[e] - self.energy[a];
         let lagged_a = &self.energy[a..=a + MAX_LAG];
         let lagged_e = &self.energy[e..=e + MAX_LAG];
-        // A half-open range: `..=` loops compile to slower code.
-        for lag in MIN_LAG..MAX_LAG + 1 {
-            let e2 = lagged_e[lag] - lagged_a[lag];
-            let d = (e1 * e2).sqrt();
-            out[lag] = if d > 1e-9 { self.window[lag] / d } else { 0.0 };
+        // Branch-free (the quotient is computed for every lag and kept only
+        // where d > 1e-9: the same value where it is kept), over zipped
+        // slices: the loop vectorises (two lags per square root and
+        // division).
+        let lags = out[MIN_LAG..]
+            .iter_mut()
+            .zip(&self.window[MIN_LAG..])
+            .zip(lagged_e[MIN_LAG..].iter().zip(&lagged_a[MIN_LAG..]));
+        for ((r, s), (le, la)) in lags {
+            let d = (e1 * (le - la)).sqrt();
+            let q = s / d;
+            *r = if d > 1e-9 { q } else { 0.0 };
         }
         out
     }
