@@ -125,11 +125,29 @@ impl LagSums {
             self.ring[b % WIN_BLOCKS] = self.block_sums(b);
             self.computed += 1;
         }
-        self.window = [0.0; MAX_LAG + 1];
-        for b in w..w + WIN_BLOCKS {
-            for (s, v) in self.window.iter_mut().zip(&self.ring[b % WIN_BLOCKS]) {
-                *s += v;
+        // Each lag's sum adds the blocks in order from 0.0, as before, but
+        // [`SUM_CHUNK`] lags at a time kept in registers over the blocks
+        // (instead of the whole window row loaded and stored per block).
+        let rows: [&[f64; MAX_LAG + 1]; WIN_BLOCKS] =
+            std::array::from_fn(|k| &self.ring[(w + k) % WIN_BLOCKS]);
+        let mut chunks = self.window.chunks_exact_mut(SUM_CHUNK);
+        for (c, out) in (&mut chunks).enumerate() {
+            let mut acc = [0.0; SUM_CHUNK];
+            for row in rows {
+                let row = &row[c * SUM_CHUNK..(c + 1) * SUM_CHUNK];
+                for (a, v) in acc.iter_mut().zip(row) {
+                    *a += v;
+                }
             }
+            out.copy_from_slice(&acc);
+        }
+        let done = (MAX_LAG + 1) / SUM_CHUNK * SUM_CHUNK;
+        for (lag, out) in chunks.into_remainder().iter_mut().enumerate() {
+            let mut acc = 0.0;
+            for row in rows {
+                acc += row[done + lag];
+            }
+            *out = acc;
         }
     }
 
@@ -226,6 +244,9 @@ impl LagSums {
         if d > 1e-9 { s / d } else { 0.0 }
     }
 }
+
+/// Lags of a window summed together over its blocks in [`LagSums::advance`].
+const SUM_CHUNK: usize = 8;
 
 /// Lags computed together by [`full_block_sums`].
 const LAG_GROUP: usize = 4;
