@@ -351,10 +351,11 @@ fn push_segment(
     });
 }
 
-/// Largest |v| (0 for none), as `fold(0.0, f64::max(m, |v|))`, in four
-/// independent lanes: max is exact and order-free, so lanes give the same
-/// value while the loop is not one long dependency chain. `if a > m` keeps
-/// m for NaN as `f64::max` does, and compiles to plain max instructions.
+/// Largest |v| (0 for none) of finite values (a validated recording), as
+/// `fold(0.0, f64::max(m, |v|))`, in independent lanes: max is exact and
+/// order-free, so lanes give the same value while the loop is not one long
+/// dependency chain ([`finite_max_abs`]; with a NaN among the values a lane
+/// may lose its maximum).
 fn max_abs(c: &[f64]) -> f64 {
     finite_max_abs(c).1
 }
@@ -365,23 +366,29 @@ fn max_abs(c: &[f64]) -> f64 {
 ///
 /// Eight lanes, and finiteness as Σ (v − v): 0 for finite values, NaN once
 /// any value is infinite or NaN — adds and subtracts that vectorise beside
-/// the maxima, where a per-lane flag does not.
+/// the maxima, where a per-lane flag does not. The lanes keep the largest
+/// and the smallest value instead of the largest |v| (max and min
+/// instructions on the loaded values, no mask and copy per value):
+/// max(largest, −smallest) over values and 0 is the largest |v|. The
+/// magnitude is only used when every value is finite; its zero's sign is
+/// that of `max_abs` (+0).
 #[allow(clippy::eq_op)] // v − v is the point: 0 for finite v, NaN otherwise
 fn finite_max_abs(c: &[f64]) -> (bool, f64) {
     let max = |m: f64, v: f64| if v > m { v } else { m };
-    let mut lanes = [0.0f64; 8];
-    let mut nan = [0.0f64; 8];
+    let (mut hi, mut lo, mut nan) = ([0.0f64; 8], [0.0f64; 8], [0.0f64; 8]);
     let mut chunks = c.chunks_exact(8);
     for ch in &mut chunks {
-        for ((l, f), v) in lanes.iter_mut().zip(&mut nan).zip(ch) {
-            *l = max(*l, v.abs());
+        for (((h, l), f), &v) in hi.iter_mut().zip(&mut lo).zip(&mut nan).zip(ch) {
+            *h = if *h > v { *h } else { v };
+            *l = if *l < v { *l } else { v };
             *f += v - v;
         }
     }
     let rest = chunks.remainder();
     let tail = rest.iter().fold(0.0f64, |m, v| max(m, v.abs()));
     let all = nan.iter().all(|&f| f == 0.0) && rest.iter().all(|v| v.is_finite());
-    (all, lanes.iter().fold(tail, |m, &l| max(m, l)))
+    let lanes = hi.iter().zip(&lo).map(|(&h, &l)| max(h, -l));
+    (all, lanes.fold(tail, max))
 }
 
 /// How one grid point is computed from the input samples.
