@@ -614,7 +614,11 @@ mod tests {
     fn intervals_over_matches_a_plain_scan() {
         let mut t = vec![0.0];
         for i in 1..1000 {
-            let step = if i % 97 == 0 || i == 64 || i == 999 { 0.3 } else { 0.01 };
+            let step = if i % 97 == 0 || i == 64 || i == 999 {
+                0.3
+            } else {
+                0.01
+            };
             t.push(t[i - 1] + step);
         }
         for n in [0, 1, 2, 64, 65, 1000] {

@@ -137,23 +137,19 @@ impl MeanSquares {
         }
         // Mean square over 1 s: linear in the share of each gait inside the
         // window, so the ramp across a boundary is centred on it.
-        moving_mean_slice_each(
-            &squares,
-            FS as usize,
-            |r| {
-                if k >= lo {
-                    out.r.push(r);
-                    out.p1.push(s1);
-                    out.p2.push(s2);
-                    if k == hi {
-                        (lo, hi) = spans.next().unwrap_or((usize::MAX, usize::MAX));
-                    }
+        moving_mean_slice_each(&squares, FS as usize, |r| {
+            if k >= lo {
+                out.r.push(r);
+                out.p1.push(s1);
+                out.p2.push(s2);
+                if k == hi {
+                    (lo, hi) = spans.next().unwrap_or((usize::MAX, usize::MAX));
                 }
-                s1 += r;
-                s2 += r * r;
-                k += 1;
-            },
-        );
+            }
+            s1 += r;
+            s2 += r * r;
+            k += 1;
+        });
         crate::recycle::give(squares);
         // Index n (no r there) ends the last span when it reaches it.
         if k >= lo && k <= hi {
