@@ -19,16 +19,17 @@ pub(crate) fn vedba_sum(hs: &HorseSegment, w: usize) -> f64 {
             .map(std::borrow::Cow::Borrowed)
             .unwrap_or_else(|| std::borrow::Cow::Owned(x.to_vec()))
     });
-    let [x, y, z] = [&axes[0], &axes[1], &axes[2]].map(|c| &c[..]);
-    let n = x.len();
+    let n = axes[0].len();
+    // All three rows cut to the same length.
+    let [x, y, z] = [&axes[0], &axes[1], &axes[2]].map(|c| &c[..n]);
     let half = w / 2;
     let (mut pb, mut pa) = ([0.0f64; 3], [0.0f64; 3]);
     let (mut a, mut b) = (0usize, 0usize);
     let mut total = 0.0;
-    let mut add = |i: usize, pb: &[f64; 3], pa: &[f64; 3], cnt: f64| {
-        let dx = x[i] - (pb[0] - pa[0]) / cnt;
-        let dy = y[i] - (pb[1] - pa[1]) / cnt;
-        let dz = z[i] - (pb[2] - pa[2]) / cnt;
+    let mut add = |[xi, yi, zi]: [f64; 3], pb: &[f64; 3], pa: &[f64; 3], cnt: f64| {
+        let dx = xi - (pb[0] - pa[0]) / cnt;
+        let dy = yi - (pb[1] - pa[1]) / cnt;
+        let dz = zi - (pb[2] - pa[2]) / cnt;
         total += (dx * dx + dy * dy + dz * dz).sqrt();
     };
     // Where the window is whole, each step adds exactly one sample at each
@@ -40,15 +41,22 @@ pub(crate) fn vedba_sum(hs: &HorseSegment, w: usize) -> f64 {
     while i < n {
         if i == mid_start && i < mid_end && b == i + half && a == i - half - 1 {
             let width = (2 * half + 1) as f64;
-            for i in mid_start..mid_end {
-                let (e, l) = (i + half, i - half - 1);
-                pb[0] += x[e];
-                pb[1] += y[e];
-                pb[2] += z[e];
-                pa[0] += x[l];
-                pa[1] += y[l];
-                pa[2] += z[l];
-                add(i, &pb, &pa, width);
+            // The current, entering (i + half) and leaving (i − half − 1)
+            // samples as rows of the stretch's length: no bounds checks.
+            let rows = |from: usize| {
+                let r = from..from + (mid_end - mid_start);
+                [&x[r.clone()], &y[r.clone()], &z[r]]
+            };
+            let ([xc, yc, zc], [xe, ye, ze]) = (rows(mid_start), rows(mid_start + half));
+            let [xl, yl, zl] = rows(mid_start - half - 1);
+            for k in 0..xc.len().min(yc.len()).min(zc.len()) {
+                pb[0] += xe[k];
+                pb[1] += ye[k];
+                pb[2] += ze[k];
+                pa[0] += xl[k];
+                pa[1] += yl[k];
+                pa[2] += zl[k];
+                add([xc[k], yc[k], zc[k]], &pb, &pa, width);
             }
             b = mid_end + half;
             a = mid_end - half - 1;
@@ -69,7 +77,7 @@ pub(crate) fn vedba_sum(hs: &HorseSegment, w: usize) -> f64 {
             pa[2] += z[a];
             a += 1;
         }
-        add(i, &pb, &pa, (b - a).max(1) as f64);
+        add([x[i], y[i], z[i]], &pb, &pa, (b - a).max(1) as f64);
         i += 1;
     }
     total / 9.80665

@@ -106,7 +106,7 @@ pub fn bandpass_n<const N: usize>(
 pub fn moving_mean(x: ArrayView1<f64>, w: usize) -> Array1<f64> {
     let mut out = Vec::with_capacity(x.len());
     match x.as_slice() {
-        Some(s) => moving_mean_each(s.len(), |i| s[i], w, |m| out.push(m)),
+        Some(s) => moving_mean_slice_each(s, w, |m| out.push(m)),
         None => moving_mean_each(x.len(), |i| x[i], w, |m| out.push(m)),
     }
     Array1::from_vec(out)
@@ -121,9 +121,23 @@ pub fn moving_mean(x: ArrayView1<f64>, w: usize) -> Array1<f64> {
 /// The two prefix sums are carried along as running sums instead of being
 /// stored: P[k] is the same left-to-right sum either way, so the results are
 /// bit-identical to a stored prefix array, without its allocation and pass.
-pub fn moving_mean_each(
+pub fn moving_mean_each(n: usize, x: impl FnMut(usize) -> f64, w: usize, f: impl FnMut(f64)) {
+    moving_mean_impl(n, x, None, w, f);
+}
+
+/// [`moving_mean_each`] of the values of a slice: the same sums in the same
+/// order, the whole-window stretch reading the entering and leaving values
+/// as sub-slices of its length (no bounds check per value).
+pub fn moving_mean_slice_each(s: &[f64], w: usize, f: impl FnMut(f64)) {
+    moving_mean_impl(s.len(), |i| s[i], Some(s), w, f);
+}
+
+/// [`moving_mean_each`], with `slice` = the values of `x` when they are a
+/// slice.
+fn moving_mean_impl(
     n: usize,
     mut x: impl FnMut(usize) -> f64,
+    slice: Option<&[f64]>,
     w: usize,
     mut f: impl FnMut(f64),
 ) {
@@ -139,10 +153,21 @@ pub fn moving_mean_each(
     while i < n {
         if i == mid_start && i < mid_end && b == i + half && a == i - half - 1 {
             let width = (2 * half + 1) as f64;
-            for i in mid_start..mid_end {
-                pb += x(i + half);
-                pa += x(i - half - 1);
-                f((pb - pa) / width);
+            if let Some(s) = slice {
+                let len = mid_end - mid_start;
+                let enter = &s[mid_start + half..][..len];
+                let leave = &s[mid_start - half - 1..][..len];
+                for (e, l) in enter.iter().zip(leave) {
+                    pb += e;
+                    pa += l;
+                    f((pb - pa) / width);
+                }
+            } else {
+                for i in mid_start..mid_end {
+                    pb += x(i + half);
+                    pa += x(i - half - 1);
+                    f((pb - pa) / width);
+                }
             }
             b = mid_end + half;
             a = mid_end - half - 1;

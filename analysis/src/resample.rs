@@ -93,7 +93,13 @@ pub(crate) fn check(rec: &Samples<'_>) -> Result<[f64; 6], AnalysisError> {
         let index = c.iter().position(|v| !v.is_finite()).unwrap_or(0);
         AnalysisError::NonFinite { index }
     };
-    if !all_finite(rec.t) {
+    // Strictly increasing timestamps hold no NaN (every comparison with
+    // one fails), and only the first can be −∞ and the last +∞: the ends
+    // decide whether all are finite (the index is still searched in full).
+    let ends_finite = |t: &[f64]| {
+        t.first().is_none_or(|v| v.is_finite()) && t.last().is_none_or(|v| v.is_finite())
+    };
+    if !ends_finite(rec.t) {
         return Err(first_non_finite(rec.t));
     }
     let mut peaks = [0.0; 6];
@@ -111,13 +117,6 @@ pub(crate) fn check(rec: &Samples<'_>) -> Result<[f64; 6], AnalysisError> {
         });
     }
     Ok(peaks)
-}
-
-/// Whether every value is finite, reading whole chunks without early exits
-/// (so the loop vectorises).
-fn all_finite(c: &[f64]) -> bool {
-    c.chunks(256)
-        .all(|chunk| chunk.iter().fold(true, |ok, v| ok & v.is_finite()))
 }
 
 /// Resamples a validated recording.
@@ -151,7 +150,8 @@ pub(crate) fn resample_checked(rec: &Samples<'_>, peaks: &[f64; 6]) -> Resampled
     // Interpolated holes of the current segment (input indexes after them).
     let mut holes: Vec<usize> = Vec::new();
     let hole_s = HOLE_S.max(1.5 * dt_med);
-    for i in 1..n {
+    // Only intervals over `hole_s` or over the gap length do anything below.
+    for i in intervals_over(rec.t, hole_s.min(MAX_INTERPOLATED_GAP_S)) {
         let dt = rec.t[i] - rec.t[i - 1];
         if dt > MAX_INTERPOLATED_GAP_S {
             out.gaps.push(Gap {
@@ -169,6 +169,27 @@ pub(crate) fn resample_checked(rec: &Samples<'_>, peaks: &[f64; 6]) -> Resampled
         }
     }
     push_segment(rec, seg_start, n, dt_med, &holes, &mut out.segments);
+    out
+}
+
+/// The indexes i (increasing) with t[i] − t[i − 1] > `min`. A block of
+/// intervals is searched one by one only when a branch-free pass over it
+/// (which vectorises) finds one: such intervals are rare (holes and gaps).
+fn intervals_over(t: &[f64], min: f64) -> Vec<usize> {
+    const BLOCK: usize = 64;
+    let mut out = Vec::new();
+    let mut i = 1;
+    while i < t.len() {
+        let e = (i + BLOCK).min(t.len());
+        let block = &t[i - 1..e];
+        let any = block
+            .windows(2)
+            .fold(false, |any, w| any | (w[1] - w[0] > min));
+        if any {
+            out.extend((i..e).filter(|&k| t[k] - t[k - 1] > min));
+        }
+        i = e;
+    }
     out
 }
 
@@ -298,9 +319,17 @@ fn push_segment(
                         out[k] = x0 + w * (x1 - x0);
                     }
                 }
-                fit @ Tap::Fit { .. } => {
+                Tap::Line3 { j, w } => {
+                    // A no-op as above (the three samples lie in `a..b`).
+                    let j = j.min(b - 3);
                     for (out, x) in outs.iter_mut().zip(&ins) {
-                        out[k] = fit.apply(x, &weights);
+                        out[k] = line_sum(&[x[j], x[j + 1], x[j + 2]], &w);
+                    }
+                }
+                Tap::Fit { j, e, w } => {
+                    let sums = fit_sums(&ins, j..e, &weights[w..w + (e - j)]);
+                    for (out, s) in outs.iter_mut().zip(sums) {
+                        out[k] = s;
                     }
                     weights.clear();
                 }
@@ -321,10 +350,11 @@ fn push_segment(
     });
 }
 
-/// Largest |v| (0 for none), as `fold(0.0, f64::max(m, |v|))`, in four
-/// independent lanes: max is exact and order-free, so lanes give the same
-/// value while the loop is not one long dependency chain. `if a > m` keeps
-/// m for NaN as `f64::max` does, and compiles to plain max instructions.
+/// Largest |v| (0 for none) of finite values (a validated recording), as
+/// `fold(0.0, f64::max(m, |v|))`, in independent lanes: max is exact and
+/// order-free, so lanes give the same value while the loop is not one long
+/// dependency chain ([`finite_max_abs`]; with a NaN among the values a lane
+/// may lose its maximum).
 fn max_abs(c: &[f64]) -> f64 {
     finite_max_abs(c).1
 }
@@ -335,23 +365,29 @@ fn max_abs(c: &[f64]) -> f64 {
 ///
 /// Eight lanes, and finiteness as Σ (v − v): 0 for finite values, NaN once
 /// any value is infinite or NaN — adds and subtracts that vectorise beside
-/// the maxima, where a per-lane flag does not.
+/// the maxima, where a per-lane flag does not. The lanes keep the largest
+/// and the smallest value instead of the largest |v| (max and min
+/// instructions on the loaded values, no mask and copy per value):
+/// max(largest, −smallest) over values and 0 is the largest |v|. The
+/// magnitude is only used when every value is finite; its zero's sign is
+/// that of `max_abs` (+0).
 #[allow(clippy::eq_op)] // v − v is the point: 0 for finite v, NaN otherwise
 fn finite_max_abs(c: &[f64]) -> (bool, f64) {
     let max = |m: f64, v: f64| if v > m { v } else { m };
-    let mut lanes = [0.0f64; 8];
-    let mut nan = [0.0f64; 8];
+    let (mut hi, mut lo, mut nan) = ([0.0f64; 8], [0.0f64; 8], [0.0f64; 8]);
     let mut chunks = c.chunks_exact(8);
     for ch in &mut chunks {
-        for ((l, f), v) in lanes.iter_mut().zip(&mut nan).zip(ch) {
-            *l = max(*l, v.abs());
+        for (((h, l), f), &v) in hi.iter_mut().zip(&mut lo).zip(&mut nan).zip(ch) {
+            *h = if *h > v { *h } else { v };
+            *l = if *l < v { *l } else { v };
             *f += v - v;
         }
     }
     let rest = chunks.remainder();
     let tail = rest.iter().fold(0.0f64, |m, v| max(m, v.abs()));
     let all = nan.iter().all(|&f| f == 0.0) && rest.iter().all(|v| v.is_finite());
-    (all, lanes.iter().fold(tail, |m, &l| max(m, l)))
+    let lanes = hi.iter().zip(&lo).map(|(&h, &l)| max(h, -l));
+    (all, lanes.fold(tail, max))
 }
 
 /// How one grid point is computed from the input samples.
@@ -360,21 +396,56 @@ enum Tap {
     /// Least-squares line through samples `j..e` (at least two) evaluated
     /// at the grid time: Σ weights[w..w + e − j] · x[j..e].
     Fit { j: usize, e: usize, w: usize },
+    /// [`Tap::Fit`] through exactly three samples `j..j + 3` (a 100-Hz box
+    /// whose edge falls on a sample, 104 Hz), weights inline: the same
+    /// weights and sums without a weight buffer or a loop.
+    Line3 { j: usize, w: [f64; 3] },
     /// `x[lo] + w · (x[lo + 1] − x[lo])`.
     Lerp { lo: usize, w: f64 },
 }
 
-impl Tap {
-    fn apply(self, x: &[f64], weights: &[f64]) -> f64 {
-        match self {
-            Tap::Fit { j, e, w } => x[j..e]
-                .iter()
-                .zip(&weights[w..w + (e - j)])
-                .map(|(x, c)| x * c)
-                .sum(),
-            Tap::Lerp { lo, w } => x[lo] + w * (x[lo + 1] - x[lo]),
+/// Σ x·w in sample order, from −0.0 like `Iterator::sum` (the same bits as
+/// `x.iter().zip(w).map(|(x, c)| x * c).sum()`).
+#[inline]
+fn line_sum<const N: usize>(x: &[f64; N], w: &[f64; N]) -> f64 {
+    let mut s = -0.0;
+    for (x, c) in x.iter().zip(w) {
+        s += x * c;
+    }
+    s
+}
+
+/// A [`Tap::Fit`] applied to the six channels side by side: each channel's
+/// Σ x[i]·weights[i − j] still summed over i in order from −0.0, as
+/// `Iterator::sum` does, so the same bits as one channel at a time.
+fn fit_sums(ins: &[&[f64]; 6], range: std::ops::Range<usize>, weights: &[f64]) -> [f64; 6] {
+    let mut sums = [-0.0; 6];
+    for (i, c) in range.zip(weights) {
+        for (s, x) in sums.iter_mut().zip(ins) {
+            *s += x[i] * c;
         }
     }
+    sums
+}
+
+/// Weights of the least-squares line through the samples at times `rel`
+/// (from the session start) evaluated at `tg`: 1/n + slope · (t − t̄) with
+/// slope = (tg − t̄) / Σ (t − t̄)², every sum in sample order from −0.0 (as
+/// `Iterator::sum`).
+#[inline]
+fn line_weights<const N: usize>(rel: [f64; N], tg: f64) -> [f64; N] {
+    let n = N as f64;
+    let mut sum = -0.0;
+    for v in rel {
+        sum += v;
+    }
+    let tm = sum / n;
+    let mut sxx = -0.0;
+    for v in rel {
+        sxx += (v - tm).powi(2);
+    }
+    let slope = (tg - tm) / sxx;
+    rel.map(|v| 1.0 / n + slope * (v - tm))
 }
 
 /// Walks the 50 Hz grid of one segment `a..b` over the input timestamps.
@@ -426,6 +497,10 @@ impl GridWalk<'_> {
                     lo: j,
                     w: (tg - tl) / (th - tl),
                 };
+            }
+            if e == j + 3 {
+                let w = line_weights([t[j] - t0, t[j + 1] - t0, t[j + 2] - t0], tg);
+                return Tap::Line3 { j, w };
             }
             if e > j + 2 {
                 let n = (e - j) as f64;
@@ -530,6 +605,49 @@ mod tests {
             let mid = dts.len() / 2;
             let want = *dts.select_nth_unstable_by(mid, f64::total_cmp).1;
             assert_eq!(median_interval(&t).to_bits(), want.to_bits(), "n {n}");
+        }
+    }
+
+    /// Non-finite timestamps: NaN breaks the order first, an infinite end
+    /// is named by its index (the ends decide finiteness after the order).
+    #[test]
+    fn non_finite_timestamps_are_named() {
+        let err = |t: Vec<f64>| validate(&rec(t)).err();
+        let inf = f64::INFINITY;
+        assert_eq!(
+            err(vec![0.0, 0.01, inf]),
+            Some(AnalysisError::NonFinite { index: 2 })
+        );
+        assert_eq!(
+            err(vec![-inf, 0.0, 0.01]),
+            Some(AnalysisError::NonFinite { index: 0 })
+        );
+        assert_eq!(
+            err(vec![f64::NAN]),
+            Some(AnalysisError::NonFinite { index: 0 })
+        );
+        assert_eq!(
+            err(vec![0.0, f64::NAN, 0.02]),
+            Some(AnalysisError::NonIncreasingTime { index: 1 })
+        );
+        assert_eq!(err(vec![0.0, 0.01, 0.02]), None);
+    }
+
+    /// The block search finds exactly the intervals a plain scan finds.
+    #[test]
+    fn intervals_over_matches_a_plain_scan() {
+        let mut t = vec![0.0];
+        for i in 1..1000 {
+            let step = if i % 97 == 0 || i == 64 || i == 999 {
+                0.3
+            } else {
+                0.01
+            };
+            t.push(t[i - 1] + step);
+        }
+        for n in [0, 1, 2, 64, 65, 1000] {
+            let want: Vec<usize> = (1..n).filter(|&i| t[i] - t[i - 1] > 0.1).collect();
+            assert_eq!(intervals_over(&t[..n], 0.1), want, "n {n}");
         }
     }
 

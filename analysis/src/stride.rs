@@ -263,18 +263,30 @@ pub fn displacement_profile_clear(
         // integer (and its exact f64 value) forward instead of converting
         // every time: the same index and weight as `t as usize` and
         // `t − i as f64`, without a saturating conversion per point.
+        //
+        // The sample pair around the points (x[i] and x[i + 1] − x[i]) is
+        // read only when i moves (about one point in three), and n's exact
+        // f64 value is counted along: the same operands and operations per
+        // point as `at` and `lerp`.
         let at = |n: usize| a + (b - a) * (n as u32) as f64 / PHASE_POINTS as f64;
         let lerp = |i: usize, w: f64| xs[i] + w * (xs[(i + 1).min(xs.len() - 1)] - xs[i]);
         let pts: [f64; PHASE_POINTS] = if b >= a {
             let mut i = a as usize;
             let mut fi = i as f64;
-            std::array::from_fn(|n| {
-                let t = at(n);
-                while fi + 1.0 <= t {
-                    fi += 1.0;
-                    i += 1;
+            let pair = |i: usize| (xs[i], xs[(i + 1).min(xs.len() - 1)] - xs[i]);
+            let (mut x0, mut dx) = pair(i);
+            let mut nf = 0.0;
+            std::array::from_fn(|_| {
+                let t = a + (b - a) * nf / PHASE_POINTS as f64;
+                nf += 1.0;
+                if fi + 1.0 <= t {
+                    while fi + 1.0 <= t {
+                        fi += 1.0;
+                        i += 1;
+                    }
+                    (x0, dx) = pair(i);
                 }
-                lerp(i, t - fi)
+                x0 + (t - fi) * dx
             })
         } else {
             std::array::from_fn(|n| {

@@ -13,63 +13,30 @@ pub(super) fn decimate(n: usize, x: impl Fn(usize) -> f64) -> Vec<f64> {
     for (i, d) in d.iter_mut().enumerate() {
         *d = 0.5 * (x(2 * i) + x(2 * i + 1));
     }
-    detrend(&mut d);
-    d
+    detrended(d)
 }
 
 /// The second half of [`decimate`], for pair averages computed elsewhere:
-/// removes the 2-s moving mean in place.
-pub(super) fn detrend(d: &mut [f64]) {
-    subtract_moving_mean(d, (2.0 * FD) as usize);
+/// d − the 2-s moving mean of d.
+pub(super) fn detrended(d: Vec<f64>) -> Vec<f64> {
+    minus_moving_mean(d, (2.0 * FD) as usize)
 }
 
-/// d ← d − centred moving mean of d over `w` samples, in place, with the
-/// arithmetic of [`crate::filter::moving_mean_each`]: the running sums read
-/// the original values, the trailing ones from a small ring of originals.
-fn subtract_moving_mean(d: &mut [f64], w: usize) {
-    let n = d.len();
-    let half = w / 2;
-    // A power of two at least half + 2 long: indexes by mask, not division.
-    let mut ring = vec![0.0; (half + 2).next_power_of_two()];
-    let mask = ring.len() - 1;
-    let (mut pb, mut b) = (0.0, 0usize);
-    let (mut pa, mut a) = (0.0, 0usize);
-    // Where the window is whole, each step adds exactly one sample at each
-    // end and divides by the full width: that stretch gets a loop without
-    // the edge bookkeeping, as in `moving_mean_each` (the same additions in
-    // the same order).
-    let (mid_start, mid_end) = (half + 1, n.saturating_sub(half + 1));
-    let mut i = 0;
-    while i < n {
-        if i == mid_start && i < mid_end && b == i + half && a == i - half - 1 {
-            let width = (2 * half + 1) as f64;
-            for i in mid_start..mid_end {
-                pb += d[i + half];
-                pa += ring[(i - half - 1) & mask];
-                let m = (pb - pa) / width;
-                ring[i & mask] = d[i];
-                d[i] -= m;
-            }
-            b = mid_end + half;
-            a = mid_end - half - 1;
-            i = mid_end;
-            continue;
+/// d − the centred moving mean of d over `w` samples
+/// ([`crate::filter::moving_mean_slice_each`], read from `d` itself), in a
+/// new buffer from [`crate::recycle`]; `d` is handed back. (Subtracting in
+/// place needed a ring of the overwritten values: more work per sample
+/// than the second buffer.)
+fn minus_moving_mean(d: Vec<f64>, w: usize) -> Vec<f64> {
+    let mut out = crate::recycle::take(d.len());
+    let mut pairs = out.iter_mut().zip(&d);
+    crate::filter::moving_mean_slice_each(&d, w, |m| {
+        if let Some((o, x)) = pairs.next() {
+            *o = x - m;
         }
-        let b_i = (i + half + 1).min(n);
-        while b < b_i {
-            pb += d[b]; // b ≥ i: not overwritten yet
-            b += 1;
-        }
-        let a_i = i.saturating_sub(half);
-        while a < a_i {
-            pa += ring[a & mask]; // a ≥ i − half − 1: still in the ring
-            a += 1;
-        }
-        let m = (pb - pa) / (b - a).max(1) as f64;
-        ring[i & mask] = d[i];
-        d[i] -= m;
-        i += 1;
-    }
+    });
+    crate::recycle::give(d);
+    out
 }
 
 /// Block sums of x[k]·x[k+τ] for every lag, plus the prefix of x².
@@ -125,11 +92,29 @@ impl LagSums {
             self.ring[b % WIN_BLOCKS] = self.block_sums(b);
             self.computed += 1;
         }
-        self.window = [0.0; MAX_LAG + 1];
-        for b in w..w + WIN_BLOCKS {
-            for (s, v) in self.window.iter_mut().zip(&self.ring[b % WIN_BLOCKS]) {
-                *s += v;
+        // Each lag's sum adds the blocks in order from 0.0, as before, but
+        // [`SUM_CHUNK`] lags at a time kept in registers over the blocks
+        // (instead of the whole window row loaded and stored per block).
+        let rows: [&[f64; MAX_LAG + 1]; WIN_BLOCKS] =
+            std::array::from_fn(|k| &self.ring[(w + k) % WIN_BLOCKS]);
+        let mut chunks = self.window.chunks_exact_mut(SUM_CHUNK);
+        for (c, out) in (&mut chunks).enumerate() {
+            let mut acc = [0.0; SUM_CHUNK];
+            for row in rows {
+                let row = &row[c * SUM_CHUNK..(c + 1) * SUM_CHUNK];
+                for (a, v) in acc.iter_mut().zip(row) {
+                    *a += v;
+                }
             }
+            out.copy_from_slice(&acc);
+        }
+        let done = (MAX_LAG + 1) / SUM_CHUNK * SUM_CHUNK;
+        for (lag, out) in chunks.into_remainder().iter_mut().enumerate() {
+            let mut acc = 0.0;
+            for row in rows {
+                acc += row[done + lag];
+            }
+            *out = acc;
         }
     }
 
@@ -182,11 +167,18 @@ impl LagSums {
         let e1 = self.energy[e] - self.energy[a];
         let lagged_a = &self.energy[a..=a + MAX_LAG];
         let lagged_e = &self.energy[e..=e + MAX_LAG];
-        // A half-open range: `..=` loops compile to slower code.
-        for lag in MIN_LAG..MAX_LAG + 1 {
-            let e2 = lagged_e[lag] - lagged_a[lag];
-            let d = (e1 * e2).sqrt();
-            out[lag] = if d > 1e-9 { self.window[lag] / d } else { 0.0 };
+        // Branch-free (the quotient is computed for every lag and kept only
+        // where d > 1e-9: the same value where it is kept), over zipped
+        // slices: the loop vectorises (two lags per square root and
+        // division).
+        let lags = out[MIN_LAG..]
+            .iter_mut()
+            .zip(&self.window[MIN_LAG..])
+            .zip(lagged_e[MIN_LAG..].iter().zip(&lagged_a[MIN_LAG..]));
+        for ((r, s), (le, la)) in lags {
+            let d = (e1 * (le - la)).sqrt();
+            let q = s / d;
+            *r = if d > 1e-9 { q } else { 0.0 };
         }
         out
     }
@@ -219,6 +211,9 @@ impl LagSums {
         if d > 1e-9 { s / d } else { 0.0 }
     }
 }
+
+/// Lags of a window summed together over its blocks in [`LagSums::advance`].
+const SUM_CHUNK: usize = 8;
 
 /// Lags computed together by [`full_block_sums`].
 const LAG_GROUP: usize = 4;
@@ -308,15 +303,15 @@ mod tests {
         }
     }
 
-    /// In-place subtraction equals d − moving_mean(d) bit for bit.
+    /// The subtraction equals d − moving_mean(d) bit for bit.
     #[test]
-    fn subtract_moving_mean_is_exact() {
+    fn minus_moving_mean_is_exact() {
         for (n, w) in [(0, 50), (7, 50), (60, 50), (5000, 50), (300, 3)] {
             let d = signal(n);
             let want =
                 Array1::from_vec(d.clone()) - moving_mean(Array1::from_vec(d.clone()).view(), w);
-            let mut got = d;
-            subtract_moving_mean(&mut got, w);
+            let got = minus_moving_mean(d, w);
+            assert_eq!(got.len(), n);
             assert!(
                 got.iter()
                     .zip(&want)

@@ -3,7 +3,7 @@
 //! 6-s window flips ~1.5 s early toward the more intense gait).
 
 use super::Run;
-use crate::filter::moving_mean_each;
+use crate::filter::moving_mean_slice_each;
 use crate::resample::FS;
 
 /// Moves each boundary between gaits of clearly different intensity to the
@@ -21,8 +21,8 @@ pub(super) fn refine_boundaries(runs: &mut [Run], n: usize, vert: impl Fn(usize)
     // Everything a boundary at p reads lies within p ± 10 s.
     let reach = sec(10.0);
     let bounds: Vec<usize> = runs[1..].iter().map(|r| r.start).collect();
-    let windows = MeanSquareWindows::new(n, &vert, &bounds, reach);
-    for (i, win) in (1..runs.len()).zip(&windows) {
+    let squares = MeanSquares::new(n, &vert, &bounds, reach);
+    for (i, win) in (1..runs.len()).zip(squares.windows()) {
         let p = runs[i].start;
         let (a_start, b_end) = (runs[i - 1].start, runs[i].end);
         let l0 = a_start.max(p.saturating_sub(sec(10.0)));
@@ -63,81 +63,117 @@ pub(super) fn refine_boundaries(runs: &mut [Run], n: usize, vert: impl Fn(usize)
 /// P1 = Σ r and P2 = Σ r², kept only within `reach` samples of each
 /// boundary: the boundary fit reads nothing else, while the prefix sums
 /// must still run from the segment start to have their exact values.
-struct MeanSquareWindows {
-    /// First sample index of the window.
-    base: usize,
-    /// r[base..end].
+///
+/// The values are stored once for the union of the boundaries' windows
+/// (overlapping windows share them), as contiguous spans: per sample the
+/// pass only checks whether it has reached the next span, and each window
+/// is a slice of its span ([`MeanSquares::windows`]).
+struct MeanSquares {
+    /// r, P1 and P2 at the covered sample indexes, span after span (r has
+    /// no value at index n, the end of the signal).
     r: Vec<f64>,
-    /// P1 and P2 at prefix indexes base..=end.
     p1: Vec<f64>,
     p2: Vec<f64>,
+    /// Per boundary: the first sample index of its window, where that
+    /// index's values are in the buffers, and the window's end (inclusive
+    /// for P1 and P2, exclusive for r).
+    windows: Vec<(usize, usize, usize)>,
 }
 
-impl MeanSquareWindows {
-    /// One window per boundary in `bounds` (increasing), in one pass.
-    fn new(n: usize, vert: impl Fn(usize) -> f64, bounds: &[usize], reach: usize) -> Vec<Self> {
-        let mut wins: Vec<Self> = bounds
-            .iter()
-            .map(|&p| {
-                let base = p.saturating_sub(reach).min(n);
-                MeanSquareWindows {
-                    base,
-                    r: Vec::with_capacity(2 * reach),
-                    p1: Vec::with_capacity(2 * reach + 1),
-                    p2: Vec::with_capacity(2 * reach + 1),
-                }
-            })
-            .collect();
-        let ends: Vec<usize> = bounds.iter().map(|&p| (p + reach).min(n)).collect();
-        let (mut s1, mut s2) = (0.0, 0.0);
-        // Windows before `first` have ended (their ends increase too).
-        let mut first = 0;
-        let mut k = 0;
-        // Stores the values at k in the windows that hold k, and returns the
-        // next k any window holds: windows before `first` have ended and the
-        // bases increase, so nothing is stored before the next base (the
-        // running sums still add every sample).
-        let mut visit = |k: usize, r: Option<f64>, s1: f64, s2: f64| -> usize {
-            while first < wins.len() && ends[first] < k {
-                first += 1;
+/// One boundary's window of [`MeanSquares`]: its values from `base` on.
+struct Window<'a> {
+    base: usize,
+    r: &'a [f64],
+    p1: &'a [f64],
+    p2: &'a [f64],
+}
+
+impl MeanSquares {
+    /// The windows of the boundaries `bounds` (increasing) in one pass: a
+    /// window holds r at base..end and P1, P2 at base..=end, with base =
+    /// p − reach and end = p + reach clamped to the signal.
+    fn new(n: usize, vert: impl Fn(usize) -> f64, bounds: &[usize], reach: usize) -> Self {
+        // Spans: the windows' index ranges (bases and ends increase with
+        // the bounds), merged where they overlap or touch.
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        let mut windows = Vec::with_capacity(bounds.len());
+        for &p in bounds {
+            let (base, end) = (p.saturating_sub(reach).min(n), (p + reach).min(n));
+            match spans.last_mut() {
+                Some(last) if base <= last.1 + 1 => last.1 = last.1.max(end),
+                _ => spans.push((base, end)),
             }
-            for (w, &end) in wins[first..].iter_mut().zip(&ends[first..]) {
-                if w.base > k {
-                    break;
-                }
-                if k <= end {
-                    w.p1.push(s1);
-                    w.p2.push(s2);
-                    if let (Some(r), true) = (r, k < end) {
-                        w.r.push(r);
-                    }
-                }
+            windows.push((base, 0, end));
+        }
+        // Each window's offset in the buffers: its span's offset plus its
+        // base's distance from the span's start.
+        let total: usize = spans.iter().map(|&(a, e)| e - a + 1).sum();
+        let (mut si, mut span_offset) = (0, 0);
+        for w in &mut windows {
+            while spans[si].1 < w.0 {
+                span_offset += spans[si].1 - spans[si].0 + 1;
+                si += 1;
             }
-            while first < wins.len() && ends[first] <= k {
-                first += 1;
-            }
-            wins.get(first).map_or(usize::MAX, |w| w.base.max(k + 1))
+            w.1 = span_offset + (w.0 - spans[si].0);
+        }
+        let mut out = MeanSquares {
+            r: Vec::with_capacity(total),
+            p1: Vec::with_capacity(total),
+            p2: Vec::with_capacity(total),
+            windows,
         };
-        let mut next_visit = 0;
+        let (mut s1, mut s2) = (0.0, 0.0);
+        let mut k = 0;
+        let mut spans = spans.into_iter();
+        // The span being filled or waited for; past the last one nothing
+        // is stored.
+        let (mut lo, mut hi) = spans.next().unwrap_or((usize::MAX, usize::MAX));
+        // The squares once per sample (the moving mean reads each twice,
+        // and `vert` may rotate the sample on every call).
+        let mut squares = crate::recycle::take(n);
+        for (i, sq) in squares.iter_mut().enumerate() {
+            let v = vert(i);
+            *sq = v * v;
+        }
         // Mean square over 1 s: linear in the share of each gait inside the
         // window, so the ramp across a boundary is centred on it.
-        moving_mean_each(
-            n,
-            |i| vert(i) * vert(i),
-            FS as usize,
-            |r| {
-                if k >= next_visit {
-                    next_visit = visit(k, Some(r), s1, s2);
+        moving_mean_slice_each(&squares, FS as usize, |r| {
+            if k >= lo {
+                out.r.push(r);
+                out.p1.push(s1);
+                out.p2.push(s2);
+                if k == hi {
+                    (lo, hi) = spans.next().unwrap_or((usize::MAX, usize::MAX));
                 }
-                s1 += r;
-                s2 += r * r;
-                k += 1;
-            },
-        );
-        visit(n, None, s1, s2);
-        wins
+            }
+            s1 += r;
+            s2 += r * r;
+            k += 1;
+        });
+        crate::recycle::give(squares);
+        // Index n (no r there) ends the last span when it reaches it.
+        if k >= lo && k <= hi {
+            out.p1.push(s1);
+            out.p2.push(s2);
+        }
+        out
     }
 
+    /// The boundaries' windows, in the order of `bounds`.
+    fn windows(&self) -> impl Iterator<Item = Window<'_>> {
+        self.windows.iter().map(|&(base, offset, end)| {
+            let len = end - base;
+            Window {
+                base,
+                r: &self.r[offset..offset + len],
+                p1: &self.p1[offset..=offset + len],
+                p2: &self.p2[offset..=offset + len],
+            }
+        })
+    }
+}
+
+impl Window<'_> {
     /// r over the sample range (inside the window).
     fn r(&self, range: std::ops::Range<usize>) -> &[f64] {
         &self.r[range.start - self.base..range.end - self.base]
@@ -177,8 +213,8 @@ mod tests {
             p2.push(p2[p2.len() - 1] + x * x);
         }
         let bounds = [100, 450, 2000, 3990, 4000];
-        let wins = MeanSquareWindows::new(n, |i| v[i], &bounds, 500);
-        for (&p, w) in bounds.iter().zip(&wins) {
+        let squares = MeanSquares::new(n, |i| v[i], &bounds, 500);
+        for (&p, w) in bounds.iter().zip(squares.windows()) {
             let (a, e) = (p.saturating_sub(500), (p + 500).min(n));
             assert_eq!(w.r(a..e), &r[a..e]);
             for k in a..=e {

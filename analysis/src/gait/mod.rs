@@ -249,10 +249,7 @@ pub fn block_features(
 /// [`crate::orientation::HorseAccel::pair_means`] computes them in one pass
 /// over the segment).
 pub fn block_features_of_pairs(pairs: [Vec<f64>; 4]) -> Vec<BlockFeature> {
-    let [mut v, mut l, mut f, mut r] = pairs;
-    for d in [&mut v, &mut l, &mut f, &mut r] {
-        autocorr::detrend(d);
-    }
+    let [v, l, f, r] = pairs.map(autocorr::detrended);
     features_of_decimated([v, l, f], r)
 }
 
