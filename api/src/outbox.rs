@@ -366,10 +366,10 @@ pub async fn run(state: AppState, topology: Topology, stop: CancellationToken) {
             },
         };
         state.broker.set_connected(true);
-        if let Some(wait) = last_published.and_then(|t| COALESCE.checked_sub(t.elapsed())) {
-            if !pause(&stop, wait).await {
-                break;
-            }
+        if let Some(wait) = last_published.and_then(|t| COALESCE.checked_sub(t.elapsed()))
+            && !pause(&stop, wait).await
+        {
+            break;
         }
         // Every notification already here is for a committed row, which
         // the claim below sees: answered by this pass, none of them may
