@@ -58,17 +58,7 @@ impl BulkForm {
                 .ok_or("At most: a number from 1 to 1000")?,
         };
         Ok(BulkReplay {
-            filter: JobFilter {
-                status: Some(status),
-                kind: f.kind,
-                error: f.error,
-                since: f.since,
-                until: f.until,
-                horse_id: f.horse_id,
-                session_id: f.session_id,
-                algorithm_version: f.algorithm_version,
-                replay_id: None,
-            },
+            filter: f.job_filter(Some(status), None),
             dry_run: Some(dry_run),
             max: Some(max),
         })
@@ -135,33 +125,49 @@ pub async fn form(admin: ConsoleAdmin, Query(f): Query<BulkForm>) -> Response {
     form_page(&admin, &f, None)
 }
 
+/// What both posts share: the CSRF check, the request the fields describe
+/// and the admin API's bulk replay (audited there). A refusal comes back as
+/// the page to answer with: the form naming what is wrong, or the problem.
+/// Also gives the request's `max` (the form's, or the default).
+async fn bulk(
+    state: &AppState,
+    admin: &ConsoleAdmin,
+    f: &BulkForm,
+    dry_run: bool,
+) -> Result<(BulkReplayResult, i64), Response> {
+    if !session::csrf_ok(admin, &f.csrf) {
+        return Err(session::csrf_refused());
+    }
+    let request = f
+        .request(dry_run)
+        .map_err(|e| form_page(admin, f, Some(&e)))?;
+    let max = request.max.unwrap_or(DEFAULT_MAX);
+    admin_replay::bulk(state, admin.user_id, request)
+        .await
+        .map(|r| (r, max))
+        .map_err(|e| match e.code() {
+            ErrorCode::ValidationFailed => form_page(admin, f, Some(e.detail())),
+            _ => e.into_response(),
+        })
+}
+
 /// Step two: the dry run's count and the confirmation form.
 pub async fn preview(
     State(state): State<AppState>,
     admin: ConsoleAdmin,
     Form(f): Form<BulkForm>,
 ) -> Response {
-    if !session::csrf_ok(&admin, &f.csrf) {
-        return session::csrf_refused();
-    }
-    let request = match f.request(true) {
+    let (r, max) = match bulk(&state, &admin, &f, true).await {
         Ok(r) => r,
-        Err(e) => return form_page(&admin, &f, Some(&e)),
+        Err(page) => return page,
     };
-    let max = request.max.unwrap_or(DEFAULT_MAX);
-    match admin_replay::bulk(&state, admin.user_id, request).await {
-        Ok(r) => html(&ConfirmPage {
-            admin: &admin,
-            f: &f,
-            will_replay: r.matched.min(max),
-            r: &r,
-            change: f.query(),
-        }),
-        Err(e) if e.code() == ErrorCode::ValidationFailed => {
-            form_page(&admin, &f, Some(e.detail()))
-        }
-        Err(e) => e.into_response(),
-    }
+    html(&ConfirmPage {
+        admin: &admin,
+        f: &f,
+        will_replay: r.matched.min(max),
+        r: &r,
+        change: f.query(),
+    })
 }
 
 /// Step three: the replay (audited), then to the page that follows it.
@@ -170,24 +176,17 @@ pub async fn replay(
     admin: ConsoleAdmin,
     Form(f): Form<BulkForm>,
 ) -> Response {
-    if !session::csrf_ok(&admin, &f.csrf) {
-        return session::csrf_refused();
-    }
-    let request = match f.request(false) {
-        Ok(r) => r,
-        Err(e) => return form_page(&admin, &f, Some(&e)),
-    };
-    match admin_replay::bulk(&state, admin.user_id, request).await {
+    match bulk(&state, &admin, &f, false).await {
         // Post/redirect/get: a reload shows the result, it does not replay again.
-        Ok(BulkReplayResult {
-            replay_id: Some(id),
-            ..
-        }) => Redirect::to(&format!("/admin/replay/{id}")).into_response(),
+        Ok((
+            BulkReplayResult {
+                replay_id: Some(id),
+                ..
+            },
+            _,
+        )) => Redirect::to(&format!("/admin/replay/{id}")).into_response(),
         Ok(_) => form_page(&admin, &f, Some("Nothing was replayed.")),
-        Err(e) if e.code() == ErrorCode::ValidationFailed => {
-            form_page(&admin, &f, Some(e.detail()))
-        }
-        Err(e) => e.into_response(),
+        Err(page) => page,
     }
 }
 
@@ -208,19 +207,11 @@ pub async fn done(
         }
         Err(e) => return e.into_response(),
     };
-    let query = ListQuery {
-        status: None,
-        kind: None,
-        error: None,
-        since: None,
-        until: None,
-        horse_id: None,
-        session_id: None,
-        algorithm_version: None,
+    let replayed = JobFilter {
         replay_id: Some(replay_id),
-        limit: Some(100),
-        cursor: None,
+        ..JobFilter::default()
     };
+    let query = ListQuery::of(replayed, Some(100), None);
     let page = match jobs::list(&state, &query).await {
         Ok(p) => p,
         Err(e) => return e.into_response(),

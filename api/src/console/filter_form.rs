@@ -9,7 +9,8 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::routes::admin::JobKind;
+use crate::routes::admin::filter::JobFilter;
+use crate::routes::admin::{JobKind, JobStatus};
 
 /// The shared fields as the browser sends them; flattened into each form.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -34,6 +35,24 @@ pub struct Filter {
     pub horse_id: Option<Uuid>,
     pub session_id: Option<Uuid>,
     pub algorithm_version: Option<String>,
+}
+
+impl Filter {
+    /// The admin API's filter: these fields with the form's own status and
+    /// bulk replay id.
+    pub fn job_filter(self, status: Option<JobStatus>, replay_id: Option<i64>) -> JobFilter {
+        JobFilter {
+            status,
+            kind: self.kind,
+            error: self.error,
+            since: self.since,
+            until: self.until,
+            horse_id: self.horse_id,
+            session_id: self.session_id,
+            algorithm_version: self.algorithm_version,
+            replay_id,
+        }
+    }
 }
 
 impl FilterFields {

@@ -64,19 +64,11 @@ impl ListForm {
             r => Some(r.parse::<i64>().map_err(|_| "Bulk replay: not a number")?),
         };
         let cursor = self.cursor.trim();
-        Ok(ListQuery {
-            status,
-            kind: f.kind,
-            error: f.error,
-            since: f.since,
-            until: f.until,
-            horse_id: f.horse_id,
-            session_id: f.session_id,
-            algorithm_version: f.algorithm_version,
-            replay_id,
-            limit: None,
-            cursor: (!cursor.is_empty()).then(|| cursor.to_owned()),
-        })
+        Ok(ListQuery::of(
+            f.job_filter(status, replay_id),
+            None,
+            (!cursor.is_empty()).then(|| cursor.to_owned()),
+        ))
     }
 }
 

@@ -59,6 +59,24 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
+    /// A query for the jobs a filter matches (the console builds its pages
+    /// from the filter its forms read).
+    pub fn of(filter: JobFilter, limit: Option<i64>, cursor: Option<String>) -> Self {
+        ListQuery {
+            status: filter.status,
+            kind: filter.kind,
+            error: filter.error,
+            since: filter.since,
+            until: filter.until,
+            horse_id: filter.horse_id,
+            session_id: filter.session_id,
+            algorithm_version: filter.algorithm_version,
+            replay_id: filter.replay_id,
+            limit,
+            cursor,
+        }
+    }
+
     fn filter(&self) -> JobFilter {
         JobFilter {
             status: self.status,
