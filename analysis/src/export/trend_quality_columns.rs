@@ -2,10 +2,71 @@
 //! `trends.parquet` (the points), `trend_metrics.parquet` (baseline, slope,
 //! latest), `trend_alerts.parquet` and `trend_alert_evidence.parquet`.
 
-use trend::document::{Alert, Metric};
+use trend::document::{Alert, Baseline, Metric};
 
 use super::columns::{Column, Get, col};
 use super::trend_tables::{AlertEvidence, MetricPoint};
+
+/// A row that carries a baseline: a metric, or the alert judged against it.
+trait WithBaseline {
+    fn baseline(&self) -> Option<&Baseline>;
+}
+
+impl WithBaseline for Metric {
+    fn baseline(&self) -> Option<&Baseline> {
+        self.baseline.as_ref()
+    }
+}
+
+impl WithBaseline for Alert {
+    fn baseline(&self) -> Option<&Baseline> {
+        self.baseline.as_ref()
+    }
+}
+
+/// The six `baseline_*` columns (`baseline.centre` … `baseline.to`), with
+/// each file's own sentences.
+fn baseline<R: WithBaseline>(docs: [&'static str; 6]) -> [Column<R>; 6] {
+    let [centre, spread, sessions, days, from, to] = docs;
+    [
+        col(
+            "baseline_centre",
+            "",
+            Get::OptF64(|r| r.baseline().map(|b| b.centre)),
+            centre,
+        ),
+        col(
+            "baseline_spread",
+            "",
+            Get::OptF64(|r| r.baseline().map(|b| b.spread)),
+            spread,
+        ),
+        col(
+            "baseline_sessions",
+            "",
+            Get::OptU32(|r| r.baseline().map(|b| b.sessions)),
+            sessions,
+        ),
+        col(
+            "baseline_days",
+            "d",
+            Get::OptU32(|r| r.baseline().map(|b| b.days)),
+            days,
+        ),
+        col(
+            "baseline_from",
+            "",
+            Get::OptStr(|r| r.baseline().map(|b| b.from.as_str())),
+            from,
+        ),
+        col(
+            "baseline_to",
+            "",
+            Get::OptStr(|r| r.baseline().map(|b| b.to.as_str())),
+            to,
+        ),
+    ]
+}
 
 const METRIC_DOC: &str = "`quality[].metric`: `trot.cadence_spm`, `trot.min_diff_mm`, …";
 
@@ -62,7 +123,7 @@ pub fn points<'a>() -> Vec<Column<MetricPoint<'a>>> {
 /// `trend_metrics.parquet`: one row per quality metric (`quality[]`), with
 /// its baseline, slope and latest value.
 pub fn metrics() -> Vec<Column<Metric>> {
-    vec![
+    let mut columns: Vec<Column<Metric>> = vec![
         col("metric", "", Get::Str(|m| &m.metric), METRIC_DOC),
         col("gait", "", Get::Str(|m| m.gait.name()), "`quality[].gait`."),
         col(
@@ -77,42 +138,16 @@ pub fn metrics() -> Vec<Column<Metric>> {
             Get::U32(|m| u32::try_from(m.points.len()).unwrap_or(u32::MAX)),
             "Number of `points[]` (rows of trends.parquet for the metric).",
         ),
-        col(
-            "baseline_centre",
-            "",
-            Get::OptF64(|m| m.baseline.as_ref().map(|b| b.centre)),
-            "`baseline.centre`: robust centre (median) of the baseline sessions; null until a baseline exists.",
-        ),
-        col(
-            "baseline_spread",
-            "",
-            Get::OptF64(|m| m.baseline.as_ref().map(|b| b.spread)),
-            "`baseline.spread`: robust spread (scaled MAD, with the metric's floor).",
-        ),
-        col(
-            "baseline_sessions",
-            "",
-            Get::OptU32(|m| m.baseline.as_ref().map(|b| b.sessions)),
-            "`baseline.sessions` behind the baseline.",
-        ),
-        col(
-            "baseline_days",
-            "d",
-            Get::OptU32(|m| m.baseline.as_ref().map(|b| b.days)),
-            "`baseline.days` the baseline spans.",
-        ),
-        col(
-            "baseline_from",
-            "",
-            Get::OptStr(|m| m.baseline.as_ref().map(|b| b.from.as_str())),
-            "`baseline.from`: first session of the baseline.",
-        ),
-        col(
-            "baseline_to",
-            "",
-            Get::OptStr(|m| m.baseline.as_ref().map(|b| b.to.as_str())),
-            "`baseline.to`: last session of the baseline.",
-        ),
+    ];
+    columns.extend(baseline([
+        "`baseline.centre`: robust centre (median) of the baseline sessions; null until a baseline exists.",
+        "`baseline.spread`: robust spread (scaled MAD, with the metric's floor).",
+        "`baseline.sessions` behind the baseline.",
+        "`baseline.days` the baseline spans.",
+        "`baseline.from`: first session of the baseline.",
+        "`baseline.to`: last session of the baseline.",
+    ]));
+    let slope_and_latest: Vec<Column<Metric>> = vec![
         col(
             "slope_per_week",
             "",
@@ -155,12 +190,14 @@ pub fn metrics() -> Vec<Column<Metric>> {
             Get::OptF64(|m| m.latest.as_ref().and_then(|l| l.deviation)),
             "`latest.deviation` from the baseline, in baseline spreads.",
         ),
-    ]
+    ];
+    columns.extend(slope_and_latest);
+    columns
 }
 
 /// `trend_alerts.parquet`: one row per alert (`alerts[]`).
 pub fn alerts() -> Vec<Column<Alert>> {
-    vec![
+    let mut columns: Vec<Column<Alert>> = vec![
         col(
             "id",
             "",
@@ -216,43 +253,16 @@ pub fn alerts() -> Vec<Column<Alert>> {
             Get::F64(|a| a.threshold),
             "`threshold`: the limit crossed, in the metric's unit.",
         ),
-        col(
-            "baseline_centre",
-            "",
-            Get::OptF64(|a| a.baseline.as_ref().map(|b| b.centre)),
-            "`baseline.centre` the alert was judged against (quality alerts; null otherwise).",
-        ),
-        col(
-            "baseline_spread",
-            "",
-            Get::OptF64(|a| a.baseline.as_ref().map(|b| b.spread)),
-            "`baseline.spread`.",
-        ),
-        col(
-            "baseline_sessions",
-            "",
-            Get::OptU32(|a| a.baseline.as_ref().map(|b| b.sessions)),
-            "`baseline.sessions`.",
-        ),
-        col(
-            "baseline_days",
-            "d",
-            Get::OptU32(|a| a.baseline.as_ref().map(|b| b.days)),
-            "`baseline.days`.",
-        ),
-        col(
-            "baseline_from",
-            "",
-            Get::OptStr(|a| a.baseline.as_ref().map(|b| b.from.as_str())),
-            "`baseline.from`.",
-        ),
-        col(
-            "baseline_to",
-            "",
-            Get::OptStr(|a| a.baseline.as_ref().map(|b| b.to.as_str())),
-            "`baseline.to`.",
-        ),
-    ]
+    ];
+    columns.extend(baseline([
+        "`baseline.centre` the alert was judged against (quality alerts; null otherwise).",
+        "`baseline.spread`.",
+        "`baseline.sessions`.",
+        "`baseline.days`.",
+        "`baseline.from`.",
+        "`baseline.to`.",
+    ]));
+    columns
 }
 
 /// `trend_alert_evidence.parquet`: one row per value behind an alert
