@@ -29,6 +29,13 @@ use std::time::{Duration, Instant};
 
 #[path = "support/accounting.rs"]
 mod accounting;
+#[path = "support/burst.rs"]
+mod burst;
+#[path = "support/cold.rs"]
+mod cold;
+
+use burst::burst;
+use cold::cold_start;
 
 use api::{ApiConfig, Application};
 use reqwest::Client;
@@ -322,83 +329,6 @@ async fn queue_overhead() {
     drop(s);
 }
 
-/// Queue overhead from a cold start: a fresh API and a fresh worker process
-/// each round; the first upload goes out the moment both report ready, then
-/// the rest of the round paced as in [`queue_overhead`]. Every job counts,
-/// so the first jobs after start-up are `COLD_ROUNDS` of the
-/// `COLD_ROUNDS * COLD_JOBS` figures (a p99 over them cannot hide a slow
-/// first job).
-async fn cold_start() {
-    let body = csv(1, 1.0 / 60.0);
-    let mut all = Vec::new();
-    // The same start from the moment the 202 answer arrived (after the
-    // commit): a lower bound of commit -> start, as `all` (from a stamp
-    // taken just before the commit, so the commit's WAL flush included) is
-    // an upper bound.
-    let mut from_answer = Vec::new();
-    let mut by_position: Vec<Vec<f64>> = vec![Vec::new(); COLD_JOBS];
-    for _ in 0..COLD_ROUNDS {
-        let s = stack(1, false).await;
-        s.wait_workers_ready().await;
-        let mut jobs = Vec::with_capacity(COLD_JOBS);
-        for i in 0..COLD_JOBS {
-            let job = s.upload(body.clone()).await;
-            let answered = chrono::Utc::now();
-            s.wait_succeeded(job, i).await;
-            jobs.push((job, answered));
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        for (i, (job, answered)) in jobs.iter().enumerate() {
-            let (ms, after_answer): (f64, f64) = sqlx::query_as(
-                "/* bench */ SELECT (EXTRACT(EPOCH FROM (j.started_at - (o.message->>'enqueued_at')::timestamptz)) * 1000)::float8,
-                        (EXTRACT(EPOCH FROM (j.started_at - $2)) * 1000)::float8
-                 FROM jobs j JOIN outbox o ON o.job_id = j.id WHERE j.id = $1",
-            )
-            .bind(job)
-            .bind(answered)
-            .fetch_one(&s.db)
-            .await
-            .expect("latency");
-            all.push(ms);
-            from_answer.push(after_answer);
-            by_position[i].push(ms);
-        }
-        drop(s);
-    }
-    all.sort_by(f64::total_cmp);
-    println!(
-        "cold start: {COLD_ROUNDS} rounds of a fresh API + worker, {COLD_JOBS} sequential uploads each (first one as soon as both are ready), commit -> job start:"
-    );
-    println!(
-        "  all {} jobs: p50 {:.2} ms   p90 {:.2} ms   p99 {:.2} ms   max {:.2} ms   (targets: p50 <= 2.5 ms, p99 <= 4.5 ms)",
-        all.len(),
-        pct(&all, 0.5),
-        pct(&all, 0.9),
-        pct(&all, 0.99),
-        pct(&all, 1.0)
-    );
-    from_answer.sort_by(f64::total_cmp);
-    println!(
-        "  lower bound, 202 answer received -> job start (negative: started before the answer arrived): p50 {:.2} ms   p99 {:.2} ms   max {:.2} ms",
-        pct(&from_answer, 0.5),
-        pct(&from_answer, 0.99),
-        pct(&from_answer, 1.0)
-    );
-    for (i, v) in by_position.iter_mut().enumerate().take(3) {
-        v.sort_by(f64::total_cmp);
-        println!(
-            "  job {} of each round: median {:.2} ms   max {:.2} ms   ({})",
-            i + 1,
-            pct(v, 0.5),
-            pct(v, 1.0),
-            v.iter()
-                .map(|x| format!("{x:.2}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        );
-    }
-}
-
 async fn throughput(workers: usize, skip: bool, bodies: &[Vec<u8>]) -> f64 {
     let s = stack(workers, skip).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -426,139 +356,6 @@ async fn throughput(workers: usize, skip: bool, bodies: &[Vec<u8>]) -> f64 {
         rate
     );
     rate
-}
-
-/// Issue 11's workload: `BURST_SESSIONS` sessions of 1 s at 100 Hz, each
-/// read back, analysed and its result written. Figures from Postgres
-/// timestamps: first job created -> last job finished.
-async fn burst(live: bool, workers: usize) {
-    let s = stack(if live { workers } else { 0 }, false).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let body = {
-        let r = shared::testkit::recording(1.0, 100.0);
-        shared::sensor::encode_csv(&r)
-    };
-    let mut riders = Vec::new();
-    for _ in 0..BURST_UPLOADERS {
-        riders.push(s.rider().await);
-    }
-    let s_ref = &s;
-    let per = BURST_SESSIONS / BURST_UPLOADERS;
-    let mut account = Account::start(&s).await;
-    let started = Instant::now();
-    let uploads = riders.into_iter().map(|(token, horse)| {
-        let body = body.clone();
-        async move {
-            for _ in 0..per {
-                s_ref.upload_as(&token, horse, body.clone()).await;
-            }
-        }
-    });
-    join_all(uploads.collect()).await;
-    let upload_s = started.elapsed().as_secs_f64();
-    let n = (per * BURST_UPLOADERS) as i64;
-    let mut s = s;
-    if !live {
-        // Every message on the queue first, then the workers.
-        let published = eventually(Duration::from_secs(120), || async {
-            let left: i64 = sqlx::query_scalar(
-                "/* bench */ SELECT count(*) FROM outbox WHERE published_at IS NULL",
-            )
-            .fetch_one(&s.db)
-            .await
-            .ok()?;
-            (left == 0).then_some(())
-        })
-        .await;
-        assert!(published.is_some(), "the outbox did not drain");
-        // The drain's figures are the workers' side only.
-        account = Account::start(&s).await;
-        for _ in 0..workers {
-            let port = free_port();
-            s.worker_ports.push(port);
-            s.workers.push(spawn_worker(&s._scratch, false, port));
-        }
-    }
-    s.wait_all(n, Duration::from_secs(600)).await;
-    s.settle().await;
-    let accounts = account.finish(&s, n as f64).await;
-    let (first, last, span_s): (f64, f64, f64) = sqlx::query_as(
-        "/* bench */ SELECT EXTRACT(EPOCH FROM min(created_at))::float8, EXTRACT(EPOCH FROM max(finished_at))::float8,
-                EXTRACT(EPOCH FROM max(finished_at) - min(started_at))::float8
-         FROM jobs WHERE kind = 'analyze_session'",
-    )
-    .fetch_one(&s.db)
-    .await
-    .expect("timestamps");
-    let mut start_ms: Vec<f64> = sqlx::query_scalar(
-        "/* bench */ SELECT (EXTRACT(EPOCH FROM (started_at - created_at)) * 1000)::float8 FROM jobs WHERE kind = 'analyze_session'",
-    )
-    .fetch_all(&s.db)
-    .await
-    .expect("latencies");
-    start_ms.sort_by(f64::total_cmp);
-    // Rows published by one relay pass share its mark's `published_at`.
-    let (rows, passes): (i64, i64) = sqlx::query_as(
-        "/* bench */ SELECT count(*), count(DISTINCT published_at) FROM outbox WHERE published_at IS NOT NULL",
-    )
-    .fetch_one(&s.db)
-    .await
-    .expect("outbox passes");
-    if live {
-        println!(
-            "  live, {BURST_UPLOADERS} uploaders, {workers} worker(s): {n} jobs in {:.2} s = {:.0} jobs/s end to end (uploads {:.0}/s); created -> started p50 {:.1} ms, p99 {:.1} ms",
-            last - first,
-            n as f64 / (last - first),
-            n as f64 / upload_s,
-            pct(&start_ms, 0.5),
-            pct(&start_ms, 0.99)
-        );
-        println!(
-            "    outbox relay: {rows} rows published in {passes} passes ({:.1} rows a pass)",
-            rows as f64 / passes.max(1) as f64
-        );
-    } else {
-        println!(
-            "  drain, {workers} worker(s): {n} queued jobs in {:.2} s = {:.0} jobs/s (first start -> last finish)",
-            span_s,
-            n as f64 / span_s
-        );
-    }
-    println!("{accounts}");
-}
-
-/// CPU and SQL accounting of one phase (see `accounting`).
-struct Account {
-    cpu: accounting::CpuSnapshot,
-    commits: i64,
-}
-
-/// Idle backends flush their transaction counters up to 10 s late (Postgres'
-/// idle stats interval): each snapshot of them waits this long, so that a
-/// phase neither receives the previous phase's commits nor misses its own.
-const STATS_FLUSH: Duration = Duration::from_secs(11);
-
-impl Account {
-    async fn start(s: &Stack) -> Account {
-        tokio::time::sleep(STATS_FLUSH).await;
-        accounting::reset_statements(&s.db).await;
-        Account {
-            commits: accounting::commits(&s.db).await,
-            cpu: s.cpu().await,
-        }
-    }
-
-    async fn finish(self, s: &Stack, jobs: f64) -> String {
-        let cpu = s.cpu().await;
-        tokio::time::sleep(STATS_FLUSH).await;
-        let commits = accounting::commits(&s.db).await - self.commits;
-        format!(
-            "    {}\n    transactions committed per job: {:.2}\n    {}",
-            accounting::cpu_per_job(&self.cpu, &cpu, jobs),
-            commits as f64 / jobs,
-            accounting::statements_per_job(&s.db, jobs).await
-        )
-    }
 }
 
 async fn join_all<F: std::future::Future<Output = ()>>(futures: Vec<F>) {

@@ -9,6 +9,7 @@ mod auth_limits;
 mod chart;
 mod conn_limits;
 mod console;
+mod console_jobs;
 mod contract;
 mod failures;
 mod hardening;

@@ -6,6 +6,7 @@ mod console_browser;
 mod failure_path;
 mod trends;
 mod warm_up;
+mod webdriver;
 
 use std::collections::BTreeSet;
 use std::process::Command;
