@@ -28,8 +28,9 @@ pub struct WorkerConfig {
     /// `HOOFBEAT_ANALYSIS_THREADS` (default 0 = one per core): the rayon pool.
     pub analysis_threads: usize,
     /// `HOOFBEAT_FAULT_DELAY_MS` (default 0): fault injection for crash and
-    /// shutdown tests — every job waits this long before running. Never set
-    /// it in production.
+    /// shutdown tests — every job waits this long once started, before its
+    /// result is stored (`Ctx::hold_mid_attempt`). Never set it in
+    /// production.
     pub fault_delay: Duration,
     /// `HOOFBEAT_BENCH_SKIP_ANALYSIS` (default false): benchmarking only —
     /// jobs load and decode their samples and are marked succeeded without

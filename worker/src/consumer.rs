@@ -207,34 +207,23 @@ async fn process(
             return Ok("dead");
         }
     };
-    let latency = (chrono::Utc::now() - msg.enqueued_at)
-        .to_std()
-        .unwrap_or_default();
     let version = ctx.algorithm_version(&job);
-    let result = match jobs::start(&ctx.db, msg.job_id, &ctx.worker_id, version).await {
-        Ok(Start::Run) => {
-            // Fault injection (tests only): the job is held mid-attempt.
-            if !ctx.config.fault_delay.is_zero() {
-                tokio::time::sleep(ctx.config.fault_delay).await;
-            }
-            if msg.attempt == 1 {
-                ctx.metrics
-                    .queue_latency
-                    .get_or_create(&crate::metrics::Kind {
-                        kind: msg.kind.clone(),
-                    })
-                    .observe(latency.as_secs_f64());
-            }
-            match job {
-                AnyJob::AnalyzeSession(j) => jobs::analyze_session::run(ctx, msg, j).await,
-                AnyJob::ComputeTrend(j) => jobs::compute_trend::run(ctx, msg, j).await,
-            }
+    let result = match job {
+        AnyJob::AnalyzeSession(j) => {
+            let start = jobs::analyze_session::start(ctx, msg.job_id, version, j.session_id).await;
+            attempt(ctx, msg, start, |s| {
+                jobs::analyze_session::run(ctx, msg, j, s)
+            })
+            .await
         }
-        Ok(Start::Finished(status)) => {
-            tracing::info!(%status, "duplicate delivery of a finished job; acknowledged");
-            return Ok("duplicate");
+        AnyJob::ComputeTrend(j) => {
+            let start = jobs::start(&ctx.db, msg.job_id, &ctx.worker_id, version).await;
+            attempt(ctx, msg, start, |()| jobs::compute_trend::run(ctx, msg, j)).await
         }
-        Ok(Start::Gone) => Err(JobError::Gone),
+    };
+    let result = match result {
+        Ok(Ran::Not(label)) => return Ok(label),
+        Ok(Ran::Done) => Ok(()),
         Err(e) => Err(e),
     };
     match result {
@@ -266,5 +255,48 @@ async fn process(
             amqp::publish_dead(channel, &ctx.topology, msg, dead, &reason, timeout).await?;
             Ok("dead")
         }
+    }
+}
+
+/// What [`attempt`] did with a job.
+enum Ran {
+    /// Ran it to success.
+    Done,
+    /// Did not run it (a duplicate delivery of an ended job): the outcome label.
+    Not(&'static str),
+}
+
+/// Runs the job if its start marked it running (recording the queue latency
+/// of first attempts); acknowledges duplicates of ended jobs without running.
+async fn attempt<T, F, Fut>(
+    ctx: &Ctx,
+    msg: &JobMessage,
+    start: Result<Start<T>, JobError>,
+    run: F,
+) -> Result<Ran, JobError>
+where
+    F: FnOnce(T) -> Fut,
+    Fut: Future<Output = Result<(), JobError>>,
+{
+    match start? {
+        Start::Run(loaded) => {
+            if msg.attempt == 1 {
+                let latency = (chrono::Utc::now() - msg.enqueued_at)
+                    .to_std()
+                    .unwrap_or_default();
+                ctx.metrics
+                    .queue_latency
+                    .get_or_create(&crate::metrics::Kind {
+                        kind: msg.kind.clone(),
+                    })
+                    .observe(latency.as_secs_f64());
+            }
+            run(loaded).await.map(|()| Ran::Done)
+        }
+        Start::Finished(status) => {
+            tracing::info!(%status, "duplicate delivery of a finished job; acknowledged");
+            Ok(Ran::Not("duplicate"))
+        }
+        Start::Gone => Err(JobError::Gone),
     }
 }

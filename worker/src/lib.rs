@@ -78,6 +78,16 @@ impl Ctx {
         self.consuming.load(Ordering::Relaxed)
     }
 
+    /// Fault injection (tests only, [`WorkerConfig::fault_delay`]): holds a
+    /// job mid-attempt — marked running, its result not yet stored. The
+    /// analysis job holds after its memory slot is given back, so held jobs
+    /// do not queue behind each other's slots.
+    pub async fn hold_mid_attempt(&self) {
+        if !self.config.fault_delay.is_zero() {
+            tokio::time::sleep(self.config.fault_delay).await;
+        }
+    }
+
     /// The version of the algorithms this build runs for `job`.
     pub fn algorithm_version(&self, job: &AnyJob) -> &'static str {
         match job {

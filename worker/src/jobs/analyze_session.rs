@@ -10,7 +10,7 @@ use shared::jobs::{AnalyzeSession, JobMessage};
 use shared::sensor::{self, Format};
 use uuid::Uuid;
 
-use super::{JobError, compute_trend, mark_succeeded};
+use super::{JobError, Start, compute_trend, mark_succeeded};
 use crate::Ctx;
 
 /// Decodes the samples as stored (`session_data`): the same bytes and decoder
@@ -205,33 +205,116 @@ async fn store_result(
 /// format, encoding, byte_len, data, horse_id, owner_id, started_at.
 pub type StoredSession = (String, String, i64, Vec<u8>, Uuid, Uuid, DateTime<Utc>);
 
-/// Loads a session's stored samples and what the result row needs.
-pub async fn load<'e, E>(db: E, session_id: Uuid) -> Result<Option<StoredSession>, sqlx::Error>
+/// The row of [`start_on`]: the start's outcome and, when the job was
+/// marked running, the session's stored samples and what the result row
+/// needs (null when the session is gone).
+#[derive(sqlx::FromRow)]
+struct StartRow {
+    started: bool,
+    status: Option<String>,
+    format: Option<String>,
+    encoding: Option<String>,
+    byte_len: Option<i64>,
+    data: Option<Vec<u8>>,
+    horse_id: Option<Uuid>,
+    owner_id: Option<Uuid>,
+    started_at: Option<DateTime<Utc>>,
+}
+
+impl StartRow {
+    /// The session as stored; `None` when it is gone (every column is
+    /// `NOT NULL`, so one null means the join found no row).
+    fn session(self) -> Option<StoredSession> {
+        Some((
+            self.format?,
+            self.encoding?,
+            self.byte_len?,
+            self.data?,
+            self.horse_id?,
+            self.owner_id?,
+            self.started_at?,
+        ))
+    }
+}
+
+/// Starts analysis job `job_id` (see [`super::start_ctes`]) and, only if it
+/// was marked running, loads session `session_id`'s stored samples: one
+/// statement and one round trip where a start and a load took two. A
+/// delivery of an ended job reads no samples.
+pub async fn start_on<'e, E>(
+    db: E,
+    job_id: Uuid,
+    worker_id: &str,
+    algorithm_version: &str,
+    session_id: Uuid,
+) -> Result<Start<Option<StoredSession>>, JobError>
 where
     E: sqlx::PgExecutor<'e>,
 {
-    sqlx::query_as(
-        "SELECT d.format, d.encoding, d.byte_len, d.data, s.horse_id, s.owner_id, s.started_at
-         FROM session_data d JOIN sessions s ON s.id = d.session_id WHERE d.session_id = $1",
-    )
+    let row: StartRow = sqlx::query_as(concat!(
+        "WITH ",
+        super::start_ctes!(),
+        " SELECT EXISTS (SELECT 1 FROM attempt) AS started, ",
+        super::status_unless_started!(),
+        " AS status, d.format, d.encoding, d.byte_len, d.data, s.horse_id, s.owner_id, s.started_at
+          FROM (SELECT 1) AS one
+          LEFT JOIN (session_data d JOIN sessions s ON s.id = d.session_id)
+                 ON d.session_id = $4 AND EXISTS (SELECT 1 FROM attempt)"
+    ))
+    .bind(job_id)
+    .bind(worker_id)
+    .bind(algorithm_version)
     .bind(session_id)
-    .fetch_optional(db)
-    .await
+    .fetch_one(db)
+    .await?;
+    let (started, status) = (row.started, row.status.clone());
+    Ok(super::outcome(started, status, || row.session()))
 }
 
-/// Runs one attempt.
-pub async fn run(ctx: &Ctx, msg: &JobMessage, job: AnalyzeSession) -> Result<(), JobError> {
-    let session_id = job.session_id;
-    tracing::Span::current().record("session_id", tracing::field::display(session_id));
-    // Held while the samples are in memory: load, decode, analyse.
+/// A started analysis job: the session's stored samples (`None`: the
+/// session was deleted meanwhile) and the memory slot they hold until the
+/// analysis is done.
+pub struct Started<'a> {
+    slot: tokio::sync::SemaphorePermit<'a>,
+    session: Option<StoredSession>,
+}
+
+/// Takes a memory slot for the samples, then starts the job and loads them
+/// ([`start_on`]).
+pub async fn start<'a>(
+    ctx: &'a Ctx,
+    job_id: Uuid,
+    algorithm_version: &str,
+    session_id: Uuid,
+) -> Result<Start<Started<'a>>, JobError> {
     let slot = ctx
         .loaded
         .acquire()
         .await
         .map_err(|_| JobError::Failed("worker stopping".to_owned()))?;
-    let row = load(&ctx.db, session_id).await?;
+    let start = start_on(
+        &ctx.db,
+        job_id,
+        &ctx.worker_id,
+        algorithm_version,
+        session_id,
+    )
+    .await?;
+    Ok(start.map_run(|session| Started { slot, session }))
+}
+
+/// Runs one attempt of a started job.
+pub async fn run(
+    ctx: &Ctx,
+    msg: &JobMessage,
+    job: AnalyzeSession,
+    started: Started<'_>,
+) -> Result<(), JobError> {
+    let session_id = job.session_id;
+    tracing::Span::current().record("session_id", tracing::field::display(session_id));
+    let Started { slot, session } = started;
     let (format, encoding, byte_len, data, horse_id, owner_id, started_at) =
-        row.ok_or(JobError::Gone)?;
+        session.ok_or(JobError::Gone)?;
     if ctx.config.bench_skip_analysis {
         return skip_analysis(ctx, msg, &format, &encoding, byte_len, data).await;
     }
@@ -244,6 +327,7 @@ pub async fn run(ctx: &Ctx, msg: &JobMessage, job: AnalyzeSession) -> Result<(),
     .and_then(|r| r)
     .map_err(JobError::Failed)?;
     drop(slot);
+    ctx.hold_mid_attempt().await;
 
     // Result, features, job status and the trend job: all or nothing, so a
     // duplicate delivery or a replay has the effect of one run.

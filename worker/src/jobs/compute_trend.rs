@@ -96,6 +96,7 @@ async fn backfill(ctx: &Ctx, horse_id: Uuid) -> Result<usize, JobError> {
 
 /// Runs one attempt.
 pub async fn run(ctx: &Ctx, msg: &JobMessage, job: ComputeTrend) -> Result<(), JobError> {
+    ctx.hold_mid_attempt().await;
     let horse_id = job.horse_id;
     let horse: Option<i32> = sqlx::query_scalar("SELECT 1 FROM horses WHERE id = $1")
         .bind(horse_id)

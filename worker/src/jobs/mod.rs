@@ -38,26 +38,73 @@ impl From<sqlx::Error> for JobError {
 
 /// What the job row says before an attempt.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Start {
-    /// Marked running: go ahead.
-    Run,
+pub enum Start<T = ()> {
+    /// Marked running: go ahead, with what the start loaded.
+    Run(T),
     /// Already succeeded or dead: acknowledge without running.
     Finished(String),
     /// No such job (deleted with its session, horse or user).
     Gone,
 }
 
+/// The common table expressions that mark job `$1` running for worker `$2`
+/// and algorithm version `$3`, closing an attempt an earlier holder left
+/// open and recording the new one; `attempt` yields its id, empty when the
+/// job was not startable (ended, or gone). A statement that starts a job
+/// puts them in front of what else it reads, so the start costs no round
+/// trip of its own.
+///
+/// `quick_commit` commits the transaction without waiting for the WAL flush
+/// (`synchronous_commit = off` for this transaction only; a flush costs
+/// ≈ 4 ms on the development VM): the mark is bookkeeping. A database crash
+/// can lose it only together with everything after it, because the result's
+/// commit (synchronous) flushes the WAL up to and including it; a lost mark
+/// leaves the job queued, and the unacknowledged delivery runs it again.
+macro_rules! start_ctes {
+    () => {
+        "quick_commit AS (SELECT set_config('synchronous_commit', 'off', true)),
+         j AS (
+             UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = now(),
+                             updated_at = now(), algorithm_version = $3
+             WHERE id = $1 AND status IN ('queued', 'running', 'failed')
+             RETURNING id, attempts),
+         closed AS (
+             UPDATE job_attempts SET finished_at = now(), outcome = 'interrupted'
+             WHERE job_id = $1 AND finished_at IS NULL AND EXISTS (SELECT 1 FROM j)),
+         attempt AS (
+             INSERT INTO job_attempts (job_id, attempt, worker_id)
+             SELECT id, attempts, $2 FROM j, quick_commit RETURNING id)"
+    };
+}
+pub(crate) use start_ctes;
+
+/// The job's status when [`start_ctes`] did not start it, read in the
+/// statement's snapshot (before its own update); null when it did start it
+/// (the lookup is then skipped) or when there is no such job.
+macro_rules! status_unless_started {
+    () => {
+        "CASE WHEN EXISTS (SELECT 1 FROM attempt) THEN NULL
+              ELSE (SELECT status FROM jobs WHERE id = $1) END"
+    };
+}
+pub(crate) use status_unless_started;
+
+/// What a start statement tells besides its own columns: whether the job
+/// was marked running, and otherwise its status (`None`: no such job; see
+/// [`status_unless_started`]).
+fn outcome<T>(started: bool, status: Option<String>, loaded: impl FnOnce() -> T) -> Start<T> {
+    match (started, status) {
+        (true, _) => Start::Run(loaded()),
+        (false, Some(status)) => Start::Finished(status),
+        (false, None) => Start::Gone,
+    }
+}
+
 /// Marks a job running (counting the attempt and recording it in
 /// `job_attempts` with the worker's id and algorithm version), unless it
-/// already ended. Attempts left open by an earlier holder (a crash, a lost
-/// connection) are closed as `interrupted`.
-///
-/// Committed without waiting for the WAL flush (`synchronous_commit = off`
-/// for this transaction only; a flush costs ≈ 4 ms on the development VM):
-/// the mark is bookkeeping. A database crash can lose it only together with
-/// everything after it, because the result's commit (synchronous) flushes
-/// the WAL up to and including it; a lost mark leaves the job queued, and
-/// the unacknowledged delivery runs it again.
+/// already ended: one statement, see [`start_ctes`]. The analysis job
+/// starts with the load of its samples instead
+/// ([`analyze_session::start`]).
 pub async fn start(
     db: &PgPool,
     job_id: Uuid,
@@ -75,56 +122,58 @@ async fn start_on(
     worker_id: &str,
     algorithm_version: &str,
 ) -> Result<Start, JobError> {
-    let started: Option<i64> = sqlx::query_scalar(
-        "WITH quick_commit AS (SELECT set_config('synchronous_commit', 'off', true)),
-         j AS (
-             UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = now(),
-                             updated_at = now(), algorithm_version = $3
-             WHERE id = $1 AND status IN ('queued', 'running', 'failed')
-             RETURNING id, attempts),
-         closed AS (
-             UPDATE job_attempts SET finished_at = now(), outcome = 'interrupted'
-             WHERE job_id = $1 AND finished_at IS NULL AND EXISTS (SELECT 1 FROM j))
-         INSERT INTO job_attempts (job_id, attempt, worker_id)
-         SELECT id, attempts, $2 FROM j, quick_commit RETURNING id",
-    )
+    let (started, status): (bool, Option<String>) = sqlx::query_as(concat!(
+        "WITH ",
+        start_ctes!(),
+        " SELECT EXISTS (SELECT 1 FROM attempt), ",
+        status_unless_started!()
+    ))
     .bind(job_id)
     .bind(worker_id)
     .bind(algorithm_version)
-    .fetch_optional(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
-    if started.is_some() {
-        return Ok(Start::Run);
-    }
-    let status: Option<String> = sqlx::query_scalar("SELECT status FROM jobs WHERE id = $1")
-        .bind(job_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    Ok(status.map_or(Start::Gone, Start::Finished))
+    Ok(outcome(started, status, || ()))
 }
 
 /// Prepares, on a fresh connection at start-up, the statements between a
-/// delivery and the job's start (the start itself and a session's load), by
-/// running them for a job and a session that do not exist: they match no
-/// row and change nothing. The first job then pays no parse and no extra
-/// round trip (issue 11's cold-start latency).
+/// delivery and the job's start (the trend job's start, the analysis job's
+/// start with its load), by running them for a job and a session that do
+/// not exist: they match no row and change nothing. The first job then pays
+/// no parse and no extra round trip (issue 11's cold-start latency).
 pub fn prepare(
     conn: &mut sqlx::PgConnection,
 ) -> std::pin::Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + '_>> {
     Box::pin(async move {
         let none = Uuid::nil();
-        match start_on(&mut *conn, none, "warm-up", "warm-up").await {
-            Ok(Start::Gone) => {}
-            Ok(other) => {
-                // A job with the nil id cannot come from this code.
-                tracing::warn!(?other, "warm-up found a job with the nil id");
+        let trend = start_on(&mut *conn, none, "warm-up", "warm-up").await;
+        let analysis = analyze_session::start_on(&mut *conn, none, "warm-up", "warm-up", none)
+            .await
+            .map(|s| s.map_run(|_| ()));
+        for started in [trend, analysis] {
+            match started {
+                Ok(Start::Gone) | Err(JobError::Gone) => {}
+                Ok(other) => {
+                    // A job with the nil id cannot come from this code.
+                    tracing::warn!(?other, "warm-up found a job with the nil id");
+                }
+                Err(JobError::Unavailable(e)) => return Err(e),
+                Err(JobError::Failed(e)) => return Err(sqlx::Error::Protocol(e)),
             }
-            Err(JobError::Unavailable(e)) => return Err(e),
-            Err(JobError::Failed(e)) => return Err(sqlx::Error::Protocol(e)),
-            Err(JobError::Gone) => {}
         }
-        analyze_session::load(&mut *conn, none).await.map(|_| ())
+        Ok(())
     })
+}
+
+impl<T> Start<T> {
+    /// The same start with its load transformed.
+    pub fn map_run<U>(self, f: impl FnOnce(T) -> U) -> Start<U> {
+        match self {
+            Start::Run(t) => Start::Run(f(t)),
+            Start::Finished(s) => Start::Finished(s),
+            Start::Gone => Start::Gone,
+        }
+    }
 }
 
 /// Records a failed attempt that will be retried.
