@@ -43,6 +43,25 @@ impl Biquad {
         }
     }
 
+    /// [`Biquad::run`] of the values `x` yields, appended to `y` (the same
+    /// arithmetic in the same order): the forward pass of [`bandpass`] reads
+    /// its input where it lies instead of filtering a copy of it in place.
+    ///
+    /// The closure owns the coefficients and the state (x1, x2, y1, y2):
+    /// borrowed, they were stored and reloaded at every sample.
+    fn run_into(&self, x: impl Iterator<Item = f64>, y: &mut Vec<f64>) {
+        let f = *self;
+        let (mut x1, mut x2, mut y1, mut y2) = (0.0, 0.0, 0.0, 0.0);
+        y.extend(x.map(move |x0| {
+            let y0 = f.b0 * x0 + f.b1 * x1 + f.b2 * x2 - f.a1 * y1 - f.a2 * y2;
+            x2 = x1;
+            x1 = x0;
+            y2 = y1;
+            y1 = y0;
+            y0
+        }));
+    }
+
     /// [`Biquad::run`] of `bqs[i]` on each `ys[i]` (all at least as long as
     /// the indexes), visiting the indexes in the given order, the signals
     /// side by side.
@@ -68,10 +87,15 @@ impl Biquad {
 /// Zero-phase (forward-backward) band-pass around `f0` Hz.
 pub fn bandpass(x: ArrayView1<f64>, f0: f64, q: f64, fs: f64) -> Array1<f64> {
     let bq = Biquad::bandpass(f0, q, fs);
-    let mut y = x.to_vec();
+    // The forward pass reads the input and writes the output buffer (no
+    // copy of the input to filter in place: the same values).
+    let mut y = Vec::with_capacity(x.len());
+    match x.as_slice() {
+        Some(s) => bq.run_into(s.iter().copied(), &mut y),
+        None => bq.run_into(x.iter().copied(), &mut y),
+    }
     // Backward pass by iterating in reverse: the same arithmetic as reversing
     // the buffer twice, without the two extra passes over memory.
-    bq.run(y.iter_mut());
     bq.run(y.iter_mut().rev());
     Array1::from_vec(y)
 }
