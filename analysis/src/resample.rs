@@ -305,6 +305,8 @@ fn push_segment(
             a,
             j: a,
             average: dt_med < 0.5 / FS,
+            end: f64::INFINITY,
+            e: a,
         };
         // One pass over the grid: each point's tap is found and applied to
         // the six channels at once (the tap is computed once, the same
