@@ -43,6 +43,25 @@ impl Biquad {
         }
     }
 
+    /// [`Biquad::run`] of the values `x` yields, appended to `y` (the same
+    /// arithmetic in the same order): the forward pass of [`bandpass`] reads
+    /// its input where it lies instead of filtering a copy of it in place.
+    ///
+    /// The closure owns the coefficients and the state (x1, x2, y1, y2):
+    /// borrowed, they were stored and reloaded at every sample.
+    fn run_into(&self, x: impl Iterator<Item = f64>, y: &mut Vec<f64>) {
+        let f = *self;
+        let (mut x1, mut x2, mut y1, mut y2) = (0.0, 0.0, 0.0, 0.0);
+        y.extend(x.map(move |x0| {
+            let y0 = f.b0 * x0 + f.b1 * x1 + f.b2 * x2 - f.a1 * y1 - f.a2 * y2;
+            x2 = x1;
+            x1 = x0;
+            y2 = y1;
+            y1 = y0;
+            y0
+        }));
+    }
+
     /// [`Biquad::run`] of `bqs[i]` on each `ys[i]` (all at least as long as
     /// the indexes), visiting the indexes in the given order, the signals
     /// side by side.
@@ -68,10 +87,15 @@ impl Biquad {
 /// Zero-phase (forward-backward) band-pass around `f0` Hz.
 pub fn bandpass(x: ArrayView1<f64>, f0: f64, q: f64, fs: f64) -> Array1<f64> {
     let bq = Biquad::bandpass(f0, q, fs);
-    let mut y = x.to_vec();
+    // The forward pass reads the input and writes the output buffer (no
+    // copy of the input to filter in place: the same values).
+    let mut y = Vec::with_capacity(x.len());
+    match x.as_slice() {
+        Some(s) => bq.run_into(s.iter().copied(), &mut y),
+        None => bq.run_into(x.iter().copied(), &mut y),
+    }
     // Backward pass by iterating in reverse: the same arithmetic as reversing
     // the buffer twice, without the two extra passes over memory.
-    bq.run(y.iter_mut());
     bq.run(y.iter_mut().rev());
     Array1::from_vec(y)
 }
@@ -214,6 +238,28 @@ pub fn median(values: &[f64]) -> f64 {
     if values.is_empty() {
         return 0.0;
     }
+    // A few values (the bursts' 4-s levels): sorted on the stack. Values
+    // equal in the total order have the same bits, so the sorted order's
+    // m-th value and the one before it are the selection's below.
+    const SMALL: usize = 8;
+    if values.len() <= SMALL {
+        let mut buf = [0.0f64; SMALL];
+        let a = &mut buf[..values.len()];
+        a.copy_from_slice(values);
+        for i in 1..a.len() {
+            let mut j = i;
+            while j > 0 && a[j - 1].total_cmp(&a[j]).is_gt() {
+                a.swap(j - 1, j);
+                j -= 1;
+            }
+        }
+        let m = a.len() / 2;
+        return if a.len() % 2 == 1 {
+            a[m]
+        } else {
+            0.5 * (a[m - 1] + a[m])
+        };
+    }
     // Selection instead of a full sort: the m-th value (and, for an even
     // count, the largest value below it) is the same as in the sorted order.
     let mut v = values.to_vec();
@@ -230,6 +276,35 @@ pub fn median(values: &[f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The small-count path equals the selection, bit for bit (ties, signed
+    /// zeros, NaN).
+    #[test]
+    fn small_medians_are_the_selections() {
+        let select = |values: &[f64]| {
+            let mut v = values.to_vec();
+            let m = v.len() / 2;
+            let (below, &mut mid, _) = v.select_nth_unstable_by(m, f64::total_cmp);
+            if values.len() % 2 == 1 {
+                mid
+            } else {
+                let lower = below.iter().copied().max_by(f64::total_cmp).unwrap_or(mid);
+                0.5 * (lower + mid)
+            }
+        };
+        let pool = [3.0, -1.0, 0.0, -0.0, 2.5, 3.0, f64::NAN, 1e-300, -7.0, 2.5];
+        let mut state = 7u64;
+        for _ in 0..2000 {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let n = 1 + (state >> 60) as usize % 9;
+            let v: Vec<f64> = (0..n)
+                .map(|i| pool[((state >> (4 * i)) % pool.len() as u64) as usize])
+                .collect();
+            assert_eq!(median(&v).to_bits(), select(&v).to_bits(), "{v:?}");
+        }
+    }
 
     /// Signals filtered side by side equal each filtered alone, bit for bit.
     #[test]

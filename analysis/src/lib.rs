@@ -106,8 +106,8 @@ pub fn analyze(rec: &Recording) -> Result<SessionAnalysis, AnalysisError> {
 /// without copying them into a [`Recording`] first.
 pub fn analyze_samples(rec: Samples<'_>) -> Result<SessionAnalysis, AnalysisError> {
     let rec = &rec;
-    let peaks = resample::check(rec)?;
-    let mut rs = resample::resample_checked(rec, &peaks);
+    let (peaks, scan) = resample::check(rec)?;
+    let mut rs = resample::resample_checked(rec, &peaks, &scan);
     let first = orientation::estimate(&rs.segments);
     // Second pass: the mount heading from the fore-aft oscillation of the
     // walk and trot found with the first estimate.

@@ -112,7 +112,7 @@ fn center_edges(segs: &mut [Segment], yaw: ArrayView1<f64>) {
             return 0.0;
         }
         let q = (v.len() * 9 / 10).min(v.len() - 1);
-        *v.select_nth_unstable_by(q, f64::total_cmp).1
+        rank_of_magnitudes(&mut v, q)
     };
     for k in 1..segs.len() {
         let (a, b) = (segs[k - 1], segs[k]);
@@ -176,11 +176,89 @@ pub fn share_in(timeline: &[Segment], a: usize, b: usize) -> ReinShare {
     }
 }
 
+/// The value of rank `q` (total order) of `v`, magnitudes (sign bits
+/// clear), exactly `*v.select_nth_unstable_by(q, f64::total_cmp).1`: values
+/// equal in the total order have the same bits, so any exact selection
+/// returns the same value.
+///
+/// A sorted sample brackets the rank; one branch-free pass counts the
+/// values below and inside the bracket, and when the rank falls inside,
+/// only those (about an eighth) are selected among. On values with a clear
+/// sign bit (NaN included, above every number), `<` and `<=` against
+/// finite bounds order as `total_cmp`. Otherwise it selects among all
+/// values.
+fn rank_of_magnitudes(v: &mut [f64], q: usize) -> f64 {
+    const SAMPLE: usize = 256;
+    const SPREAD: usize = 16;
+    let n = v.len();
+    let all = |v: &mut [f64]| *v.select_nth_unstable_by(q, f64::total_cmp).1;
+    if n < 8 * SAMPLE {
+        return all(v);
+    }
+    let mut sample: Vec<f64> = (0..SAMPLE).map(|j| v[j * n / SAMPLE]).collect();
+    sample.sort_unstable_by(f64::total_cmp);
+    let c = q * SAMPLE / n;
+    let (lo, hi) = (
+        sample[c.saturating_sub(SPREAD)],
+        sample[(c + SPREAD).min(SAMPLE - 1)],
+    );
+    if !(lo.is_finite() && hi.is_finite()) {
+        return all(v);
+    }
+    let (mut below, mut up_to_hi) = (0usize, 0usize);
+    let mut magnitudes = true;
+    for &x in v.iter() {
+        below += usize::from(x < lo);
+        up_to_hi += usize::from(x <= hi);
+        magnitudes &= x.is_sign_positive();
+    }
+    // lo ≤ hi: inside = at most hi and not below lo.
+    let within = up_to_hi - below;
+    if !magnitudes || !(below..below + within).contains(&q) {
+        return all(v);
+    }
+    let mut kept: Vec<f64> = v.iter().copied().filter(|&x| x >= lo && x <= hi).collect();
+    *kept.select_nth_unstable_by(q - below, f64::total_cmp).1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::report::Rein;
     use ndarray::Array1;
+
+    /// The bracketed rank is the full selection's, bit for bit, with ties,
+    /// NaN and infinities among the values.
+    #[test]
+    fn rank_of_magnitudes_is_exact() {
+        let mut state = 99u64;
+        let mut rnd = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for n in [1, 10, 2047, 2048, 5000, 20001] {
+            for kind in 0..4 {
+                let v: Vec<f64> = (0..n)
+                    .map(|i| match kind {
+                        0 => rnd() * 30.0,
+                        1 => (rnd() * 8.0).floor(),
+                        2 if i % 97 == 0 => f64::NAN,
+                        2 => rnd(),
+                        _ if i % 13 == 0 => f64::INFINITY,
+                        _ => (rnd() * 3.0).floor() * 0.5,
+                    })
+                    .collect();
+                for q in [0, n / 2, n * 9 / 10, n - 1] {
+                    let mut a = v.clone();
+                    let want = *a.select_nth_unstable_by(q, f64::total_cmp).1;
+                    let got = rank_of_magnitudes(&mut v.clone(), q);
+                    assert_eq!(got.to_bits(), want.to_bits(), "n {n} kind {kind} q {q}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn short_wobbles_merge_and_every_sample_is_covered() {

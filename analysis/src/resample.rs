@@ -15,6 +15,8 @@ use crate::report::Gap;
 
 mod grid;
 use grid::{GridWalk, Tap, fit_sums, line_sum};
+mod intervals;
+pub(crate) use intervals::Scan;
 
 /// Internal analysis rate in Hz.
 pub const FS: f64 = 50.0;
@@ -75,17 +77,18 @@ pub fn validate(rec: &Recording) -> Result<(), AnalysisError> {
 
 /// [`validate`], returning the largest magnitude of each acceleration and
 /// angular-rate channel (as [`max_abs`]) found in the same pass as the
-/// finiteness check, for [`resample_checked`]: one read of the six channels
-/// fewer per analysis.
-pub(crate) fn check(rec: &Samples<'_>) -> Result<[f64; 6], AnalysisError> {
+/// finiteness check, and the pass over the intervals ([`Scan`]) that
+/// checked the order, for [`resample_checked`]: one read of the six
+/// channels and two of the timestamps fewer per analysis.
+pub(crate) fn check(rec: &Samples<'_>) -> Result<([f64; 6], Scan), AnalysisError> {
     let n = rec.t.len();
     if rec.acc.iter().chain(rec.gyro.iter()).any(|c| c.len() != n) {
         return Err(AnalysisError::LengthMismatch);
     }
     // Fast checks without early exits (they vectorise); the exact error, if
     // any, is then found by the per-sample searches below.
-    let increasing = rec.t.windows(2).fold(true, |ok, w| ok & (w[1] > w[0]));
-    if !increasing {
+    let scan = intervals::scan(rec.t);
+    if !scan.increasing {
         for (i, w) in rec.t.windows(2).enumerate() {
             if w[1].partial_cmp(&w[0]) != Some(std::cmp::Ordering::Greater) {
                 return Err(AnalysisError::NonIncreasingTime { index: i + 1 });
@@ -119,7 +122,7 @@ pub(crate) fn check(rec: &Samples<'_>) -> Result<[f64; 6], AnalysisError> {
             duration_s: duration,
         });
     }
-    Ok(peaks)
+    Ok((peaks, scan))
 }
 
 /// Resamples a validated recording.
@@ -129,12 +132,12 @@ pub fn resample(rec: &Recording) -> Resampled {
     for (c, peak) in rec.acc.iter().chain(rec.gyro.iter()).zip(&mut peaks) {
         *peak = max_abs(c);
     }
-    resample_checked(&rec, &peaks)
+    resample_checked(&rec, &peaks, &intervals::scan(rec.t))
 }
 
-/// [`resample`] with the channels' largest magnitudes already known
-/// ([`check`]).
-pub(crate) fn resample_checked(rec: &Samples<'_>, peaks: &[f64; 6]) -> Resampled {
+/// [`resample`] with the channels' largest magnitudes and the intervals'
+/// scan already known ([`check`]).
+pub(crate) fn resample_checked(rec: &Samples<'_>, peaks: &[f64; 6], scan: &Scan) -> Resampled {
     let n = rec.t.len();
     let mut out = Resampled {
         segments: Vec::new(),
@@ -148,13 +151,14 @@ pub(crate) fn resample_checked(rec: &Samples<'_>, peaks: &[f64; 6]) -> Resampled
         return out;
     }
     let t0 = rec.t[0];
-    let dt_med = median_interval(rec.t).max(1e-6);
+    let dt_med = intervals::median_interval(rec.t, scan).max(1e-6);
     let mut seg_start = 0usize;
     // Interpolated holes of the current segment (input indexes after them).
     let mut holes: Vec<usize> = Vec::new();
     let hole_s = HOLE_S.max(1.5 * dt_med);
-    // Only intervals over `hole_s` or over the gap length do anything below.
-    for i in intervals_over(rec.t, hole_s.min(MAX_INTERPOLATED_GAP_S)) {
+    // Only intervals over `hole_s` or over the gap length do anything below
+    // (both at least HOLE_S).
+    for i in scan.intervals_over(rec.t, hole_s.min(MAX_INTERPOLATED_GAP_S)) {
         let dt = rec.t[i] - rec.t[i - 1];
         if dt > MAX_INTERPOLATED_GAP_S {
             out.gaps.push(Gap {
@@ -173,91 +177,6 @@ pub(crate) fn resample_checked(rec: &Samples<'_>, peaks: &[f64; 6]) -> Resampled
     }
     push_segment(rec, seg_start, n, dt_med, &holes, &mut out.segments);
     out
-}
-
-/// The indexes i (increasing) with t[i] − t[i − 1] > `min`. A block of
-/// intervals is searched one by one only when a branch-free pass over it
-/// (which vectorises) finds one: such intervals are rare (holes and gaps).
-fn intervals_over(t: &[f64], min: f64) -> Vec<usize> {
-    const BLOCK: usize = 64;
-    let mut out = Vec::new();
-    let mut i = 1;
-    while i < t.len() {
-        let e = (i + BLOCK).min(t.len());
-        let block = &t[i - 1..e];
-        let any = block
-            .windows(2)
-            .fold(false, |any, w| any | (w[1] - w[0] > min));
-        if any {
-            out.extend((i..e).filter(|&k| t[k] - t[k - 1] > min));
-        }
-        i = e;
-    }
-    out
-}
-
-/// The median sample interval: the element of rank ⌊m/2⌋ (total order) of
-/// the m = n − 1 differences t[i+1] − t[i], exactly as selecting it from
-/// all of them, but without storing them (2.9 MB for 1 h at 100 Hz).
-///
-/// A sorted sample of the intervals brackets the median; one pass counts the
-/// intervals below and inside the bracket, and if the median falls inside,
-/// a second pass keeps only those and selects among them. Otherwise (never
-/// seen on real timestamps) it falls back to selecting among all intervals.
-fn median_interval(t: &[f64]) -> f64 {
-    use std::cmp::Ordering::{Greater, Less};
-    let m = t.len().saturating_sub(1);
-    let dt = |i: usize| t[i + 1] - t[i];
-    let k = m / 2;
-    let select_all = || {
-        let mut dts: Vec<f64> = (0..m).map(dt).collect();
-        *dts.select_nth_unstable_by(k, f64::total_cmp).1
-    };
-    const SAMPLE: usize = 1024;
-    if m < 4 * SAMPLE {
-        return select_all();
-    }
-    let mut sample: Vec<f64> = (0..SAMPLE).map(|j| dt(j * m / SAMPLE)).collect();
-    sample.sort_unstable_by(f64::total_cmp);
-    let (lo, hi) = (sample[SAMPLE / 2 - 64], sample[SAMPLE / 2 + 64]);
-    let inside = |v: &f64| v.total_cmp(&lo) != Less && v.total_cmp(&hi) != Greater;
-    let (mut below, mut within) = (0usize, 0usize);
-    // Counted with `<` and `<=`, branch-free (it vectorises): on positive,
-    // non-NaN values (every interval of increasing timestamps, and so `lo`
-    // and `hi`) they order exactly as `total_cmp`. Any other interval (not
-    // seen after validation) and the intervals are counted again with
-    // `total_cmp`.
-    let mut positive = true;
-    for v in t.windows(2).map(|w| w[1] - w[0]) {
-        below += usize::from(v < lo);
-        within += usize::from(v >= lo && v <= hi);
-        positive &= v > 0.0;
-    }
-    if !positive {
-        (below, within) = (0, 0);
-        for v in (0..m).map(dt) {
-            if v.total_cmp(&lo) == Less {
-                below += 1;
-            } else if v.total_cmp(&hi) != Greater {
-                within += 1;
-            }
-        }
-    }
-    if !(below..below + within).contains(&k) {
-        return select_all();
-    }
-    if lo.total_cmp(&hi).is_eq() {
-        return lo;
-    }
-    let mut kept: Vec<f64> = if positive {
-        t.windows(2)
-            .map(|w| w[1] - w[0])
-            .filter(|&v| v >= lo && v <= hi)
-            .collect()
-    } else {
-        (0..m).map(dt).filter(inside).collect()
-    };
-    *kept.select_nth_unstable_by(k - below, f64::total_cmp).1
 }
 
 /// Resamples samples `a..b` onto the 50 Hz grid: a local line through each 20-ms box when the input
@@ -305,6 +224,8 @@ fn push_segment(
             a,
             j: a,
             average: dt_med < 0.5 / FS,
+            end: f64::INFINITY,
+            e: a,
         };
         // One pass over the grid: each point's tap is found and applied to
         // the six channels at once (the tap is computed once, the same
@@ -441,38 +362,6 @@ mod tests {
         }
     }
 
-    /// The bracketed selection returns exactly the median of all intervals.
-    #[test]
-    fn median_interval_is_exact() {
-        let mut state = 12345u64;
-        let mut rnd = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
-        for (n, jitter, holes) in [
-            (10, 0.1, 0.0),
-            (5000, 0.0, 0.0),
-            (20000, 0.3, 0.01),
-            (50001, 1e-9, 0.2),
-        ] {
-            let mut t = vec![0.0];
-            for _ in 1..n {
-                let step = if rnd() < holes {
-                    0.5
-                } else {
-                    0.01 * (1.0 + jitter * (rnd() - 0.5))
-                };
-                t.push(t[t.len() - 1] + step);
-            }
-            let mut dts: Vec<f64> = t.windows(2).map(|w| w[1] - w[0]).collect();
-            let mid = dts.len() / 2;
-            let want = *dts.select_nth_unstable_by(mid, f64::total_cmp).1;
-            assert_eq!(median_interval(&t).to_bits(), want.to_bits(), "n {n}");
-        }
-    }
-
     /// Non-finite timestamps: NaN breaks the order first, an infinite end
     /// is named by its index (the ends decide finiteness after the order).
     #[test]
@@ -496,24 +385,6 @@ mod tests {
             Some(AnalysisError::NonIncreasingTime { index: 1 })
         );
         assert_eq!(err(vec![0.0, 0.01, 0.02]), None);
-    }
-
-    /// The block search finds exactly the intervals a plain scan finds.
-    #[test]
-    fn intervals_over_matches_a_plain_scan() {
-        let mut t = vec![0.0];
-        for i in 1..1000 {
-            let step = if i % 97 == 0 || i == 64 || i == 999 {
-                0.3
-            } else {
-                0.01
-            };
-            t.push(t[i - 1] + step);
-        }
-        for n in [0, 1, 2, 64, 65, 1000] {
-            let want: Vec<usize> = (1..n).filter(|&i| t[i] - t[i - 1] > 0.1).collect();
-            assert_eq!(intervals_over(&t[..n], 0.1), want, "n {n}");
-        }
     }
 
     #[test]

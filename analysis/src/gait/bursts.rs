@@ -70,16 +70,14 @@ fn burst_spans(n: usize, energy: impl Fn(usize, usize) -> f64) -> Vec<(usize, us
     let e: Vec<f64> = (0..n / BLOCK)
         .map(|b| energy(b * BLOCK, (b + 1) * BLOCK))
         .collect();
-    // Median of the blocks before block b and of the blocks from b on,
-    // computed once per block (spans share them).
-    let pre: Vec<f64> = (0..=e.len())
-        .map(|b| side_level(&e, b.saturating_sub(SIDE_BLOCKS), b))
-        .collect();
-    let post: Vec<f64> = (0..=e.len())
-        .map(|b| side_level(&e, b, b + SIDE_BLOCKS))
+    // Median of the blocks before block c, computed once per block (spans
+    // share them). The blocks from b on are those before b + SIDE_BLOCKS
+    // (the same call, so the same median): one list serves both sides.
+    let before: Vec<f64> = (0..=e.len() + SIDE_BLOCKS)
+        .map(|c| side_level(&e, c.saturating_sub(SIDE_BLOCKS), c))
         .collect();
     let level =
-        |before: usize, after: usize| pre[before.min(e.len())].max(post[after.min(e.len())]);
+        |b: usize, a: usize| before[b.min(e.len())].max(before[a.min(e.len()) + SIDE_BLOCKS]);
     let mut flags: Vec<bool> = starts
         .iter()
         .map(|&a| energy(a, a + BLOCK) > RATIO * level(a / BLOCK, (a + BLOCK).div_ceil(BLOCK)))

@@ -79,6 +79,11 @@ pub(super) struct GridWalk<'a> {
     /// First input index with t ≥ current grid time − half a grid step.
     pub(super) j: usize,
     pub(super) average: bool,
+    /// The previous box's end (its grid time + half a step; +∞ before the
+    /// first box) and the first index at or past it: every sample before
+    /// `e` lies before `end`.
+    pub(super) end: f64,
+    pub(super) e: usize,
 }
 
 impl GridWalk<'_> {
@@ -101,6 +106,13 @@ impl GridWalk<'_> {
         // k < 2⁶³: the signed conversion (one instruction; the unsigned one
         // takes six) gives the same value.
         let tg = self.ts + (k as i64) as f64 / FS;
+        // When the previous box ended at or before this one's start (as
+        // computed: rounding may put it a hair past), the samples before
+        // its end `e` are before this start too: the search skips them
+        // (the same index as searching from `j`).
+        if self.end <= tg - half {
+            self.j = self.e;
+        }
         while self.j < b && t[self.j] - t0 < tg - half {
             self.j += 1;
         }
@@ -110,6 +122,7 @@ impl GridWalk<'_> {
             while e < b && t[e] - t0 < tg + half {
                 e += 1;
             }
+            (self.end, self.e) = (tg + half, e);
             if e == j + 2 {
                 // The line through two samples: no weights to store.
                 let (tl, th) = (t[j] - t0, t[j + 1] - t0);
