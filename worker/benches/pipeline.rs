@@ -20,7 +20,8 @@
 //!    as both are ready, 20 sequential uploads a round.
 //!
 //! The API runs in a child process (this bench binary with `--serve-api`);
-//! workers are the release `hoofbeat-worker` binary; Postgres and RabbitMQ
+//! workers are the release `hoofbeat-worker` binary (or the one
+//! `HOOFBEAT_BENCH_WORKER_BIN` names, for an A/B comparison); Postgres and RabbitMQ
 //! are the local servers. Each part has its own
 //! database and queue names, removed at the end.
 
@@ -152,9 +153,12 @@ async fn stack(workers: usize, skip_analysis: bool) -> Stack {
 }
 
 /// One release `hoofbeat-worker` on the stack's database and queues, its
-/// probe port on `port`.
+/// probe port on `port`. `HOOFBEAT_BENCH_WORKER_BIN` names another worker
+/// binary (an A/B comparison: a copy built from the tree before a change).
 fn spawn_worker(scratch: &Scratch, skip_analysis: bool, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_hoofbeat-worker"))
+    let bin = std::env::var_os("HOOFBEAT_BENCH_WORKER_BIN")
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_hoofbeat-worker").into());
+    Command::new(bin)
         .env("DATABASE_URL", scratch.db_url())
         .env("AMQP_URL", AMQP)
         .env("HOOFBEAT_AMQP_PREFIX", &scratch.prefix)

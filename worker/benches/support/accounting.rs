@@ -234,6 +234,17 @@ pub async fn commits(db: &PgPool) -> i64 {
     .unwrap_or(0)
 }
 
+/// The cluster's WAL so far (`pg_stat_wal`, flushed statistics): flushes to
+/// disk (`wal_sync`: each one an `fdatasync` a committing backend or the WAL
+/// writer waits for) and bytes written. Cluster-wide: the bench expects no
+/// other database to be busy.
+pub async fn wal(db: &PgPool) -> (i64, i64) {
+    sqlx::query_as("/* bench */ SELECT wal_sync, wal_bytes::bigint FROM pg_stat_wal")
+        .fetch_one(db)
+        .await
+        .unwrap_or((0, 0))
+}
+
 /// Statements per job since [`reset_statements`], the bench's own
 /// queries (marked `/* bench */`) left out, one line per statement.
 pub async fn statements_per_job(db: &PgPool, jobs: f64) -> String {

@@ -112,6 +112,7 @@ pub(super) async fn burst(live: bool, workers: usize) {
 struct Account {
     cpu: accounting::CpuSnapshot,
     commits: i64,
+    wal: (i64, i64),
 }
 
 /// Idle backends flush their transaction counters up to 10 s late (Postgres'
@@ -125,6 +126,7 @@ impl Account {
         accounting::reset_statements(&s.db).await;
         Account {
             commits: accounting::commits(&s.db).await,
+            wal: accounting::wal(&s.db).await,
             cpu: s.cpu().await,
         }
     }
@@ -133,10 +135,14 @@ impl Account {
         let cpu = s.cpu().await;
         tokio::time::sleep(STATS_FLUSH).await;
         let commits = accounting::commits(&s.db).await - self.commits;
+        let wal = accounting::wal(&s.db).await;
         format!(
-            "    {}\n    transactions committed per job: {:.2}\n    {}",
+            "    {}\n    transactions committed per job: {:.2}; WAL flushes per job: {:.2}, \
+             WAL bytes per job: {:.0} (cluster-wide)\n    {}",
             accounting::cpu_per_job(&self.cpu, &cpu, jobs),
             commits as f64 / jobs,
+            (wal.0 - self.wal.0) as f64 / jobs,
+            (wal.1 - self.wal.1) as f64 / jobs,
             accounting::statements_per_job(&s.db, jobs).await
         )
     }

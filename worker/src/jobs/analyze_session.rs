@@ -164,6 +164,13 @@ pub async fn upsert_features(
 /// and queues (at most one) trend job for the horse: one statement, so all
 /// or nothing in one round trip, without a BEGIN and a COMMIT of its own.
 /// Its span is the trace's "result write".
+///
+/// It commits without waiting for the WAL flush (`quick_commit`), because
+/// everything it writes is derived from the stored samples: a database
+/// crash that loses it leaves the job `running` (or `queued`) with its message already
+/// acknowledged, and the API's sweeper publishes it again after
+/// `HOOFBEAT_STUCK_AFTER_MS`, so the analysis is recomputed, never lost
+/// (README, "What a commit waits for").
 #[tracing::instrument(name = "store_result", skip_all)]
 async fn store_result(
     db: &sqlx::PgPool,
@@ -176,13 +183,14 @@ async fn store_result(
     static SQL: LazyLock<String> = LazyLock::new(|| {
         format!(
             concat!(
-                "WITH features AS (",
+                "WITH quick_commit AS (SELECT set_config('synchronous_commit', 'off', true)),
+                 features AS (",
                 upsert_features_sql!(),
                 "), result AS (
                      INSERT INTO analysis_results (session_id, algorithm_version, job_id, result)
                      VALUES ($1, $8, $7, $9::json) ON CONFLICT (session_id, algorithm_version) DO NOTHING), ",
                 super::succeeded_ctes!("$7"),
-                ", {} SELECT 1"
+                ", {} SELECT 1 FROM quick_commit"
             ),
             shared::outbox::TrendOnce::ctes(10)
         )

@@ -249,6 +249,74 @@ async fn a_job_whose_message_was_purged_is_swept_and_completes() {
     let _ = conn.close(200, "done".into()).await;
 }
 
+/// What a Postgres crash leaves when it loses a result's commit (that
+/// statement does not wait for the WAL flush, README "What a commit waits
+/// for"): the job back at its start mark — `running`, its attempt open, no
+/// result, no features — while its message was already acknowledged. The
+/// sweeper publishes it again and the analysis is recomputed, equal to the
+/// one lost.
+#[tokio::test]
+async fn a_result_lost_with_its_unflushed_commit_is_recomputed() {
+    let env = setup_with(&[
+        ("HOOFBEAT_STUCK_AFTER_MS", "1500"),
+        ("HOOFBEAT_SWEEP_INTERVAL_MS", "200"),
+    ])
+    .await;
+    let _worker = env.worker(&[]);
+    let (token, horse) = env.rider().await;
+    let (session, job) = env.upload(&token, horse, tiny_csv()).await;
+    assert!(env.wait_status(job, "succeeded", LONG).await);
+    let stored = || async {
+        sqlx::query_scalar::<_, String>(
+            "SELECT result::text FROM analysis_results WHERE session_id = $1",
+        )
+        .bind(session)
+        .fetch_optional(&env.db)
+        .await
+        .unwrap()
+    };
+    let first = stored().await.expect("the first result");
+
+    let mut tx = env.db.begin().await.unwrap();
+    for sql in [
+        "DELETE FROM analysis_results WHERE job_id = $1",
+        "DELETE FROM session_features WHERE session_id = (SELECT session_id FROM jobs WHERE id = $1)",
+        "UPDATE job_attempts SET finished_at = NULL, outcome = NULL
+         WHERE id = (SELECT max(id) FROM job_attempts WHERE job_id = $1)",
+        "UPDATE jobs SET status = 'running', finished_at = NULL, updated_at = now() WHERE id = $1",
+    ] {
+        sqlx::query(sql).bind(job).execute(&mut *tx).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let again = eventually(LONG, || async {
+        let (status, attempts, _) = env.job_status(job).await;
+        (status == "succeeded" && attempts == 3).then_some(())
+    })
+    .await;
+    assert!(
+        again.is_some(),
+        "swept (an attempt) and run again: {:?}",
+        env.job_status(job).await
+    );
+    assert_eq!(
+        stored().await.as_deref(),
+        Some(first.as_str()),
+        "recomputed, equal"
+    );
+    let outcomes: Vec<String> =
+        sqlx::query_scalar("SELECT outcome FROM job_attempts WHERE job_id = $1 ORDER BY id")
+            .bind(job)
+            .fetch_all(&env.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        outcomes,
+        ["interrupted", "swept", "succeeded"],
+        "{outcomes:?}"
+    );
+}
+
 #[tokio::test]
 async fn a_bulk_replay_sent_twice_runs_each_job_once_more() {
     let env = setup().await;
