@@ -69,8 +69,9 @@ struct Stack {
     _scratch: Scratch,
 }
 
-impl Drop for Stack {
-    fn drop(&mut self) {
+impl Stack {
+    /// Kills the API and the workers.
+    fn stop_processes(&mut self) {
         for w in self
             .workers
             .iter_mut()
@@ -79,6 +80,28 @@ impl Drop for Stack {
             let _ = w.kill();
             let _ = w.wait();
         }
+    }
+
+    /// Replaces the API and the workers with fresh processes on the same
+    /// database and queues, as a redeployment does: the data and the queue
+    /// stay, the processes start cold. Returns when the API is ready (the
+    /// workers: see [`Stack::wait_workers_ready`]).
+    async fn restart(&mut self, skip_analysis: bool) {
+        self.stop_processes();
+        let (api, base) = spawn_api(&self._scratch, &self.http).await;
+        (self.api, self.base) = (api, base);
+        self.worker_ports = self.worker_ports.iter().map(|_| free_port()).collect();
+        self.workers = self
+            .worker_ports
+            .iter()
+            .map(|&port| spawn_worker(&self._scratch, skip_analysis, port))
+            .collect();
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        self.stop_processes();
     }
 }
 
