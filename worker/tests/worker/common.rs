@@ -301,6 +301,28 @@ impl Env2 {
         .is_some()
     }
 
+    /// Asserts that every job succeeded, waiting up to `within` for each.
+    pub async fn assert_all_succeeded(&self, jobs: &[Uuid], within: Duration) {
+        for job in jobs {
+            assert!(
+                self.wait_status(*job, "succeeded", within).await,
+                "{job}: {:?}",
+                self.job_status(*job).await
+            );
+        }
+    }
+
+    /// Asserts that every job succeeded, then that exactly `results`
+    /// analyses are stored: none lost, none stored twice by a redelivery.
+    pub async fn assert_all_succeeded_once(&self, jobs: &[Uuid], results: i64, within: Duration) {
+        self.assert_all_succeeded(jobs, within).await;
+        assert_eq!(
+            self.count("SELECT count(*) FROM analysis_results").await,
+            results,
+            "none lost, none duplicated"
+        );
+    }
+
     pub async fn count(&self, sql: &'static str) -> i64 {
         sqlx::query_scalar(sql)
             .fetch_one(&self.db)

@@ -34,18 +34,8 @@ async fn broker_links_dropped_during_a_stream_of_jobs() {
             proxy.restore();
         }
     }
-    for (_, job) in &jobs {
-        assert!(
-            env.wait_status(*job, "succeeded", LONG).await,
-            "{job}: {:?}",
-            env.job_status(*job).await
-        );
-    }
-    assert_eq!(
-        env.count("SELECT count(*) FROM analysis_results").await,
-        12,
-        "none lost, none duplicated"
-    );
+    let jobs: Vec<_> = jobs.into_iter().map(|(_, job)| job).collect();
+    env.assert_all_succeeded_once(&jobs, 12, LONG).await;
 }
 
 #[tokio::test]
@@ -70,9 +60,7 @@ async fn jobs_wait_while_postgres_is_cut_off_and_complete_after() {
     }
     assert!(worker.child_alive(), "the worker does not crash");
     proxy.restore();
-    for job in &jobs {
-        assert!(env.wait_status(*job, "succeeded", LONG).await);
-    }
+    env.assert_all_succeeded_once(&jobs, 3, LONG).await;
 }
 
 /// Closes, from the broker's side, every connection of one process (found by
@@ -129,18 +117,7 @@ async fn broker_side_connection_close_mid_stream() {
         broker_closes_connections_of(worker.child.id()) >= 1,
         "the worker's connection was found and closed"
     );
-    for job in &jobs {
-        assert!(
-            env.wait_status(*job, "succeeded", LONG).await,
-            "{job}: {:?}",
-            env.job_status(*job).await
-        );
-    }
-    assert_eq!(
-        env.count("SELECT count(*) FROM analysis_results").await,
-        6,
-        "none lost, none duplicated"
-    );
+    env.assert_all_succeeded_once(&jobs, 6, LONG).await;
     assert!(
         worker.child_alive(),
         "the worker reconnected instead of exiting"

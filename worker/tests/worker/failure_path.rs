@@ -363,9 +363,7 @@ async fn a_bulk_replay_sent_twice_runs_each_job_once_more() {
     );
     let replay_id = first["replay_id"].as_i64().unwrap();
     let _worker = env.worker(&[]);
-    for job in &jobs {
-        assert!(env.wait_status(*job, "succeeded", LONG).await);
-    }
+    env.assert_all_succeeded(&jobs, LONG).await;
     // Let every message (first publish + one replay each) be consumed.
     let drained = eventually(LONG, || async {
         let conn = amqp::connect(AMQP, Duration::from_secs(5)).await.ok()?;

@@ -298,9 +298,7 @@ async fn three_workers_share_the_queue_and_trend_runs_do_not_pile_up() {
         ("HOOFBEAT_WORKER_PREFETCH", "1"),
     ];
     let workers = [env.worker(&opts), env.worker(&opts), env.worker(&opts)];
-    for job in &jobs {
-        assert!(env.wait_status(*job, "succeeded", LONG).await);
-    }
+    env.assert_all_succeeded(&jobs, LONG).await;
     let mut busy = BTreeSet::new();
     for (i, w) in workers.iter().enumerate() {
         if w.metrics()

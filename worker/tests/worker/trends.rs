@@ -68,13 +68,8 @@ async fn trend_is_byte_identical_to_the_offline_one_and_follows_deletions() {
     for ((_, _, at), csv) in RIDES.iter().zip(&csvs) {
         sessions.push(env.upload_at(&token, horse, csv.clone(), at).await);
     }
-    for (_, job) in &sessions {
-        assert!(
-            env.wait_status(*job, "succeeded", LONG).await,
-            "{:?}",
-            env.job_status(*job).await
-        );
-    }
+    let jobs: Vec<_> = sessions.iter().map(|(_, job)| *job).collect();
+    env.assert_all_succeeded(&jobs, LONG).await;
     let (answer, raw) = wait_trend(&env, &token, horse, 6, LONG).await;
 
     // Byte for byte what `hoofbeat trend` computes from the same files.
