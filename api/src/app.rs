@@ -70,15 +70,14 @@ impl Application {
     /// Connects (lazily), applies migrations if configured, binds the listen
     /// address (port 0 picks a free port, for tests).
     pub async fn build(config: ApiConfig) -> Result<Self, StartupError> {
-        let pool = shared::db::lazy_pool(&config.common).map_err(StartupError::DatabaseUrl)?;
         if config.migrate_on_start {
-            migrate(&pool, &config).await?;
+            // On a pool of its own: the serving pool's connections warm up
+            // on the migrated schema.
+            let plain =
+                shared::db::lazy_pool(&config.common, None).map_err(StartupError::DatabaseUrl)?;
+            migrate(&plain, &config).await?;
+            plain.close().await;
         }
-        // In the background: a database that is down must not delay start-up.
-        tokio::spawn({
-            let pool = pool.clone();
-            async move { shared::db::warm(&pool, Some(crate::outbox::prepare)).await }
-        });
         let listener = TcpListener::bind(config.listen_addr)
             .await
             .map_err(|cause| StartupError::Bind {
@@ -86,7 +85,18 @@ impl Application {
                 cause,
             })?;
         let topology = Topology::from_config(&config.common).map_err(StartupError::Topology)?;
+        let pool = shared::db::lazy_pool(&config.common, Some(crate::warm_up::prepare))
+            .map_err(StartupError::DatabaseUrl)?;
         let state = AppState::new(pool, config, Metrics::default());
+        // In the background: a database that is down must not delay start-up
+        // (readiness says `warming_up` meanwhile).
+        tokio::spawn({
+            let state = state.clone();
+            async move {
+                shared::db::warm(&state.db).await;
+                state.warmed.cancel();
+            }
+        });
         Ok(Self {
             listener,
             state,

@@ -238,13 +238,8 @@ impl FromRequestParts<AppState> for AuthUser {
         let user = match state.tokens.get(&hash) {
             Some(user) => user,
             None => {
-                let row: Option<(Uuid, Uuid, Role, DateTime<Utc>)> = sqlx::query_as(
-                    "SELECT t.id, u.id, u.role, t.expires_at FROM api_tokens t JOIN users u ON u.id = t.user_id
-                     WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now()",
-                )
-                .bind(&hash)
-                .fetch_optional(&state.db)
-                .await?;
+                let mut conn = state.db.acquire().await?;
+                let row = lookup_token(&mut conn, &hash).await?;
                 let (token_id, id, role, expires_at) = row.ok_or_else(unauthorized)?;
                 let user = AuthUser { id, role, token_id };
                 state.tokens.insert(hash, user.clone(), expires_at);
@@ -254,6 +249,21 @@ impl FromRequestParts<AppState> for AuthUser {
         tracing::Span::current().record("user_id", tracing::field::display(user.id));
         Ok(user)
     }
+}
+
+/// The live token with this hash: its id, its user's id and role, and when it
+/// expires.
+pub(crate) async fn lookup_token(
+    conn: &mut sqlx::PgConnection,
+    hash: &[u8],
+) -> Result<Option<(Uuid, Uuid, Role, DateTime<Utc>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT t.id, u.id, u.role, t.expires_at FROM api_tokens t JOIN users u ON u.id = t.user_id
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now()",
+    )
+    .bind(hash)
+    .fetch_optional(conn)
+    .await
 }
 
 /// Recently verified tokens, so that a request costs one database round trip

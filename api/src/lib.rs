@@ -36,6 +36,7 @@ pub mod state;
 pub mod svg;
 pub mod sweeper;
 pub mod upload;
+pub mod warm_up;
 
 pub use app::Application;
 pub use config::ApiConfig;

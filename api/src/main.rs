@@ -53,7 +53,7 @@ async fn serve(config: ApiConfig) -> Result<(), String> {
 }
 
 async fn migrate(config: ApiConfig) -> Result<(), String> {
-    let pool = shared::db::lazy_pool(&config.common).map_err(|e| e.to_string())?;
+    let pool = shared::db::lazy_pool(&config.common, None).map_err(|e| e.to_string())?;
     api::app::migrate(&pool, &config)
         .await
         .map_err(|e| e.to_string())?;
@@ -68,7 +68,7 @@ async fn admin(config: ApiConfig, args: Vec<String>) -> Result<(), String> {
         [verb, email] if verb == "revoke" => (RoleChange::Revoke, email),
         _ => return Err("usage: hoofbeat-api admin grant|revoke EMAIL".to_owned()),
     };
-    let pool = shared::db::lazy_pool(&config.common).map_err(|e| e.to_string())?;
+    let pool = shared::db::lazy_pool(&config.common, None).map_err(|e| e.to_string())?;
     api::app::migrate(&pool, &config)
         .await
         .map_err(|e| e.to_string())?;

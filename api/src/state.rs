@@ -44,6 +44,10 @@ pub struct Inner {
     pub tokens: crate::auth::TokenCache,
     /// Whether Postgres is known to be down (fail fast).
     pub db_health: Arc<crate::db_health::DbHealth>,
+    /// Cancelled once the start-up warm-up of the database connections has
+    /// ended (done, or given up while the database is down): until then
+    /// the API reports not ready, so that no request meets a cold connection.
+    pub warmed: tokio_util::sync::CancellationToken,
 }
 
 impl AppState {
@@ -73,6 +77,7 @@ impl AppState {
             upload_memory,
             tokens,
             db_health,
+            warmed: tokio_util::sync::CancellationToken::new(),
         }))
     }
 }

@@ -17,11 +17,18 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 /// Builds a pool that connects lazily: the service starts (and answers 503)
 /// while the database is down, and recovers by itself when it comes back.
 /// Every acquire waits at most `db_timeout`, so no caller ever hangs.
-pub fn lazy_pool(config: &CommonConfig) -> Result<PgPool, sqlx::Error> {
+///
+/// With `warm_up`, every connection the pool opens runs it before it is
+/// handed out (see [`warmed`]).
+pub fn lazy_pool(config: &CommonConfig, warm_up: Option<Prepare>) -> Result<PgPool, sqlx::Error> {
     let options: PgConnectOptions = config.database_url.parse()?;
-    Ok(pool_options(config.db_max_connections, config.db_timeout)
-        .min_connections(config.db_min_connections.min(config.db_max_connections))
-        .connect_lazy_with(options))
+    let pool = pool_options(config.db_max_connections, config.db_timeout)
+        .min_connections(config.db_min_connections.min(config.db_max_connections));
+    let pool = match warm_up {
+        Some(prepare) => warmed(pool, prepare),
+        None => pool,
+    };
+    Ok(pool.connect_lazy_with(options))
 }
 
 /// Statements to prepare on a fresh connection: run harmlessly (they match
@@ -32,17 +39,45 @@ pub type Prepare = for<'c> fn(
 )
     -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + 'c>>;
 
+/// Runs `prepare` on every connection the pool opens, before its first use:
+/// those opened at start-up ([`warm`]), those opened later under load, and
+/// those that replace connections closed when idle. A fresh Postgres backend
+/// runs each statement's first execution several milliseconds slower than
+/// the next (parse, plan, type look-ups, the tables' descriptions, the
+/// foreign-key checks' own plans), and the pool hands out its idle
+/// connections in turn, so every cold connection would cost one request or
+/// job that much (issue 11's cold start).
+///
+/// A statement that fails (a schema not migrated yet, say) leaves the
+/// connection usable and only colder: logged, not returned, because the pool
+/// would close the connection and retry. Only a broken connection (I/O,
+/// protocol) is refused.
+pub fn warmed(options: PgPoolOptions, prepare: Prepare) -> PgPoolOptions {
+    options.after_connect(move |conn, _meta| {
+        Box::pin(async move {
+            match prepare(conn).await {
+                Ok(()) => Ok(()),
+                Err(e @ (sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_))) => {
+                    Err(e)
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "connection not warmed; its first statements run cold");
+                    Ok(())
+                }
+            }
+        })
+    })
+}
+
 /// Opens the pool's minimum number of connections now, at start-up, so the
 /// first requests and jobs find them ready (a new Postgres connection costs
-/// several milliseconds: TCP, start-up, authentication), and runs `prepare`
-/// on each, so that the hot statements are parsed and planned before the
-/// first job rather than on it (a first use costs an extra round trip and a
-/// parse). Bounded: while the database is down this gives up after the
-/// pool's acquire timeout (and `prepare` after twice that); the lazy pool
-/// connects later by itself.
-pub async fn warm(pool: &PgPool, prepare: Option<Prepare>) {
+/// several milliseconds: TCP, start-up, authentication) and, with a
+/// [`warmed`] pool, already warm. Bounded: while the database is down this
+/// gives up after twice the pool's acquire timeout; the lazy pool connects
+/// later by itself.
+pub async fn warm(pool: &PgPool) {
     let limit = pool.options().get_acquire_timeout() * 2;
-    if tokio::time::timeout(limit, warm_unbounded(pool, prepare))
+    if tokio::time::timeout(limit, warm_unbounded(pool))
         .await
         .is_err()
     {
@@ -50,7 +85,7 @@ pub async fn warm(pool: &PgPool, prepare: Option<Prepare>) {
     }
 }
 
-async fn warm_unbounded(pool: &PgPool, prepare: Option<Prepare>) {
+async fn warm_unbounded(pool: &PgPool) {
     let n = pool.options().get_min_connections();
     let mut opening = tokio::task::JoinSet::new();
     for _ in 0..n {
@@ -66,29 +101,13 @@ async fn warm_unbounded(pool: &PgPool, prepare: Option<Prepare>) {
             Err(e) => failure = Some(e),
         }
     }
-    let mut prepared = 0;
-    if let Some(prepare) = prepare {
-        for conn in &mut opened {
-            match prepare(&mut *conn).await {
-                Ok(()) => prepared += 1,
-                Err(e) => {
-                    failure.get_or_insert(e);
-                }
-            }
-        }
-    }
     match failure {
         Some(e) => tracing::warn!(
             opened = opened.len(),
-            prepared,
             error = %e,
-            "database not fully warmed; connecting and preparing on demand"
+            "database not fully warmed; connecting on demand"
         ),
-        None => tracing::debug!(
-            opened = opened.len(),
-            prepared,
-            "database connections warmed"
-        ),
+        None => tracing::debug!(opened = opened.len(), "database connections warmed"),
     }
 }
 

@@ -145,20 +145,23 @@ pub async fn queue_trend(db: &sqlx::PgPool, horse: Uuid) -> Uuid {
         .expect("no trend job was queued for the horse")
 }
 
-/// Warms a pool of `connections` (its minimum and maximum) on the database
-/// of `options` with `prepare`, then lists the statements prepared on each of
-/// its connections (`pg_prepared_statements` is per session; holding all of
-/// them at once reaches every warmed one).
+/// Builds a pool of `connections` on the database of `options` warmed with
+/// `prepare` ([`crate::db::warmed`]), opens one connection at start-up and
+/// the others on demand, then lists the statements prepared on each
+/// (`pg_prepared_statements` is per session; holding all of them at once
+/// reaches every one).
 pub async fn warmed_statements(
     options: sqlx::postgres::PgConnectOptions,
     connections: u32,
     prepare: crate::db::Prepare,
 ) -> Vec<Vec<String>> {
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .min_connections(connections)
+    // One connection opened by the start-up warm-up, the others on demand
+    // below: both kinds must come out warm.
+    let pool = crate::db::warmed(sqlx::postgres::PgPoolOptions::new(), prepare)
+        .min_connections(1)
         .max_connections(connections)
         .connect_lazy_with(options);
-    crate::db::warm(&pool, Some(prepare)).await;
+    crate::db::warm(&pool).await;
     let mut held = Vec::new();
     for _ in 0..connections {
         held.push(pool.acquire().await.expect("a warmed connection"));

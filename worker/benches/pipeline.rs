@@ -17,7 +17,13 @@
 //!
 //! 4. With the argument `cold`, only issue 11's cold-start latency: 10
 //!    rounds of a freshly started API and worker, the first upload as soon
-//!    as both are ready, 20 sequential uploads a round.
+//!    as both are ready, 20 sequential uploads a round; commit -> start from
+//!    the exact commit time when Postgres has `track_commit_timestamp = on`,
+//!    and between two bounds in any case.
+//!
+//! `HOOFBEAT_BENCH_API_LOG` / `HOOFBEAT_BENCH_WORKER_LOG` set the children's
+//! log filters (e.g. `warn,sqlx::query=debug`: every statement, timed); their
+//! JSON lines then go to this bench's stdout.
 //!
 //! The API runs in a child process (this bench binary with `--serve-api`);
 //! workers are the release `hoofbeat-worker` binary (or the one
@@ -124,7 +130,14 @@ async fn spawn_api(scratch: &Scratch, http: &Client) -> (Child, String) {
         .env("HOOFBEAT_LISTEN_ADDR", &addr)
         .env("HOOFBEAT_LOGIN_PER_MINUTE", "1000")
         .env("HOOFBEAT_REGISTER_PER_MINUTE", "1000")
-        .stdout(Stdio::null())
+        // `HOOFBEAT_BENCH_API_LOG`: the API's log filter for a diagnosis,
+        // as `HOOFBEAT_BENCH_WORKER_LOG` for the workers (no logs without).
+        .env(
+            "RUST_LOG",
+            std::env::var("HOOFBEAT_BENCH_API_LOG").unwrap_or_else(|_| "off".into()),
+        )
+        .env("LOG_FORMAT", "json")
+        .stdout(log_output("HOOFBEAT_BENCH_API_LOG"))
         .spawn()
         .expect("spawn the API");
     let base = format!("http://{addr}");
@@ -141,6 +154,7 @@ async fn spawn_api(scratch: &Scratch, http: &Client) -> (Child, String) {
 fn serve_api() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
+        let _telemetry = shared::telemetry::init("hoofbeat-api").expect("telemetry");
         let config = ApiConfig::from_env(&Env::process()).expect("config");
         let app = Application::build(config).await.expect("api");
         app.run_until_stopped(std::future::pending::<()>())
@@ -188,11 +202,27 @@ fn spawn_worker(scratch: &Scratch, skip_analysis: bool, port: u16) -> Child {
         .env("HOOFBEAT_WORKER_HTTP_ADDR", format!("127.0.0.1:{port}"))
         .env("HOOFBEAT_ANALYSIS_THREADS", "1")
         .env("HOOFBEAT_BENCH_SKIP_ANALYSIS", skip_analysis.to_string())
-        .env("RUST_LOG", "warn")
+        // `HOOFBEAT_BENCH_WORKER_LOG` overrides the worker's filter for a
+        // diagnosis (e.g. `warn,sqlx::query=debug`: every statement, timed);
+        // its lines go to the bench's stdout.
+        .env(
+            "RUST_LOG",
+            std::env::var("HOOFBEAT_BENCH_WORKER_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .env("LOG_FORMAT", "json")
-        .stdout(Stdio::null())
+        .stdout(log_output("HOOFBEAT_BENCH_WORKER_LOG"))
         .spawn()
         .expect("spawn hoofbeat-worker")
+}
+
+/// A child's stdout (its JSON log lines): the bench's own when the filter
+/// variable `var` is set, discarded otherwise.
+fn log_output(var: &str) -> Stdio {
+    if std::env::var_os(var).is_some() {
+        Stdio::inherit()
+    } else {
+        Stdio::null()
+    }
 }
 
 impl Stack {

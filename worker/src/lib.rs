@@ -138,7 +138,8 @@ impl Worker {
     /// and RabbitMQ are made lazily and retried, so the worker starts (and
     /// reports not-ready) while they are down, instead of crash-looping.
     pub async fn build(config: WorkerConfig) -> Result<Self, StartupError> {
-        let db = shared::db::lazy_pool(&config.common).map_err(StartupError::DatabaseUrl)?;
+        let db = shared::db::lazy_pool(&config.common, Some(jobs::prepare))
+            .map_err(StartupError::DatabaseUrl)?;
         let topology = Topology::from_config(&config.common).map_err(StartupError::Topology)?;
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(config.analysis_threads)
@@ -207,7 +208,7 @@ impl Worker {
         tokio::spawn({
             let ctx = self.ctx.clone();
             async move {
-                shared::db::warm(&ctx.db, Some(jobs::prepare)).await;
+                shared::db::warm(&ctx.db).await;
                 ctx.warmed.cancel();
             }
         });

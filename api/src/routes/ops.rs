@@ -28,7 +28,9 @@ async fn livez() -> &'static str {
 /// Readiness report.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Readiness {
-    /// `ready` or `not_ready`.
+    /// `ready`, `warming_up` (the database answers, the start-up warm-up of
+    /// its connections has not ended yet: a few milliseconds) or
+    /// `not_ready`.
     pub status: &'static str,
     /// `up` or `down`; down makes the service not ready.
     pub database: &'static str,
@@ -59,7 +61,8 @@ async fn backlog(state: &AppState) -> Option<(i64, f64)> {
     }
 }
 
-/// Ready when Postgres answers; the broker's state is reported without failing.
+/// Ready when Postgres answers and the connections are warm; the broker's
+/// state is reported without failing.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses((status = 200, body = Readiness), (status = 503, body = Readiness)))]
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
@@ -75,6 +78,9 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         "down"
     };
     let (code, status, database) = match backlog {
+        Some(_) if !state.warmed.is_cancelled() => {
+            (StatusCode::SERVICE_UNAVAILABLE, "warming_up", "up")
+        }
         Some(_) => (StatusCode::OK, "ready", "up"),
         None => (StatusCode::SERVICE_UNAVAILABLE, "not_ready", "down"),
     };

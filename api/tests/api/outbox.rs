@@ -248,20 +248,49 @@ async fn a_debounced_trend_job_is_published_when_due_and_covers_the_changes_mean
     );
 }
 
+/// Rows of the tables the warm-up writes to (and rolls back).
+async fn row_counts(app: &TestApp) -> Vec<i64> {
+    let mut counts = Vec::new();
+    for table in [
+        "users",
+        "horses",
+        "sessions",
+        "session_data",
+        "jobs",
+        "outbox",
+    ] {
+        let n: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+                .fetch_one(&app.db)
+                .await
+                .unwrap();
+        counts.push(n);
+    }
+    counts
+}
+
 #[tokio::test]
-async fn warm_up_prepares_the_relay_claim_on_every_pooled_connection_and_claims_nothing() {
+async fn warm_up_prepares_the_hot_statements_on_every_connection_and_keeps_nothing() {
     let app = spawn_app().await;
     let (token, _) = app.user("warm@example.com").await;
     let horse = app.horse(&token, "Warm").await;
+    let before = row_counts(&app).await;
     let options = (*app.db.connect_options()).clone();
-    let each = shared::testkit::warmed_statements(options, 2, api::outbox::prepare).await;
-    assert_eq!(each.len(), 2);
+    let each = shared::testkit::warmed_statements(options, 3, api::warm_up::prepare).await;
+    assert_eq!(each.len(), 3);
     for statements in &each {
-        assert!(
-            statements.iter().any(|s| s.contains("WITH claimed AS")),
-            "claim not prepared: {statements:?}"
-        );
+        for (what, marker) in [
+            ("the relay's claim", "WITH claimed AS"),
+            ("the bearer-token look-up", "FROM api_tokens t JOIN users u"),
+            ("the upload", "INSERT INTO sessions"),
+        ] {
+            assert!(
+                statements.iter().any(|s| s.contains(marker)),
+                "{what} not prepared: {statements:?}"
+            );
+        }
     }
+    assert_eq!(before, row_counts(&app).await, "the warm-up kept rows");
     // The relay still publishes (the warm-up's claim was rolled back).
     let r = app
         .upload(&token, horse, "text/csv", csv_body(3.0), &[])

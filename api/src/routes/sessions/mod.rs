@@ -13,6 +13,7 @@ mod store;
 
 pub use analysis::{AnalysisPending, AnalysisReady};
 pub use ingest::{ImuBinary, JsonSample, JsonSamples, Links, UploadAccepted, UploadParams};
+pub(crate) use store::warm_up;
 
 use sqlx::AssertSqlSafe;
 use std::collections::BTreeMap;

@@ -145,8 +145,19 @@ async fn insert(
     new: &NewSession,
     sha256: &[u8],
 ) -> ApiResult<DateTime<Utc>> {
+    let created_at = insert_statement(conn, upload, new, sha256).await?;
+    created_at.ok_or_else(|| ApiError::not_found("horse"))
+}
+
+/// The statement of [`insert`]: `None` when the horse is not the caller's.
+async fn insert_statement(
+    conn: &mut sqlx::PgConnection,
+    upload: &Upload<'_>,
+    new: &NewSession,
+    sha256: &[u8],
+) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
     let (p, job) = (upload.prepared, &new.job);
-    let created_at: Option<DateTime<Utc>> = sqlx::query_scalar(
+    sqlx::query_scalar(
         "WITH horse AS (SELECT id FROM horses WHERE id = $2 AND owner_id = $3),
          s AS (
              INSERT INTO sessions (id, horse_id, owner_id, started_at, sample_rate_hz, sample_count, duration_s,
@@ -183,8 +194,61 @@ async fn insert(
     .bind(&job.trace_id)
     .bind(&job.message)
     .fetch_optional(conn)
-    .await?;
-    created_at.ok_or_else(|| ApiError::not_found("horse"))
+    .await
+}
+
+/// Runs the upload statement once on `conn`, for a throwaway rider and horse,
+/// in a transaction that is rolled back: nothing is kept, but the
+/// connection's backend has parsed and planned the statement, looked up its
+/// types, loaded the tables' and indexes' descriptions and prepared the
+/// foreign-key checks and the outbox trigger. A fresh backend's first upload
+/// otherwise costs 5–8 ms more than the next (issue 11's cold start: the
+/// first two uploads after a restart, one per pooled connection).
+pub(crate) async fn warm_up(conn: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
+    const CSV: &[u8] = b"t,ax,ay,az,gx,gy,gz\n0,0,0,9.8,0,0,0\n0.01,0,0,9.8,0,0,0\n";
+    let unexpected = |e: ApiError| sqlx::Error::Protocol(format!("upload warm-up: {e:?}"));
+    let prepared = crate::upload::prepare(
+        shared::sensor::Format::Csv,
+        crate::upload::Encoding::Identity,
+        axum::body::Bytes::from_static(CSV),
+        1 << 20,
+        true,
+    )
+    .map_err(unexpected)?;
+    let user = AuthUser {
+        id: Uuid::now_v7(),
+        role: crate::auth::Role::Rider,
+        token_id: Uuid::nil(),
+    };
+    let horse_id = Uuid::now_v7();
+    let mut tx = sqlx::Connection::begin(conn).await?;
+    sqlx::query("INSERT INTO users (id, email, password_hash) VALUES ($1, $2, '')")
+        .bind(user.id)
+        .bind(format!("warm-up-{}@invalid", user.id.simple()))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO horses (id, owner_id, name) VALUES ($1, $2, 'warm-up')")
+        .bind(horse_id)
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await?;
+    let params = UploadParams {
+        started_at: None,
+        discipline: None,
+        device_id: None,
+        notes: None,
+    };
+    let upload = Upload {
+        user: &user,
+        horse_id,
+        params: &params,
+        prepared: &prepared,
+        started_at: Utc::now(),
+    };
+    let new = new_session().map_err(unexpected)?;
+    let sha = prepared.sha256.clone().unwrap_or_default();
+    insert_statement(&mut tx, &upload, &new, &sha).await?;
+    tx.rollback().await
 }
 
 /// The 202 answer, built from what was written (nothing is read back).
