@@ -74,6 +74,13 @@ pub struct ApiConfig {
     pub hash_wait: Duration,
     /// `HOOFBEAT_OUTBOX_POLL_MS` (default 5000): the relay's polling fallback when no NOTIFY arrives.
     pub outbox_poll: Duration,
+    /// `HOOFBEAT_OUTBOX_DIRECT_LEASE_MS` (default 10000; 0 turns direct
+    /// publishing off): the API publishes an upload's job itself right after
+    /// the commit, and relays leave the row alone this long (if the API dies
+    /// first, a relay publishes it once the lease has run out). Keep it above
+    /// `HOOFBEAT_AMQP_TIMEOUT_MS`, so that a slow confirm is not overtaken by
+    /// a relay publishing the same message again.
+    pub outbox_direct_lease: Duration,
     /// `HOOFBEAT_STUCK_AFTER_MS` (default 15 min): a job `queued` or
     /// `running` this long without any change is stuck (its message was lost
     /// or its worker vanished); the sweeper requeues it. A `failed` job gets
@@ -161,6 +168,12 @@ impl ApiConfig {
             )? as usize,
             hash_wait: env.millis("HOOFBEAT_HASH_WAIT_MS", 2_000, 0, 60_000)?,
             outbox_poll: env.millis("HOOFBEAT_OUTBOX_POLL_MS", 5_000, 10, 600_000)?,
+            outbox_direct_lease: env.millis(
+                "HOOFBEAT_OUTBOX_DIRECT_LEASE_MS",
+                10_000,
+                0,
+                3_600_000,
+            )?,
             stuck_after: env.millis("HOOFBEAT_STUCK_AFTER_MS", 900_000, 100, 86_400_000)?,
             sweep_interval: env.millis("HOOFBEAT_SWEEP_INTERVAL_MS", 60_000, 50, 3_600_000)?,
             rabbitmq_management_url: match env.raw("HOOFBEAT_RABBITMQ_MANAGEMENT_URL") {

@@ -40,6 +40,9 @@ pub struct Metrics {
     latency: HistogramFamily,
     /// Outbox rows published with a broker confirm.
     pub outbox_published: Counter,
+    /// Of those, the rows the upload handlers handed over and the relay
+    /// published at once (`outbox::direct`), without a claim.
+    pub outbox_published_direct: Counter,
     /// Outbox rows not yet published (refreshed at each scrape).
     pub outbox_backlog: Gauge,
     /// Seconds since the oldest of those rows became due; 0 when there is
@@ -65,6 +68,7 @@ impl Default for Metrics {
         let latency: HistogramFamily =
             Family::new_with_constructor(|| Histogram::new(exponential_buckets(0.0005, 2.0, 16)));
         let outbox_published = Counter::default();
+        let outbox_published_direct = Counter::default();
         let outbox_backlog = Gauge::default();
         let outbox_oldest_age = Gauge::<f64, AtomicU64>::default();
         let broker_connected = Gauge::default();
@@ -82,6 +86,11 @@ impl Default for Metrics {
             "outbox_published",
             "Outbox messages published with a broker confirm",
             outbox_published.clone(),
+        );
+        registry.register(
+            "outbox_published_direct",
+            "Outbox messages published right after their upload's commit, without a claim",
+            outbox_published_direct.clone(),
         );
         registry.register(
             "outbox_backlog",
@@ -111,6 +120,7 @@ impl Default for Metrics {
             requests,
             latency,
             outbox_published,
+            outbox_published_direct,
             outbox_backlog,
             outbox_oldest_age,
             broker_connected,

@@ -48,6 +48,9 @@ pub struct Inner {
     /// ended (done, or given up while the database is down): until then
     /// the API reports not ready, so that no request meets a cold connection.
     pub warmed: tokio_util::sync::CancellationToken,
+    /// Upload handlers hand their committed jobs to this process's relay
+    /// here (direct publishing).
+    pub direct: crate::outbox::DirectLane,
 }
 
 impl AppState {
@@ -63,6 +66,7 @@ impl AppState {
             std::time::Duration::from_secs(5),
         );
         let tokens = crate::auth::TokenCache::new(config.token_cache);
+        let config_direct_lease = config.outbox_direct_lease;
         let db_health = crate::db_health::DbHealth::new((*db.connect_options()).clone());
         Self(Arc::new(Inner {
             db,
@@ -78,6 +82,7 @@ impl AppState {
             tokens,
             db_health,
             warmed: tokio_util::sync::CancellationToken::new(),
+            direct: crate::outbox::DirectLane::new(config_direct_lease),
         }))
     }
 }

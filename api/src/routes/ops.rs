@@ -46,8 +46,9 @@ pub struct Readiness {
 async fn backlog(state: &AppState) -> Option<(i64, f64)> {
     let q = sqlx::query_as::<_, (i64, f64)>(
         "SELECT count(*),
-                coalesce(greatest(extract(epoch FROM now() - min(available_at)), 0), 0)::float8
-         FROM outbox WHERE published_at IS NULL AND available_at <= now()",
+                coalesce(greatest(extract(epoch FROM now()
+                    - min(least(available_at, CASE WHEN direct THEN created_at END))), 0), 0)::float8
+         FROM outbox WHERE published_at IS NULL AND (available_at <= now() OR direct)",
     )
     .fetch_one(&state.db);
     match tokio::time::timeout(

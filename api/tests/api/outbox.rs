@@ -18,10 +18,25 @@ async fn drain_queue(
     expected: usize,
     within: Duration,
 ) -> Vec<(Option<String>, JobMessage)> {
+    let deadline = tokio::time::Instant::now() + within;
+    // The relay declares the queue when it first connects.
+    eventually(within, || async {
+        let v: Value = app
+            .http
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        (v["broker"] == "up").then_some(())
+    })
+    .await
+    .expect("the relay connected");
     let conn = amqp::connect(AMQP, Duration::from_secs(5)).await.unwrap();
     let ch = conn.create_channel().await.unwrap();
     let mut got = Vec::new();
-    let deadline = tokio::time::Instant::now() + within;
     loop {
         match ch
             .basic_get(app.topology.work_queue().into(), BasicGetOptions::default())
@@ -102,7 +117,13 @@ async fn upload_publishes_a_job_with_the_documented_contract() {
 /// tells, without waiting, that the insert sent nothing.
 #[tokio::test]
 async fn only_an_insert_of_rows_wakes_the_relay() {
-    let app = spawn_app().await;
+    // An upload's row notifies only when the API does not publish it
+    // itself (direct publishing off).
+    let app = spawn_with(Opts {
+        env: vec![("HOOFBEAT_OUTBOX_DIRECT_LEASE_MS".into(), "0".into())],
+        ..Opts::default()
+    })
+    .await;
     let mut listener = sqlx::postgres::PgListener::connect_with(&app.db)
         .await
         .unwrap();
@@ -298,4 +319,96 @@ async fn warm_up_prepares_the_hot_statements_on_every_connection_and_keeps_nothi
     assert_eq!(r.status(), StatusCode::ACCEPTED);
     let got = drain_queue(&app, 1, Duration::from_secs(10)).await;
     assert_eq!(got.len(), 1, "the upload's job was not published");
+}
+
+/// `(direct, published)` of the job's outbox rows, oldest first.
+async fn outbox_rows(app: &TestApp, job: Uuid) -> Vec<(bool, bool)> {
+    sqlx::query_as(
+        "SELECT direct, published_at IS NOT NULL FROM outbox WHERE job_id = $1 ORDER BY id",
+    )
+    .bind(job)
+    .fetch_all(&app.db)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn an_uploads_job_is_published_right_after_the_commit_without_a_claim() {
+    // No polling to speak of, and a direct row sends no notification: only
+    // the hand-over can publish the job within the test's time.
+    let app = spawn_with(Opts {
+        env: vec![("HOOFBEAT_OUTBOX_POLL_MS".into(), "60000".into())],
+        ..Opts::default()
+    })
+    .await;
+    let (t, _) = app.user("direct@example.com").await;
+    let horse = app.horse(&t, "Dash").await;
+    let v: Value = app.upload_csv(&t, horse, 3.0).await;
+    let job: Uuid = v["job"]["id"].as_str().unwrap().parse().unwrap();
+    let got = drain_queue(&app, 1, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 1, "published once: {got:?}");
+    assert_eq!(got[0].1.job_id, job);
+    assert_eq!(outbox_rows(&app, job).await, vec![(true, true)]);
+    let metrics = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("hoofbeat_api_outbox_published_direct_total 1"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn a_direct_row_its_api_never_published_goes_out_when_its_lease_runs_out() {
+    let app = spawn_with(Opts {
+        env: vec![
+            ("HOOFBEAT_OUTBOX_POLL_MS".into(), "100".into()),
+            ("HOOFBEAT_OUTBOX_DIRECT_LEASE_MS".into(), "1500".into()),
+        ],
+        ..Opts::default()
+    })
+    .await;
+    let (t, _) = app.user("lease@example.com").await;
+    let horse = app.horse(&t, "Comet").await;
+    let v: Value = app.upload_csv(&t, horse, 3.0).await;
+    let job: Uuid = v["job"]["id"].as_str().unwrap().parse().unwrap();
+    assert_eq!(drain_queue(&app, 1, Duration::from_secs(10)).await.len(), 1);
+    // What an API that died between an upload's commit and the hand-over
+    // leaves behind: a direct row within its lease, handed to no relay.
+    sqlx::query(
+        "INSERT INTO outbox (job_id, message, direct, available_at)
+         SELECT job_id, message, true, now() + interval '1500 ms' FROM outbox WHERE job_id = $1",
+    )
+    .bind(job)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(
+        outbox_rows(&app, job).await,
+        vec![(true, true), (true, false)],
+        "no relay takes a row within its lease"
+    );
+    let got = drain_queue(&app, 1, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 1, "published once its lease ran out: {got:?}");
+    assert_eq!(got[0].1.job_id, job);
+    // (The first row went out at once: its own API published it.)
+    let early: bool = sqlx::query_scalar(
+        "SELECT published_at < available_at FROM outbox WHERE job_id = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(job)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert!(!early, "the unclaimed row was published within its lease");
+    assert_eq!(
+        outbox_rows(&app, job).await,
+        vec![(true, true), (true, true)]
+    );
 }

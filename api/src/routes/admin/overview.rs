@@ -60,9 +60,12 @@ pub async fn read(state: &AppState) -> ApiResult<Overview> {
     let topology = Topology::from_config(&state.config.common).map_err(ApiError::internal)?;
     let outbox = sqlx::query_as::<_, (i64, Option<f64>)>(
         // Rows that are due: a debounced trend job waiting its turn is not
-        // a backlog, and a row's age counts from when it became due.
-        "SELECT count(*), extract(epoch FROM now() - min(available_at))::float8
-         FROM outbox WHERE published_at IS NULL AND available_at <= now()",
+        // a backlog, and a row's age counts from when it became due. A
+        // direct row (`outbox::direct`) was due when it was written; its
+        // lease only keeps the relays' claims away.
+        "SELECT count(*),
+                extract(epoch FROM now() - min(least(available_at, CASE WHEN direct THEN created_at END)))::float8
+         FROM outbox WHERE published_at IS NULL AND (available_at <= now() OR direct)",
     )
     .fetch_one(&state.db);
     let last_hour = sqlx::query_as::<_, (String, i64)>(

@@ -239,6 +239,7 @@ pub(super) async fn upload_session(
         params: &params,
         prepared: &prepared,
         started_at,
+        direct_lease: state.config.outbox_direct_lease,
     };
     let (response, session_id) = match key {
         Some(key) => store::store_keyed(&state, &upload, &key).await?,

@@ -33,6 +33,9 @@ pub(super) struct Upload<'a> {
     pub(super) params: &'a UploadParams,
     pub(super) prepared: &'a Prepared,
     pub(super) started_at: DateTime<Utc>,
+    /// How long relays leave the job's outbox row to this API
+    /// (`HOOFBEAT_OUTBOX_DIRECT_LEASE_MS`; zero: not direct).
+    pub(super) direct_lease: std::time::Duration,
 }
 
 /// Stores an upload without an `Idempotency-Key`; returns the answer and the
@@ -45,7 +48,8 @@ pub(super) async fn store(
     if let Some(sha) = &upload.prepared.sha256 {
         // Everything is known: one statement, committed on its own.
         let mut conn = state.db.acquire().await?;
-        let created_at = insert(&mut conn, upload, &new, sha).await?;
+        let (created_at, outbox_id) = insert(&mut conn, upload, &new, sha).await?;
+        state.direct.hand_over(outbox_id, &new.job.message);
         return respond(upload, &new, created_at, sha);
     }
     // A long upload: hashed on a blocking thread while the database takes
@@ -53,7 +57,7 @@ pub(super) async fn store(
     let raw = upload.prepared.raw.clone();
     let hashing = tokio::task::spawn_blocking(move || upload::sha256(&raw));
     let mut tx = state.db.begin().await?;
-    let created_at = insert(&mut tx, upload, &new, &[]).await?;
+    let (created_at, outbox_id) = insert(&mut tx, upload, &new, &[]).await?;
     let sha = hashing.await.map_err(ApiError::internal)?;
     sqlx::query("UPDATE session_data SET sha256 = $2 WHERE session_id = $1")
         .bind(new.id)
@@ -61,6 +65,7 @@ pub(super) async fn store(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    state.direct.hand_over(outbox_id, &new.job.message);
     respond(upload, &new, created_at, &sha)
 }
 
@@ -108,7 +113,7 @@ pub(super) async fn store_keyed(
         };
     }
     let new = new_session()?;
-    let created_at = insert(&mut tx, upload, &new, sha).await?;
+    let (created_at, outbox_id) = insert(&mut tx, upload, &new, sha).await?;
     let (response, session_id) = respond(upload, &new, created_at, sha)?;
     sqlx::query("UPDATE idempotency_keys SET response_body = $3, session_id = $4 WHERE user_id = $1 AND key = $2")
         .bind(user_id)
@@ -118,6 +123,7 @@ pub(super) async fn store_keyed(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    state.direct.hand_over(outbox_id, &new.job.message);
     Ok((response, session_id))
 }
 
@@ -138,15 +144,17 @@ fn new_session() -> ApiResult<NewSession> {
 /// Writes the session, its samples, its analysis job and the job's outbox
 /// row in one statement, if the horse is the caller's (404 otherwise).
 /// Returns the session's `created_at` (the transaction's start, also the job
-/// row's timestamps).
+/// row's timestamps) and the outbox row's id. The outbox row is `direct`
+/// (see [`crate::outbox::DirectLane`]) unless direct publishing is off.
 async fn insert(
     conn: &mut sqlx::PgConnection,
     upload: &Upload<'_>,
     new: &NewSession,
     sha256: &[u8],
-) -> ApiResult<DateTime<Utc>> {
-    let created_at = insert_statement(conn, upload, new, sha256).await?;
-    created_at.ok_or_else(|| ApiError::not_found("horse"))
+) -> ApiResult<(DateTime<Utc>, i64)> {
+    let lease = upload.direct_lease;
+    let written = insert_statement(conn, upload, new, sha256, lease).await?;
+    written.ok_or_else(|| ApiError::not_found("horse"))
 }
 
 /// The statement of [`insert`]: `None` when the horse is not the caller's.
@@ -155,9 +163,10 @@ async fn insert_statement(
     upload: &Upload<'_>,
     new: &NewSession,
     sha256: &[u8],
-) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    direct_lease: std::time::Duration,
+) -> Result<Option<(DateTime<Utc>, i64)>, sqlx::Error> {
     let (p, job) = (upload.prepared, &new.job);
-    sqlx::query_scalar(
+    sqlx::query_as(
         "WITH horse AS (SELECT id FROM horses WHERE id = $2 AND owner_id = $3),
          s AS (
              INSERT INTO sessions (id, horse_id, owner_id, started_at, sample_rate_hz, sample_count, duration_s,
@@ -169,8 +178,10 @@ async fn insert_statement(
          j AS (
              INSERT INTO jobs (id, kind, version, owner_id, horse_id, session_id, payload, trace_id)
              SELECT $16, $17, $18, $3, $2, $1, $19, $20 FROM s RETURNING id),
-         o AS (INSERT INTO outbox (job_id, message) SELECT id, $21 FROM j)
-         SELECT created_at FROM s",
+         o AS (
+             INSERT INTO outbox (job_id, message, direct, available_at)
+             SELECT id, $21, $22 > 0, now() + make_interval(secs => $22) FROM j RETURNING id)
+         SELECT s.created_at, o.id FROM s, o",
     )
     .bind(new.id)
     .bind(upload.horse_id)
@@ -193,6 +204,7 @@ async fn insert_statement(
     .bind(&job.payload)
     .bind(&job.trace_id)
     .bind(&job.message)
+    .bind(direct_lease.as_secs_f64())
     .fetch_optional(conn)
     .await
 }
@@ -244,10 +256,11 @@ pub(crate) async fn warm_up(conn: &mut sqlx::PgConnection) -> Result<(), sqlx::E
         params: &params,
         prepared: &prepared,
         started_at: Utc::now(),
+        direct_lease: std::time::Duration::from_secs(10),
     };
     let new = new_session().map_err(unexpected)?;
     let sha = prepared.sha256.clone().unwrap_or_default();
-    insert_statement(&mut tx, &upload, &new, &sha).await?;
+    insert_statement(&mut tx, &upload, &new, &sha, upload.direct_lease).await?;
     tx.rollback().await
 }
 

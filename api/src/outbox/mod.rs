@@ -21,6 +21,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::state::AppState;
 
+mod direct;
+
+pub use direct::DirectLane;
+
 /// Rows claimed (and published as one pipelined batch) per transaction.
 const BATCH: i64 = 256;
 /// Under a burst, a wake waits until this long after the previous pass
@@ -160,7 +164,7 @@ async fn claim(tx: &mut sqlx::PgTransaction<'_>) -> Result<Claim, sqlx::Error> {
          SELECT id, message, NULL::float8 FROM claimed
          UNION ALL
          SELECT NULL, NULL, EXTRACT(EPOCH FROM min(available_at) - now())::float8
-         FROM outbox WHERE published_at IS NULL AND available_at > now()",
+         FROM outbox WHERE published_at IS NULL AND available_at > now() AND NOT direct",
     )
     .bind(BATCH)
     .fetch_all(&mut **tx)
@@ -331,8 +335,11 @@ pub async fn run(state: AppState, topology: Topology, stop: CancellationToken) {
     // When the last pass that published something ended (see COALESCE).
     let mut last_published: Option<tokio::time::Instant> = None;
     let mut published = Published::default();
+    // Rows the upload handlers hand over (direct publishing); none when
+    // another relay of this process already took the lane.
+    let mut lane = state.direct.take_receiver();
     tracing::info!(exchange = %topology.work_exchange(), "outbox relay started");
-    while !stop.is_cancelled() {
+    'relay: while !stop.is_cancelled() {
         if listener.is_none() {
             listener = listen(&state).await;
         }
@@ -424,35 +431,80 @@ pub async fn run(state: AppState, topology: Topology, stop: CancellationToken) {
             state.login_limiter.shrink();
             state.register_limiter.shrink();
         }
-        tokio::select! {
-            () = stop.cancelled() => break,
-            () = tokio::time::sleep(poll) => {}
-            received = async {
-                match listener.as_mut() {
-                    // Returns once a notification names a row not yet
-                    // published here; one pass answers every notification
-                    // already buffered, so a burst of uploads wakes the
-                    // relay once, not once per row.
-                    Some(l) => loop {
-                        let first = l.recv().await?;
-                        let mut new_row = !published.covers(first.payload());
-                        while let Some(n) = l.next_buffered() {
-                            new_row |= !published.covers(n.payload());
+        let wake_at = tokio::time::Instant::now() + poll;
+        // Handed-over rows are published in this inner loop, without a
+        // pass; a notification, the poll or the next due row ends it.
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => break 'relay,
+                () = tokio::time::sleep_until(wake_at) => break,
+                Some(first) = async {
+                    match lane.as_mut() {
+                        Some(l) => l.recv().await,
+                        None => std::future::pending().await,
+                    }
+                } => {
+                    let rows = direct::collect(first, lane.as_mut().expect("the lane"));
+                    let Some(b) = broker.as_ref() else {
+                        // No broker connection: the next pass claims them.
+                        direct::make_due(&state, rows).await;
+                        break;
+                    };
+                    match direct::publish(&state, &b.channel, &topology, rows).await {
+                        Ok(_) => continue,
+                        Err(DrainError::Broker(e)) => {
+                            tracing::warn!(error = %e, "direct publish failed; reconnecting");
+                            state.broker.set_connected(false);
+                            if let Some(b) = broker.take() {
+                                let _ = b.connection.close(0, "publish failed".into()).await;
+                            }
+                            break;
                         }
-                        if new_row {
-                            break Ok::<(), sqlx::Error>(());
+                        Err(DrainError::Database(e)) => {
+                            tracing::warn!(error = %e, "direct publish not marked; a relay republishes it when its lease runs out");
+                            break;
                         }
-                    },
-                    None => std::future::pending().await,
+                    }
                 }
-            } => {
-                if received.is_err() {
-                    listener = None;
+                received = async {
+                    match listener.as_mut() {
+                        // Returns once a notification names a row not yet
+                        // published here; one pass answers every notification
+                        // already buffered, so a burst of uploads wakes the
+                        // relay once, not once per row.
+                        Some(l) => loop {
+                            let first = l.recv().await?;
+                            let mut new_row = !published.covers(first.payload());
+                            while let Some(n) = l.next_buffered() {
+                                new_row |= !published.covers(n.payload());
+                            }
+                            if new_row {
+                                break Ok::<(), sqlx::Error>(());
+                            }
+                        },
+                        None => std::future::pending().await,
+                    }
+                } => {
+                    if received.is_err() {
+                        listener = None;
+                    }
+                    break;
                 }
             }
         }
     }
     if let Some(b) = broker {
+        // The HTTP server has drained: what was handed over last goes out
+        // now rather than when its lease runs out.
+        if let Some(l) = lane.as_mut() {
+            let mut rows = Vec::new();
+            while let Ok(row) = l.try_recv() {
+                rows.push(row);
+            }
+            if !rows.is_empty() {
+                let _ = direct::publish(&state, &b.channel, &topology, rows).await;
+            }
+        }
         let _ = b.connection.close(0, "shutting down".into()).await;
     }
     state.broker.set_connected(false);
