@@ -23,7 +23,7 @@ use shared::jobs::JobMessage;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::DrainError;
+use super::{Confirms, DrainError, mark_published, sort_confirms};
 use crate::state::AppState;
 
 /// Rows waiting for the relay: far more than a burst hands over while one
@@ -123,24 +123,13 @@ pub(super) async fn publish(
     }
     let timeout = state.config.common.amqp_timeout;
     let results = amqp::publish_jobs(channel, topology, &messages, timeout).await;
-    let mut published = Vec::with_capacity(ids.len());
-    let mut failure = None;
-    for (id, result) in ids.into_iter().zip(results) {
-        match result {
-            Ok(()) => published.push(id),
-            Err(e) => {
-                to_claim.push(id);
-                failure.get_or_insert(e);
-            }
-        }
-    }
-    sqlx::query(
-        "WITH quick_commit AS (SELECT set_config('synchronous_commit', 'off', true))
-         UPDATE outbox SET published_at = now() FROM quick_commit WHERE id = ANY($1)",
-    )
-    .bind(&published)
-    .execute(&state.db)
-    .await?;
+    let Confirms {
+        published,
+        refused,
+        failure,
+    } = sort_confirms(ids, results);
+    to_claim.extend(refused);
+    mark_published(&state.db, &published).await?;
     if !to_claim.is_empty() {
         make_due_now(state, &to_claim).await?;
     }

@@ -9,20 +9,27 @@
 //! several API replicas can relay side by side. A crash between the broker's
 //! ack and the commit republishes the same message (same `message_id` = job
 //! id): delivery is at-least-once and the worker's effects are idempotent.
+//!
+//! - this module: the relay's loop, its broker connection, the confirms and
+//!   the "published" mark both paths share;
+//! - [`claim`]: the claim path (due rows, in batches);
+//! - [`direct`]: rows the upload handlers hand over after their commit.
 
 use sqlx::AssertSqlSafe;
 use std::time::Duration;
 
 use lapin::{Channel, Connection};
 use shared::amqp::{self, Topology};
-use shared::jobs::JobMessage;
 use sqlx::postgres::PgListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::state::AppState;
 
+mod claim;
 mod direct;
 
+use claim::drain;
+pub use claim::prepare;
 pub use direct::DirectLane;
 
 /// Rows claimed (and published as one pipelined batch) per transaction.
@@ -88,6 +95,50 @@ async fn open_broker(state: &AppState, topology: &Topology) -> Result<Broker, am
     })
 }
 
+/// What the broker answered for a published batch.
+struct Confirms {
+    /// Rows the broker confirmed.
+    published: Vec<i64>,
+    /// Rows it did not.
+    refused: Vec<i64>,
+    /// The first refusal's cause.
+    failure: Option<amqp::AmqpError>,
+}
+
+/// Sorts a batch's rows by the broker's answer to each.
+fn sort_confirms(ids: Vec<i64>, results: Vec<Result<(), amqp::AmqpError>>) -> Confirms {
+    let mut confirms = Confirms {
+        published: Vec::with_capacity(ids.len()),
+        refused: Vec::new(),
+        failure: None,
+    };
+    for (id, result) in ids.into_iter().zip(results) {
+        match result {
+            Ok(()) => confirms.published.push(id),
+            Err(e) => {
+                confirms.refused.push(id);
+                confirms.failure.get_or_insert(e);
+            }
+        }
+    }
+    confirms
+}
+
+/// Marks confirmed rows published. Committed without waiting for the WAL
+/// flush (this transaction only): losing the mark in a database crash
+/// republishes the rows, which the worker's idempotent effects absorb, and
+/// the relay's batches do not queue behind a disk flush each.
+async fn mark_published<'e>(db: impl sqlx::PgExecutor<'e>, ids: &[i64]) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "WITH quick_commit AS (SELECT set_config('synchronous_commit', 'off', true))
+         UPDATE outbox SET published_at = now() FROM quick_commit WHERE id = ANY($1)",
+    )
+    .bind(ids)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
 /// The ids of the rows the relay published lately. The insert trigger's
 /// `NOTIFY` names the row (its id as the payload), and a notification can
 /// reach the relay after a pass already published that row (the row is
@@ -128,188 +179,6 @@ impl Published {
             .parse::<i64>()
             .is_ok_and(|id| self.ids.contains(&id))
     }
-}
-
-/// What one pass of the relay did.
-struct Drained {
-    /// Rows published.
-    published: u64,
-    /// Their ids (the notifications naming them need no other pass).
-    ids: Vec<i64>,
-    /// How long until the next row that is not yet due (a debounced trend
-    /// job) is due, if there is one.
-    next_due: Option<Duration>,
-}
-
-/// One claimed batch: the due rows, locked for this transaction, and when the
-/// next row that waits is due.
-struct Claim {
-    rows: Vec<(i64, serde_json::Value)>,
-    next_due: Option<Duration>,
-}
-
-/// Claims up to [`BATCH`] due rows and, in the same statement, reads when the
-/// next waiting row is due: one round trip per wake instead of two, and no
-/// extra transaction just to schedule the next wake.
-///
-/// The aggregate branch always yields exactly one row (its `id` is NULL), so
-/// an empty claim still tells how long to sleep.
-async fn claim(tx: &mut sqlx::PgTransaction<'_>) -> Result<Claim, sqlx::Error> {
-    let rows: Vec<(Option<i64>, Option<serde_json::Value>, Option<f64>)> = sqlx::query_as(
-        "WITH claimed AS (
-             SELECT id, message FROM outbox
-             WHERE published_at IS NULL AND available_at <= now()
-             ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
-         )
-         SELECT id, message, NULL::float8 FROM claimed
-         UNION ALL
-         SELECT NULL, NULL, EXTRACT(EPOCH FROM min(available_at) - now())::float8
-         FROM outbox WHERE published_at IS NULL AND available_at > now() AND NOT direct",
-    )
-    .bind(BATCH)
-    .fetch_all(&mut **tx)
-    .await?;
-    let mut claim = Claim {
-        rows: Vec::with_capacity(rows.len()),
-        next_due: None,
-    };
-    for row in rows {
-        match row {
-            (Some(id), Some(message), _) => claim.rows.push((id, message)),
-            (_, _, wait) => claim.next_due = wait.map(due_in),
-        }
-    }
-    Ok(claim)
-}
-
-/// Prepares the claim on a fresh connection at start-up (in a transaction
-/// that is rolled back: any row it locks is released at once, nothing is
-/// changed), so the first upload's wake pays no parse (issue 11's cold-start
-/// latency).
-pub fn prepare(
-    conn: &mut sqlx::PgConnection,
-) -> std::pin::Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + '_>> {
-    Box::pin(async move {
-        let mut tx = sqlx::Connection::begin(conn).await?;
-        claim(&mut tx).await?;
-        tx.rollback().await
-    })
-}
-
-/// A wait in seconds as a sleep: 1 ms at least, so a row due right now never
-/// makes the loop spin (it is claimed on the next pass), an hour at most.
-fn due_in(secs: f64) -> Duration {
-    Duration::from_secs_f64(secs.clamp(0.001, 3600.0))
-}
-
-/// Publishes every due row.
-///
-/// Each claimed batch is published with its confirms pipelined (one round
-/// trip to the broker per batch, not per row), then marked in one statement.
-/// A batch smaller than [`BATCH`] ends the pass without another (empty)
-/// claim: a row committed after the claim's snapshot has sent its own
-/// `NOTIFY`, which wakes the relay again, and a row that becomes due later
-/// is covered by `next_due`.
-async fn drain(
-    state: &AppState,
-    broker: &Broker,
-    topology: &Topology,
-) -> Result<Drained, DrainError> {
-    let timeout = state.config.common.amqp_timeout;
-    let mut published_total = 0;
-    let mut ids_total = Vec::new();
-    loop {
-        let mut tx = state.db.begin().await?;
-        let Claim { rows, next_due } = claim(&mut tx).await?;
-        let full = rows.len() as i64 >= BATCH;
-        if rows.is_empty() {
-            tx.commit().await?;
-            return Ok(Drained {
-                published: published_total,
-                ids: ids_total,
-                next_due,
-            });
-        }
-        let (ids, messages) = decode_rows(&mut tx, rows).await?;
-        let results = amqp::publish_jobs(&broker.channel, topology, &messages, timeout).await;
-        let mut published = Vec::with_capacity(ids.len());
-        let mut failed = Vec::new();
-        let mut failure = None;
-        for (id, result) in ids.into_iter().zip(results) {
-            match result {
-                Ok(()) => published.push(id),
-                Err(e) => {
-                    failed.push(id);
-                    failure.get_or_insert(e);
-                }
-            }
-        }
-        // Committed without waiting for the WAL flush (this transaction
-        // only): losing the mark in a database crash republishes the batch,
-        // which the worker's idempotent effects absorb; the relay's batches
-        // do not queue behind a disk flush each.
-        sqlx::query(
-            "WITH quick_commit AS (SELECT set_config('synchronous_commit', 'off', true))
-             UPDATE outbox SET published_at = now() FROM quick_commit WHERE id = ANY($1)",
-        )
-        .bind(&published)
-        .execute(&mut *tx)
-        .await?;
-        if let Some(e) = &failure {
-            sqlx::query(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1)",
-            )
-            .bind(&failed)
-            .bind(e.to_string())
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        let n = published.len() as u64;
-        state.metrics.outbox_published.inc_by(n);
-        published_total += n;
-        ids_total.extend_from_slice(&published);
-        if let Some(e) = failure {
-            return Err(DrainError::Broker(e));
-        }
-        if !full {
-            return Ok(Drained {
-                published: published_total,
-                ids: ids_total,
-                next_due,
-            });
-        }
-    }
-}
-
-/// The claimed rows' messages, with their ids. A row that does not decode
-/// cannot come from this code; it is set aside (marked, with the error) for
-/// inspection so that it never blocks the others.
-async fn decode_rows(
-    tx: &mut sqlx::PgTransaction<'_>,
-    rows: Vec<(i64, serde_json::Value)>,
-) -> Result<(Vec<i64>, Vec<JobMessage>), sqlx::Error> {
-    let mut ids = Vec::with_capacity(rows.len());
-    let mut messages = Vec::with_capacity(rows.len());
-    for (id, body) in rows {
-        match serde_json::from_value::<JobMessage>(body) {
-            Ok(m) => {
-                ids.push(id);
-                messages.push(m);
-            }
-            Err(e) => {
-                tracing::error!(outbox_id = id, error = %e, "undecodable outbox row set aside");
-                sqlx::query(
-                    "UPDATE outbox SET published_at = now(), last_error = $2 WHERE id = $1",
-                )
-                .bind(id)
-                .bind(format!("undecodable: {e}"))
-                .execute(&mut **tx)
-                .await?;
-            }
-        }
-    }
-    Ok((ids, messages))
 }
 
 async fn listen(state: &AppState) -> Option<PgListener> {

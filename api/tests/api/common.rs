@@ -92,6 +92,37 @@ pub async fn spawn_with(opts: Opts) -> TestApp {
 }
 
 impl TestApp {
+    /// The `/metrics` page.
+    pub async fn scrape(&self) -> String {
+        self.http
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    /// Waits until `/readyz` reports the broker up: the relay has connected
+    /// (and declared the queues).
+    pub async fn wait_broker_up(&self, within: std::time::Duration) {
+        shared::testkit::eventually(within, || async {
+            let v: serde_json::Value = self
+                .http
+                .get(self.url("/readyz"))
+                .send()
+                .await
+                .ok()?
+                .json()
+                .await
+                .ok()?;
+            (v["broker"] == "up").then_some(())
+        })
+        .await
+        .expect("the relay connected to the broker");
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -215,15 +215,7 @@ async fn security_headers_and_bounded_metric_labels() {
             .await
             .unwrap();
     }
-    let metrics = app
-        .http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.scrape().await;
     assert!(!metrics.contains("XQZRT") && !metrics.contains("BAZQUX"));
     assert!(metrics.contains("method=\"other\""), "{metrics}");
 }

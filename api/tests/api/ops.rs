@@ -28,15 +28,7 @@ async fn probes_metrics_openapi_and_unknown_routes() {
 
     let (t, _) = app.user("ops@example.com").await;
     app.get(&t, "/v1/me").await;
-    let m = app
-        .http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let m = app.scrape().await;
     assert!(
         m.contains(
             r#"hoofbeat_api_http_requests_total{method="GET",route="/v1/me",status="200"} 1"#
@@ -95,17 +87,6 @@ fn sample(metrics: &str, name: &str) -> Option<f64> {
     })
 }
 
-async fn scrape(app: &TestApp) -> String {
-    app.http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn metrics_report_the_age_of_the_oldest_due_outbox_row() {
     // A broker address nobody listens on: the relay cannot publish, so the
@@ -121,7 +102,7 @@ async fn metrics_report_the_age_of_the_oldest_due_outbox_row() {
     .await;
     const AGE: &str = "hoofbeat_api_outbox_oldest_age_seconds";
     const BACKLOG: &str = "hoofbeat_api_outbox_backlog";
-    let m = scrape(&app).await;
+    let m = app.scrape().await;
     assert_eq!(sample(&m, AGE), Some(0.0), "empty outbox: 0\n{m}");
     assert_eq!(sample(&m, BACKLOG), Some(0.0), "{m}");
     assert!(m.contains(&format!("# TYPE {AGE} gauge")), "{m}");
@@ -158,7 +139,7 @@ async fn metrics_report_the_age_of_the_oldest_due_outbox_row() {
     .execute(&app.db)
     .await
     .unwrap();
-    let m = scrape(&app).await;
+    let m = app.scrape().await;
     assert_eq!(sample(&m, BACKLOG), Some(2.0), "{m}");
     let age = sample(&m, AGE).expect("the age gauge");
     // From the oldest due row's due time, not the newest's or the future one's
@@ -171,7 +152,7 @@ async fn metrics_report_the_age_of_the_oldest_due_outbox_row() {
         .execute(&app.db)
         .await
         .unwrap();
-    let age = sample(&scrape(&app).await, AGE).expect("the age gauge");
+    let age = sample(&app.scrape().await, AGE).expect("the age gauge");
     assert!((180.0..480.0).contains(&age), "age {age}");
 
     // Nothing due any more: back to 0, though a row waits for its time.
@@ -180,7 +161,7 @@ async fn metrics_report_the_age_of_the_oldest_due_outbox_row() {
         .execute(&app.db)
         .await
         .unwrap();
-    let m = scrape(&app).await;
+    let m = app.scrape().await;
     assert_eq!(sample(&m, AGE), Some(0.0), "{m}");
     assert_eq!(sample(&m, BACKLOG), Some(0.0), "{m}");
 }

@@ -20,20 +20,7 @@ async fn drain_queue(
 ) -> Vec<(Option<String>, JobMessage)> {
     let deadline = tokio::time::Instant::now() + within;
     // The relay declares the queue when it first connects.
-    eventually(within, || async {
-        let v: Value = app
-            .http
-            .get(app.url("/readyz"))
-            .send()
-            .await
-            .ok()?
-            .json()
-            .await
-            .ok()?;
-        (v["broker"] == "up").then_some(())
-    })
-    .await
-    .expect("the relay connected");
+    app.wait_broker_up(within).await;
     let conn = amqp::connect(AMQP, Duration::from_secs(5)).await.unwrap();
     let ch = conn.create_channel().await.unwrap();
     let mut got = Vec::new();
@@ -171,20 +158,7 @@ async fn broker_down_during_uploads_then_back_publishes_each_job_once() {
     let (t, _) = app.user("down@example.com").await;
     let horse = app.horse(&t, "Comet").await;
     // Let the relay connect, then cut the broker off.
-    eventually(Duration::from_secs(10), || async {
-        let v: Value = app
-            .http
-            .get(app.url("/readyz"))
-            .send()
-            .await
-            .ok()?
-            .json()
-            .await
-            .ok()?;
-        (v["broker"] == "up").then_some(())
-    })
-    .await
-    .expect("relay connected");
+    app.wait_broker_up(Duration::from_secs(10)).await;
     proxy.cut();
 
     let mut jobs = BTreeSet::new();
@@ -349,15 +323,7 @@ async fn an_uploads_job_is_published_right_after_the_commit_without_a_claim() {
     assert_eq!(got.len(), 1, "published once: {got:?}");
     assert_eq!(got[0].1.job_id, job);
     assert_eq!(outbox_rows(&app, job).await, vec![(true, true)]);
-    let metrics = app
-        .http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.scrape().await;
     assert!(
         metrics.contains("hoofbeat_api_outbox_published_direct_total 1"),
         "{metrics}"
