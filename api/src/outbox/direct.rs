@@ -105,7 +105,7 @@ pub(super) async fn publish(
     channel: &Channel,
     topology: &Topology,
     rows: Vec<DirectRow>,
-) -> Result<u64, DrainError> {
+) -> Result<Outcome, DrainError> {
     let half_lease = state.config.outbox_direct_lease / 2;
     let mut ids = Vec::with_capacity(rows.len());
     let mut messages = Vec::with_capacity(rows.len());
@@ -129,17 +129,30 @@ pub(super) async fn publish(
         failure,
     } = sort_confirms(ids, results);
     to_claim.extend(refused);
-    mark_published(&state.db, &published).await?;
+    if !published.is_empty() {
+        mark_published(&state.db, &published).await?;
+    }
     if !to_claim.is_empty() {
         make_due_now(state, &to_claim).await?;
     }
-    let n = published.len() as u64;
-    state.metrics.outbox_published.inc_by(n);
-    state.metrics.outbox_published_direct.inc_by(n);
+    let n = published.len();
+    state.metrics.outbox_published.inc_by(n as u64);
+    state.metrics.outbox_published_direct.inc_by(n as u64);
     match failure {
         Some(e) => Err(DrainError::Broker(e)),
-        None => Ok(n),
+        None => Ok(Outcome {
+            published: n,
+            to_claim: to_claim.len(),
+        }),
     }
+}
+
+/// What [`publish`] did with a batch.
+pub(super) struct Outcome {
+    /// Rows published and marked.
+    pub(super) published: usize,
+    /// Rows made due for the claim path (late in the lane).
+    pub(super) to_claim: usize,
 }
 
 /// Makes rows due now, for the relay's claim to publish.

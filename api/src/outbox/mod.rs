@@ -307,20 +307,27 @@ pub async fn run(state: AppState, topology: Topology, stop: CancellationToken) {
             tokio::select! {
                 () = stop.cancelled() => break 'relay,
                 () = tokio::time::sleep_until(wake_at) => break,
-                Some(first) = async {
+                Some(rows) = async {
                     match lane.as_mut() {
-                        Some(l) => l.recv().await,
+                        Some(l) => {
+                            let first = l.recv().await?;
+                            Some(direct::collect(first, l))
+                        }
                         None => std::future::pending().await,
                     }
                 } => {
-                    let rows = direct::collect(first, lane.as_mut().expect("the lane"));
                     let Some(b) = broker.as_ref() else {
                         // No broker connection: the next pass claims them.
                         direct::make_due(&state, rows).await;
                         break;
                     };
                     match direct::publish(&state, &b.channel, &topology, rows).await {
-                        Ok(_) => continue,
+                        Ok(done) if done.to_claim == 0 => {
+                            tracing::debug!(published = done.published, "handed-over rows published");
+                            continue;
+                        }
+                        // Rows handed back to the claim: a pass now.
+                        Ok(_) => break,
                         Err(DrainError::Broker(e)) => {
                             tracing::warn!(error = %e, "direct publish failed; reconnecting");
                             state.broker.set_connected(false);
