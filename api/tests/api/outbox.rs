@@ -18,9 +18,10 @@ async fn drain_queue(
     expected: usize,
     within: Duration,
 ) -> Vec<(Option<String>, JobMessage)> {
+    // The relay declares the queue when it first connects (whatever
+    // `within` is: a zero `within` asks what is there now).
+    app.wait_broker_up(Duration::from_secs(10)).await;
     let deadline = tokio::time::Instant::now() + within;
-    // The relay declares the queue when it first connects.
-    app.wait_broker_up(within).await;
     let conn = amqp::connect(AMQP, Duration::from_secs(5)).await.unwrap();
     let ch = conn.create_channel().await.unwrap();
     let mut got = Vec::new();
@@ -147,12 +148,14 @@ async fn only_an_insert_of_rows_wakes_the_relay() {
     assert_eq!(woke.payload(), row.to_string());
 }
 
-#[tokio::test]
-async fn broker_down_during_uploads_then_back_publishes_each_job_once() {
+/// Uploads `n` sessions while the broker is cut off, checks that they are
+/// accepted and counted as the backlog, waits `outage` more, brings the
+/// broker back and checks that each job is published exactly once.
+async fn uploads_during_a_broker_outage(opts: Opts, n: usize, outage: Duration) -> TestApp {
     let proxy = Proxy::start("127.0.0.1:5672").await;
     let app = spawn_with(Opts {
         amqp_addr: Some(proxy.addr),
-        ..Opts::default()
+        ..opts
     })
     .await;
     let (t, _) = app.user("down@example.com").await;
@@ -162,7 +165,7 @@ async fn broker_down_during_uploads_then_back_publishes_each_job_once() {
     proxy.cut();
 
     let mut jobs = BTreeSet::new();
-    for _ in 0..6 {
+    for _ in 0..n {
         let r = app.upload(&t, horse, "text/csv", csv_body(2.0), &[]).await;
         assert_eq!(
             r.status(),
@@ -180,18 +183,43 @@ async fn broker_down_during_uploads_then_back_publishes_each_job_once() {
     );
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["broker"], "down");
-    assert_eq!(v["outbox_backlog"], 6);
+    assert_eq!(v["outbox_backlog"], n);
 
+    tokio::time::sleep(outage).await;
     proxy.restore();
-    let got = drain_queue(&app, 6, Duration::from_secs(30)).await;
+    let got = drain_queue(&app, n, Duration::from_secs(30)).await;
     let ids: Vec<String> = got.iter().map(|(_, m)| m.job_id.to_string()).collect();
-    assert_eq!(ids.len(), 6, "each job published exactly once: {ids:?}");
+    assert_eq!(ids.len(), n, "each job published exactly once: {ids:?}");
     assert_eq!(ids.iter().cloned().collect::<BTreeSet<_>>(), jobs);
     let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL")
         .fetch_one(&app.db)
         .await
         .unwrap();
     assert_eq!(pending, 0);
+    app
+}
+
+#[tokio::test]
+async fn broker_down_during_uploads_then_back_publishes_each_job_once() {
+    uploads_during_a_broker_outage(Opts::default(), 6, Duration::ZERO).await;
+}
+
+#[tokio::test]
+async fn hand_overs_kept_past_half_their_lease_by_an_outage_go_through_the_claim_once() {
+    // A 2 s lease: after the outage each hand-over is more than 1 s old, so
+    // the relay returns it to the claim instead of publishing it itself
+    // (whether its lease has run out by then or not).
+    let opts = Opts {
+        env: vec![("HOOFBEAT_OUTBOX_DIRECT_LEASE_MS".into(), "2000".into())],
+        ..Opts::default()
+    };
+    let app = uploads_during_a_broker_outage(opts, 4, Duration::from_millis(1200)).await;
+    assert!(
+        app.scrape()
+            .await
+            .contains("hoofbeat_api_outbox_published_direct_total 0"),
+        "nothing went out through the hand-over"
+    );
 }
 
 #[tokio::test]
