@@ -48,18 +48,16 @@ pub type Prepare = for<'c> fn(
 /// connections in turn, so every cold connection would cost one request or
 /// job that much (issue 11's cold start).
 ///
-/// A statement that fails (a schema not migrated yet, say) leaves the
-/// connection usable and only colder: logged, not returned, because the pool
-/// would close the connection and retry. Only a broken connection (I/O,
-/// protocol) is refused.
+/// A warm-up that fails (a schema not migrated yet, a statement the warm-up
+/// itself got wrong) leaves the connection usable and only colder: logged,
+/// not returned, because the pool would close the connection and open
+/// another in a loop. Only a connection that broke (I/O, TLS) is refused.
 pub fn warmed(options: PgPoolOptions, prepare: Prepare) -> PgPoolOptions {
     options.after_connect(move |conn, _meta| {
         Box::pin(async move {
             match prepare(conn).await {
                 Ok(()) => Ok(()),
-                Err(e @ (sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_))) => {
-                    Err(e)
-                }
+                Err(e @ (sqlx::Error::Io(_) | sqlx::Error::Tls(_))) => Err(e),
                 Err(e) => {
                     tracing::warn!(error = %e, "connection not warmed; its first statements run cold");
                     Ok(())

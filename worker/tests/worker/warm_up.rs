@@ -35,3 +35,29 @@ async fn warm_up_prepares_the_job_start_on_every_pooled_connection_and_changes_n
     }
     assert_eq!(before, counts(&env).await, "the warm-up wrote rows");
 }
+
+/// A warm-up that went wrong (here: every time, with the driver's own kind
+/// of error).
+fn failing_warm_up(
+    _: &mut sqlx::PgConnection,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), sqlx::Error>> + Send + '_>> {
+    Box::pin(async { Err(sqlx::Error::Protocol("test: a warm-up gone wrong".into())) })
+}
+
+#[tokio::test]
+async fn a_warm_up_that_fails_leaves_the_connections_usable() {
+    let env = setup().await;
+    let options = (*env.db.connect_options()).clone();
+    let pool = shared::db::warmed(
+        sqlx::postgres::PgPoolOptions::new()
+            .max_connections(2)
+            .acquire_timeout(std::time::Duration::from_secs(5)),
+        failing_warm_up,
+    )
+    .connect_lazy_with(options);
+    let one: i32 = sqlx::query_scalar("SELECT 1")
+        .fetch_one(&pool)
+        .await
+        .expect("a connection, only colder");
+    assert_eq!(one, 1);
+}
