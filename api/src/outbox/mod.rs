@@ -209,9 +209,6 @@ pub async fn run(state: AppState, topology: Topology, stop: CancellationToken) {
     let mut lane = state.direct.take_receiver();
     tracing::info!(exchange = %topology.work_exchange(), "outbox relay started");
     'relay: while !stop.is_cancelled() {
-        if listener.is_none() {
-            listener = listen(&state).await;
-        }
         if broker
             .as_ref()
             .is_some_and(|b| !b.connection.status().connected())
@@ -242,6 +239,12 @@ pub async fn run(state: AppState, topology: Topology, stop: CancellationToken) {
             },
         };
         state.broker.set_connected(true);
+        // After the broker: its connection declares the queues, which must
+        // not wait for a database connection (and its warm-up). Rows
+        // committed before the LISTEN are found by the pass below.
+        if listener.is_none() {
+            listener = listen(&state).await;
+        }
         if let Some(wait) = last_published.and_then(|t| COALESCE.checked_sub(t.elapsed()))
             && !pause(&stop, wait).await
         {

@@ -166,11 +166,7 @@ async fn deleting_the_account_removes_everything() {
         "jobs",
         "api_tokens",
     ] {
-        let n: i64 =
-            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
-                .fetch_one(&app.db)
-                .await
-                .unwrap();
+        let n = app.count_rows(table).await;
         assert_eq!(n, 0, "{table} still has rows for {user_id}");
     }
 }

@@ -104,9 +104,17 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Rows in `table`.
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+            .fetch_one(&self.db)
+            .await
+            .unwrap()
+    }
+
     /// Waits until `/readyz` reports the broker up: the relay has connected
-    /// (and declared the queues).
-    pub async fn wait_broker_up(&self, within: std::time::Duration) {
+    /// (and declared the queues). Returns that readiness report.
+    pub async fn wait_broker_up(&self, within: std::time::Duration) -> serde_json::Value {
         shared::testkit::eventually(within, || async {
             let v: serde_json::Value = self
                 .http
@@ -117,10 +125,10 @@ impl TestApp {
                 .json()
                 .await
                 .ok()?;
-            (v["broker"] == "up").then_some(())
+            (v["broker"] == "up").then_some(v)
         })
         .await
-        .expect("the relay connected to the broker");
+        .expect("the relay connected to the broker")
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -8,20 +8,7 @@ async fn probes_metrics_openapi_and_unknown_routes() {
     let app = spawn_app().await;
     let r = app.http.get(app.url("/livez")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let ready = eventually(std::time::Duration::from_secs(10), || async {
-        let v: Value = app
-            .http
-            .get(app.url("/readyz"))
-            .send()
-            .await
-            .ok()?
-            .json()
-            .await
-            .ok()?;
-        (v["broker"] == "up").then_some(v)
-    })
-    .await
-    .expect("ready with the broker up");
+    let ready = app.wait_broker_up(std::time::Duration::from_secs(10)).await;
     assert_eq!(ready["status"], "ready");
     assert_eq!(ready["database"], "up");
     assert_eq!(ready["outbox_backlog"], 0);

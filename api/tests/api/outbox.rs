@@ -282,12 +282,7 @@ async fn row_counts(app: &TestApp) -> Vec<i64> {
         "jobs",
         "outbox",
     ] {
-        let n: i64 =
-            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
-                .fetch_one(&app.db)
-                .await
-                .unwrap();
-        counts.push(n);
+        counts.push(app.count_rows(table).await);
     }
     counts
 }

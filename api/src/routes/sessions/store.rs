@@ -152,8 +152,7 @@ async fn insert(
     new: &NewSession,
     sha256: &[u8],
 ) -> ApiResult<(DateTime<Utc>, i64)> {
-    let lease = upload.direct_lease;
-    let written = insert_statement(conn, upload, new, sha256, lease).await?;
+    let written = insert_statement(conn, upload, new, sha256).await?;
     written.ok_or_else(|| ApiError::not_found("horse"))
 }
 
@@ -163,7 +162,6 @@ async fn insert_statement(
     upload: &Upload<'_>,
     new: &NewSession,
     sha256: &[u8],
-    direct_lease: std::time::Duration,
 ) -> Result<Option<(DateTime<Utc>, i64)>, sqlx::Error> {
     let (p, job) = (upload.prepared, &new.job);
     sqlx::query_as(
@@ -204,7 +202,7 @@ async fn insert_statement(
     .bind(&job.payload)
     .bind(&job.trace_id)
     .bind(&job.message)
-    .bind(direct_lease.as_secs_f64())
+    .bind(upload.direct_lease.as_secs_f64())
     .fetch_optional(conn)
     .await
 }
@@ -260,7 +258,7 @@ pub(crate) async fn warm_up(conn: &mut sqlx::PgConnection) -> Result<(), sqlx::E
     };
     let new = new_session().map_err(unexpected)?;
     let sha = prepared.sha256.clone().unwrap_or_default();
-    insert_statement(&mut tx, &upload, &new, &sha, upload.direct_lease).await?;
+    insert_statement(&mut tx, &upload, &new, &sha).await?;
     tx.rollback().await
 }
 
