@@ -85,11 +85,7 @@ async fn registration_errors() {
 
 #[tokio::test]
 async fn login_errors_and_rate_limit() {
-    let app = spawn_with(Opts {
-        env: vec![("HOOFBEAT_LOGIN_PER_MINUTE".into(), "3".into())],
-        ..Opts::default()
-    })
-    .await;
+    let app = spawn_with_env(&[("HOOFBEAT_LOGIN_PER_MINUTE", "3")]).await;
     let creds = json!({"email": "dee@example.com", "password": "correct horse battery"});
     app.http
         .post(app.url("/v1/auth/register"))

@@ -41,6 +41,18 @@ pub async fn spawn_app() -> TestApp {
     spawn_with(Opts::default()).await
 }
 
+/// An app with these environment variables on top of the test defaults.
+pub async fn spawn_with_env(env: &[(&str, &str)]) -> TestApp {
+    spawn_with(Opts {
+        env: env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+        ..Opts::default()
+    })
+    .await
+}
+
 pub async fn spawn_with(opts: Opts) -> TestApp {
     let scratch = Scratch::create("hb_test").await;
     let pg = opts

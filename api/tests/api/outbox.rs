@@ -107,11 +107,7 @@ async fn upload_publishes_a_job_with_the_documented_contract() {
 async fn only_an_insert_of_rows_wakes_the_relay() {
     // An upload's row notifies only when the API does not publish it
     // itself (direct publishing off).
-    let app = spawn_with(Opts {
-        env: vec![("HOOFBEAT_OUTBOX_DIRECT_LEASE_MS".into(), "0".into())],
-        ..Opts::default()
-    })
-    .await;
+    let app = spawn_with_env(&[("HOOFBEAT_OUTBOX_DIRECT_LEASE_MS", "0")]).await;
     let mut listener = sqlx::postgres::PgListener::connect_with(&app.db)
         .await
         .unwrap();
@@ -226,11 +222,7 @@ async fn hand_overs_kept_past_half_their_lease_by_an_outage_go_through_the_claim
 async fn a_debounced_trend_job_is_published_when_due_and_covers_the_changes_meanwhile() {
     // A long polling fallback: only the relay's own timer can publish the
     // job on time.
-    let app = spawn_with(Opts {
-        env: vec![("HOOFBEAT_OUTBOX_POLL_MS".into(), "60000".into())],
-        ..Opts::default()
-    })
-    .await;
+    let app = spawn_with_env(&[("HOOFBEAT_OUTBOX_POLL_MS", "60000")]).await;
     let (token, owner) = app.user("debounce@example.com").await;
     let horse = app.horse(&token, "Bolt").await;
     let debounce = Duration::from_millis(1500);
@@ -333,11 +325,7 @@ async fn outbox_rows(app: &TestApp, job: Uuid) -> Vec<(bool, bool)> {
 async fn an_uploads_job_is_published_right_after_the_commit_without_a_claim() {
     // No polling to speak of, and a direct row sends no notification: only
     // the hand-over can publish the job within the test's time.
-    let app = spawn_with(Opts {
-        env: vec![("HOOFBEAT_OUTBOX_POLL_MS".into(), "60000".into())],
-        ..Opts::default()
-    })
-    .await;
+    let app = spawn_with_env(&[("HOOFBEAT_OUTBOX_POLL_MS", "60000")]).await;
     let (t, _) = app.user("direct@example.com").await;
     let horse = app.horse(&t, "Dash").await;
     let v: Value = app.upload_csv(&t, horse, 3.0).await;
@@ -355,13 +343,10 @@ async fn an_uploads_job_is_published_right_after_the_commit_without_a_claim() {
 
 #[tokio::test]
 async fn a_direct_row_its_api_never_published_goes_out_when_its_lease_runs_out() {
-    let app = spawn_with(Opts {
-        env: vec![
-            ("HOOFBEAT_OUTBOX_POLL_MS".into(), "100".into()),
-            ("HOOFBEAT_OUTBOX_DIRECT_LEASE_MS".into(), "1500".into()),
-        ],
-        ..Opts::default()
-    })
+    let app = spawn_with_env(&[
+        ("HOOFBEAT_OUTBOX_POLL_MS", "100"),
+        ("HOOFBEAT_OUTBOX_DIRECT_LEASE_MS", "1500"),
+    ])
     .await;
     let (t, _) = app.user("lease@example.com").await;
     let horse = app.horse(&t, "Comet").await;

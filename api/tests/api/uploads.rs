@@ -154,13 +154,10 @@ async fn hostile_binary_uploads() {
 
 #[tokio::test]
 async fn size_limits_and_encodings() {
-    let app = spawn_with(Opts {
-        env: vec![
-            ("HOOFBEAT_MAX_UPLOAD_BYTES".into(), "1048576".into()),
-            ("HOOFBEAT_MAX_DECOMPRESSED_BYTES".into(), "4194304".into()),
-        ],
-        ..Opts::default()
-    })
+    let app = spawn_with_env(&[
+        ("HOOFBEAT_MAX_UPLOAD_BYTES", "1048576"),
+        ("HOOFBEAT_MAX_DECOMPRESSED_BYTES", "4194304"),
+    ])
     .await;
     let (t, _) = app.user("z@example.com").await;
     let horse = app.horse(&t, "Comet").await;
@@ -233,11 +230,7 @@ async fn size_limits_and_encodings() {
 #[tokio::test]
 async fn too_many_concurrent_uploads_get_503_before_their_body_is_read() {
     use tokio::io::AsyncWriteExt;
-    let app = spawn_with(Opts {
-        env: vec![("HOOFBEAT_MAX_CONCURRENT_UPLOADS".into(), "1".into())],
-        ..Opts::default()
-    })
-    .await;
+    let app = spawn_with_env(&[("HOOFBEAT_MAX_CONCURRENT_UPLOADS", "1")]).await;
     let (t, _) = app.user("busy@example.com").await;
     let horse = app.horse(&t, "Comet").await;
     let body = csv_body(2.0);
