@@ -7,8 +7,18 @@ use std::process::ExitCode;
 use api::{ApiConfig, Application};
 use shared::config::Env;
 
+fn main() -> ExitCode {
+    // First, before the runtime: a build for newer CPUs names what this one
+    // lacks instead of dying of SIGILL later (see `shared::cpu`).
+    if let Err(e) = shared::cpu::check() {
+        eprintln!("hoofbeat-api: {e}");
+        return ExitCode::from(2);
+    }
+    run()
+}
+
 #[tokio::main]
-async fn main() -> ExitCode {
+async fn run() -> ExitCode {
     let _telemetry = match shared::telemetry::init("hoofbeat-api") {
         Ok(guard) => guard,
         Err(e) => {

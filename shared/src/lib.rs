@@ -7,12 +7,14 @@
 //! - `outbox` (feature `db`): enqueueing jobs through the transactional outbox.
 //! - `testkit` (feature `testkit`, dev only): per-test databases and queue names, a link-cutting proxy.
 //! - [`json`]: JSON input rules (objects only, no U+0000 in text).
+//! - [`cpu`]: the start-up check that this CPU has the instruction sets the build uses.
 //! - [`jobs`]: the job contract (job kinds and the JSON envelope of every AMQP message).
 //! - `amqp` (feature `amqp`): RabbitMQ topology, connection and confirmed publishing.
 //! - `telemetry` (feature `telemetry`): tracing subscriber, OTLP span export, W3C context in job messages.
 #[cfg(feature = "amqp")]
 pub mod amqp;
 pub mod config;
+pub mod cpu;
 #[cfg(feature = "db")]
 pub mod db;
 pub mod jobs;

@@ -5,8 +5,18 @@ use std::process::ExitCode;
 use shared::config::Env;
 use worker::{Worker, WorkerConfig};
 
+fn main() -> ExitCode {
+    // First, before the runtime: a build for newer CPUs names what this one
+    // lacks instead of dying of SIGILL later (see `shared::cpu`).
+    if let Err(e) = shared::cpu::check() {
+        eprintln!("hoofbeat-worker: {e}");
+        return ExitCode::from(2);
+    }
+    run()
+}
+
 #[tokio::main]
-async fn main() -> ExitCode {
+async fn run() -> ExitCode {
     let _telemetry = match shared::telemetry::init("hoofbeat-worker") {
         Ok(guard) => guard,
         Err(e) => {
