@@ -4,12 +4,20 @@
 //! The values have full double precision (17 significant digits in the
 //! CSV and JSON text); `csv-3dp` is the same recording rounded to three
 //! decimals, as phone apps usually export it.
+//!
+//! Then gzip as the API stores text uploads (level 1) and as the worker
+//! reads them back ([`gunzip_limited`]): the hour of `csv-3dp`, and one
+//! second of it (100 rows, a short session's whole body) timed per call.
 
 use std::time::Instant;
 
+use std::io::Write;
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
 use shared::sensor::{
     BinaryParams, Format, Recording, decode, encode_binary, encode_csv, encode_json,
-    estimate_sample_rate,
+    estimate_sample_rate, gunzip_limited,
 };
 
 fn hour_at_100hz() -> Recording {
@@ -64,6 +72,56 @@ fn main() {
             "{name}: {:.1} MB decoded in {took:?} ({:.0} MB/s)",
             body.len() as f64 / 1e6,
             body.len() as f64 / 1e6 / took.as_secs_f64()
+        );
+    }
+    gzip_round_trip(&encode_csv(&rounded(&rec)));
+}
+
+/// Best time of `runs` calls of `f`.
+fn best(runs: usize, mut f: impl FnMut()) -> std::time::Duration {
+    (0..runs)
+        .map(|_| {
+            let started = Instant::now();
+            f();
+            started.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+/// Level-1 gzip (the API's, for text uploads sent uncompressed) and the
+/// worker's gunzip, on the whole body and on its first 100 rows.
+fn gzip_round_trip(csv: &[u8]) {
+    let gzip = |body: &[u8]| {
+        let mut e = GzEncoder::new(Vec::new(), Compression::fast());
+        e.write_all(body)
+            .and_then(|()| e.finish())
+            .unwrap_or_default()
+    };
+    let rows_end = |rows: usize| {
+        csv.iter()
+            .enumerate()
+            .filter(|&(_, b)| *b == b'\n')
+            .nth(rows)
+            .map_or(csv.len(), |(i, _)| i + 1)
+    };
+    for (name, body, runs) in [("1 h", csv, 5), ("1 s", &csv[..rows_end(100)], 2000)] {
+        let packed = gzip(body);
+        let zip = best(runs, || {
+            std::hint::black_box(gzip(std::hint::black_box(body)));
+        });
+        let unzip = best(runs, || {
+            let out = gunzip_limited(std::hint::black_box(&packed), usize::MAX);
+            assert_eq!(out.map(|o| o.len()).ok(), Some(body.len()));
+        });
+        let mb = body.len() as f64 / 1e6;
+        println!(
+            "gzip {name} of csv-3dp ({:.3} MB → {:.3} MB): level 1 in {zip:?} ({:.0} MB/s), \
+             gunzip in {unzip:?} ({:.0} MB/s)",
+            mb,
+            packed.len() as f64 / 1e6,
+            mb / zip.as_secs_f64(),
+            mb / unzip.as_secs_f64(),
         );
     }
 }
