@@ -283,12 +283,8 @@ fn analyse_segment(
         })
         .collect();
     let mut strides = Vec::with_capacity(runs.len());
-    for run in &runs {
-        let info = if run.gait == Gait::Halt {
-            stride::StrideInfo::default()
-        } else {
-            stride::analyse(hs.vert(), run, &fences)
-        };
+    let infos = stride::analyse_runs(hs.vert(), &runs, &fences);
+    for (run, info) in runs.iter().zip(infos) {
         let range = run.start..run.end;
         let (a, b) = (range.start, range.end);
         let rein = rein::share_in(&turns, range.start, range.end);

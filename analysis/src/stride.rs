@@ -14,8 +14,9 @@
 
 use ndarray::ArrayView1;
 
-use crate::filter::{bandpass, up_crossings};
+use crate::filter::{bandpass, bandpass_each, up_crossings};
 use crate::gait::Run;
+use crate::report::Gait;
 use crate::resample::FS;
 
 mod profile;
@@ -85,19 +86,62 @@ pub const FENCE_AFTER_S: f64 = 0.3;
 /// whose beat intervals are left out of the stride frequency: a fence is
 /// not a stride.
 pub fn analyse(vert: ArrayView1<f64>, run: &Run, fences: &[(f64, f64)]) -> StrideInfo {
-    let dur = (run.end - run.start) as f64 / FS;
-    if run.stride_hz <= 0.0 || run.end <= run.start + 10 {
-        return StrideInfo::default();
+    match beat_band(vert, run) {
+        Some((x, fb)) => from_beat_band(x, bandpass(x, fb, BEAT_Q, FS).view(), run, fences),
+        None => StrideInfo::default(),
     }
+}
+
+/// [`analyse`] of every bout of a segment (halts have no strides), the
+/// bouts' band-passes run side by side ([`bandpass_each`]: the same values).
+pub fn analyse_runs(vert: ArrayView1<f64>, runs: &[Run], fences: &[(f64, f64)]) -> Vec<StrideInfo> {
+    let bands: Vec<Option<(ArrayView1<f64>, f64)>> = runs
+        .iter()
+        .map(|run| beat_band(vert, run).filter(|_| run.gait != Gait::Halt))
+        .collect();
+    let inputs: Vec<(ArrayView1<f64>, f64)> = bands.iter().flatten().copied().collect();
+    let mut filtered = bandpass_each(&inputs, BEAT_Q, FS).into_iter();
+    runs.iter()
+        .zip(&bands)
+        .map(|(run, band)| {
+            // `filtered` holds one output per bout with a band, in order.
+            let bp = band.and_then(|(x, _)| Some((x, filtered.next()?)));
+            bp.map_or_else(StrideInfo::default, |(x, bp)| {
+                from_beat_band(x, ArrayView1::from(&bp), run, fences)
+            })
+        })
+        .collect()
+}
+
+/// Quality factor of the beat band-pass.
+const BEAT_Q: f64 = 1.5;
+
+/// The bout's vertical acceleration and the beat frequency its band-pass
+/// is centred on; `None` when the bout is too short or has no rhythm.
+fn beat_band<'a>(vert: ArrayView1<'a, f64>, run: &Run) -> Option<(ArrayView1<'a, f64>, f64)> {
+    if run.stride_hz <= 0.0 || run.end <= run.start + 10 {
+        return None;
+    }
+    let fb = run.stride_hz * run.gait.beats_per_stride();
+    Some((crate::filter::sub(vert, run.start, run.end), fb))
+}
+
+/// [`analyse`] from the bout's vertical acceleration `x` and its beat
+/// band-pass `bp`.
+fn from_beat_band(
+    x: ArrayView1<f64>,
+    bp: ArrayView1<f64>,
+    run: &Run,
+    fences: &[(f64, f64)],
+) -> StrideInfo {
+    let dur = (run.end - run.start) as f64 / FS;
     let bps = run.gait.beats_per_stride();
     let fb = run.stride_hz * bps;
-    let x = crate::filter::sub(vert, run.start, run.end);
-    let bp = bandpass(x, fb, 1.5, FS);
     let margin = 0.3 * FS;
     let len = (run.end - run.start) as f64;
     let (lo, hi) = (0.6 / fb, 1.6 / fb);
     let beats = merge_close(
-        up_crossings(bp.view())
+        up_crossings(bp)
             .into_iter()
             .filter(|&c| c >= margin && c <= len - margin),
         lo * FS,
