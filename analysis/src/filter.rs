@@ -221,10 +221,19 @@ fn step_lanes<const N: usize>(
 
 /// Centred moving average over `w` samples (shorter at the edges).
 pub fn moving_mean(x: ArrayView1<f64>, w: usize) -> Array1<f64> {
-    let mut out = Vec::with_capacity(x.len());
+    // Written in place rather than pushed: a push may reallocate, and the
+    // call it might make kept the running sums in memory instead of
+    // registers (a store and a reload in each sum's chain, per sample).
+    let mut out = vec![0.0; x.len()];
+    let mut slots = out.iter_mut();
+    let mut put = |m| {
+        if let Some(o) = slots.next() {
+            *o = m;
+        }
+    };
     match x.as_slice() {
-        Some(s) => moving_mean_slice_each(s, w, |m| out.push(m)),
-        None => moving_mean_each(x.len(), |i| x[i], w, |m| out.push(m)),
+        Some(s) => moving_mean_slice_each(s, w, &mut put),
+        None => moving_mean_each(x.len(), |i| x[i], w, &mut put),
     }
     Array1::from_vec(out)
 }
