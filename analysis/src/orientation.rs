@@ -250,19 +250,20 @@ fn with_heading(
 fn gyro_bias(segments: &[Segment]) -> [f64; 3] {
     let w = (2.0 * FS) as usize;
     let mut means: [Vec<f64>; 3] = [Vec::new(), Vec::new(), Vec::new()];
-    let sd = |x: &[f64]| {
-        let n = x.len().max(1) as f64;
-        let m = x.iter().sum::<f64>() / n;
-        (x.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n).sqrt()
+    // Σ of the three axes' standard deviations, added in axis order from
+    // −0.0 (as `Iterator::sum`).
+    let sd_sum = |c: &[std::borrow::Cow<'_, [f64]>; 3], r: std::ops::Range<usize>| {
+        let [x, y, z] = sd3([&c[0][r.clone()], &c[1][r.clone()], &c[2][r]]);
+        -0.0 + x + y + z
     };
     for seg in segments {
         let (acc, gyro) = (rows(&seg.acc), rows(&seg.gyro));
         let mut start = 0;
         while start + w <= seg.len() {
             let r = start..start + w;
-            let acc_sd: f64 = acc.iter().map(|c| sd(&c[r.clone()])).sum();
+            let acc_sd = sd_sum(&acc, r.clone());
             if acc_sd < 0.4 {
-                let gyro_sd: f64 = gyro.iter().map(|c| sd(&c[r.clone()])).sum();
+                let gyro_sd = sd_sum(&gyro, r.clone());
                 if gyro_sd < 3.0 {
                     for (c, g) in gyro.iter().enumerate() {
                         means[c].push(g[r.clone()].iter().sum::<f64>() / w as f64);
@@ -276,6 +277,32 @@ fn gyro_bias(segments: &[Segment]) -> [f64; 3] {
         return [0.0; 3];
     }
     [median(&means[0]), median(&means[1]), median(&means[2])]
+}
+
+/// Population standard deviation of each of three equally long series:
+/// the mean and the mean square deviation each summed in sample order from
+/// −0.0 (as `Iterator::sum`), so the same bits as one series at a time, but
+/// the three series' sums side by side — each is a chain of dependent adds,
+/// and three chains fill the pipeline where one leaves it idle.
+fn sd3(x: [&[f64]; 3]) -> [f64; 3] {
+    let len = x.iter().map(|c| c.len()).min().unwrap_or(0);
+    let x = x.map(|c| &c[..len]);
+    let n = len.max(1) as f64;
+    let mut sums = [-0.0f64; 3];
+    for i in 0..len {
+        for (s, c) in sums.iter_mut().zip(&x) {
+            *s += c[i];
+        }
+    }
+    let m = sums.map(|s| s / n);
+    let mut sq = [-0.0f64; 3];
+    for i in 0..len {
+        for ((s, c), m) in sq.iter_mut().zip(&x).zip(&m) {
+            let d = c[i] - m;
+            *s += d * d;
+        }
+    }
+    sq.map(|s| (s / n).sqrt())
 }
 
 /// Mount heading (radians) from the correlation of horizontal acceleration
@@ -366,6 +393,32 @@ fn rows(m: &Array2<f64>) -> [std::borrow::Cow<'_, [f64]>; 3] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The side-by-side standard deviations are the one-series ones, bit
+    /// for bit, and their sum the `Iterator::sum` of them.
+    #[test]
+    fn sd3_is_three_single_sds() {
+        let sd = |x: &[f64]| {
+            let n = x.len().max(1) as f64;
+            let m = x.iter().sum::<f64>() / n;
+            (x.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n).sqrt()
+        };
+        for len in [0usize, 1, 7, 100] {
+            let series: Vec<Vec<f64>> = (0..3)
+                .map(|c| {
+                    (0..len)
+                        .map(|i| ((i * 37 + c * 11) % 23) as f64 * 0.173 - 1.9 + c as f64)
+                        .collect()
+                })
+                .collect();
+            let got = sd3([&series[0], &series[1], &series[2]]);
+            for (g, s) in got.iter().zip(&series) {
+                assert_eq!(g.to_bits(), sd(s).to_bits(), "len {len}");
+            }
+            let want: f64 = series.iter().map(|s| sd(s)).sum();
+            assert_eq!((-0.0 + got[0] + got[1] + got[2]).to_bits(), want.to_bits());
+        }
+    }
 
     #[test]
     fn level_rotation_maps_gravity_to_z() {
