@@ -40,7 +40,7 @@ pub(crate) fn decode_csv(bytes: &[u8]) -> Result<Recording, DecodeError> {
     let rows_upper = if data.is_empty() {
         0
     } else {
-        data.iter().filter(|&&b| b == b'\n').count() + 1
+        count_newlines(data) + 1
     };
     if rows_upper > MAX_SAMPLES {
         return Err(too_many_samples(Some(rows_upper as u64), None));
@@ -101,6 +101,16 @@ pub(crate) fn decode_csv(bytes: &[u8]) -> Result<Recording, DecodeError> {
         }
     }
     finish_text(rec, issues, "t")
+}
+
+/// Number of `\n` bytes. Counted in chunks of 255 bytes into a `u8`
+/// (which cannot overflow there): that loop vectorises to byte compares
+/// and subtractions, sixteen bytes at a time, where a `filter().count()`
+/// over the bytes ran about a sixth of the whole decode.
+fn count_newlines(data: &[u8]) -> usize {
+    data.chunks(255)
+        .map(|c| c.iter().fold(0u8, |n, &b| n + u8::from(b == b'\n')) as usize)
+        .sum()
 }
 
 /// The common line: seven finite numbers, each exactly as `str::parse`
@@ -305,6 +315,23 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    /// The chunked count is the plain count, across chunk edges and for
+    /// runs of newlines longer than a chunk.
+    #[test]
+    fn newlines_are_counted_exactly() {
+        let mut data = Vec::new();
+        for i in 0..3000usize {
+            data.push(if i % 7 == 0 || (600..1000).contains(&i) {
+                b'\n'
+            } else {
+                b'1'
+            });
+            let want = data.iter().filter(|&&b| b == b'\n').count();
+            assert_eq!(count_newlines(&data), want, "{} bytes", data.len());
+        }
+        assert_eq!(count_newlines(b""), 0);
+    }
 
     /// The previous `decode_csv`: split into lines, count commas, split
     /// fields, `str::parse` every field.
