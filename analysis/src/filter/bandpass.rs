@@ -61,27 +61,6 @@ impl Biquad {
             y0
         }));
     }
-
-    /// [`Biquad::run`] of `bqs[i]` on each `ys[i]` (all at least as long as
-    /// the indexes), visiting the indexes in the given order, the signals
-    /// side by side.
-    fn run_n<const N: usize>(
-        bqs: &[Biquad; N],
-        ys: &mut [Vec<f64>; N],
-        order: impl Iterator<Item = usize>,
-    ) {
-        // Per signal: x1, x2, y1, y2.
-        let mut state = [[0.0f64; 4]; N];
-        for i in order {
-            for ((y, s), f) in ys.iter_mut().zip(&mut state).zip(bqs) {
-                let [x1, x2, y1, y2] = *s;
-                let x0 = y[i];
-                let y0 = f.b0 * x0 + f.b1 * x1 + f.b2 * x2 - f.a1 * y1 - f.a2 * y2;
-                *s = [x0, x1, y0, y1];
-                y[i] = y0;
-            }
-        }
-    }
 }
 
 /// Zero-phase (forward-backward) band-pass around `f0` Hz.
@@ -100,9 +79,9 @@ pub fn bandpass(x: ArrayView1<f64>, f0: f64, q: f64, fs: f64) -> Array1<f64> {
     Array1::from_vec(y)
 }
 
-/// [`bandpass`] of `N` signals of one length, signal `i` around `f0[i]` Hz,
-/// run side by side: each signal's recursion is a chain of dependent
-/// multiply-adds, so `N` independent ones fill the pipeline. Each output is
+/// [`bandpass`] of `N` signals, signal `i` around `f0[i]` Hz, run side by
+/// side ([`bandpass_each`]): each signal's recursion is a chain of dependent
+/// multiply-adds, so independent ones fill the pipeline. Each output is
 /// [`bandpass`]'s, bit for bit (the same arithmetic in the same order per
 /// signal).
 pub fn bandpass_n<const N: usize>(
@@ -111,19 +90,9 @@ pub fn bandpass_n<const N: usize>(
     q: f64,
     fs: f64,
 ) -> [Vec<f64>; N] {
-    let bqs = f0.map(|f| Biquad::bandpass(f, q, fs));
-    let mut ys = xs.map(|x| x.to_vec());
-    let n = ys.first().map_or(0, Vec::len);
-    if ys.iter().any(|y| y.len() != n) {
-        for (y, bq) in ys.iter_mut().zip(&bqs) {
-            bq.run(y.iter_mut());
-            bq.run(y.iter_mut().rev());
-        }
-        return ys;
-    }
-    Biquad::run_n(&bqs, &mut ys, 0..n);
-    Biquad::run_n(&bqs, &mut ys, (0..n).rev());
-    ys
+    let inputs: Vec<(ArrayView1<f64>, f64)> = xs.into_iter().zip(f0).collect();
+    let mut ys = bandpass_each(&inputs, q, fs).into_iter();
+    std::array::from_fn(|_| ys.next().unwrap_or_default())
 }
 
 /// Signals filtered side by side by [`bandpass_each`].
