@@ -124,8 +124,10 @@ pub fn bandpass_each(xs: &[(ArrayView1<f64>, f64)], q: f64, fs: f64) -> Vec<Vec<
 
 /// Forward then backward passes of each lane's biquad over its signal, in
 /// place; lanes sorted by length. While the shortest of the remaining lanes
-/// lasts, all remaining lanes step together; then it drops out.
+/// lasts, all remaining lanes step together; then it drops out. At most
+/// [`SIDE_BY_SIDE`] lanes ([`bandpass_each`] passes groups of that size).
 fn filter_lanes(lanes: &mut [(Biquad, Vec<f64>)]) {
+    debug_assert!(lanes.len() <= SIDE_BY_SIDE, "{} lanes", lanes.len());
     for reverse in [false, true] {
         let mut state = vec![[0.0f64; 4]; lanes.len()];
         let mut done = 0usize;
